@@ -1,0 +1,189 @@
+"""Reads of the decision log, with the queries each page needs and no more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from config.accounts.roles import require_reader
+from config.history import HistoryEntry, history_entries
+
+from .models import (
+    Criterion,
+    Decision,
+    DecisionLog,
+    DecisionRelation,
+    MatrixCell,
+    Option,
+    SensitivityNote,
+)
+
+
+def log_list(*, user) -> QuerySet[DecisionLog]:
+    require_reader(user)
+    return DecisionLog.objects.annotate(
+        decision_count=Count("decisions"),
+        deferred_count=Count("decisions", filter=Q(decisions__status=Decision.Status.DEFERRED)),
+        review_count=Count("decisions", filter=Q(decisions__needs_review=True)),
+    ).order_by("name")
+
+
+def log_get(*, user, key: str) -> DecisionLog:
+    require_reader(user)
+    return DecisionLog.objects.get(key=key.upper())
+
+
+def decision_list(
+    *,
+    user,
+    log_key: str | None = None,
+    status: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    needs_review: bool | None = None,
+) -> QuerySet[Decision]:
+    require_reader(user)
+    qs = Decision.objects.select_related("log").prefetch_related("tags")
+    if log_key:
+        qs = qs.filter(log__key=log_key.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if needs_review is not None:
+        qs = qs.filter(needs_review=needs_review)
+    if q:
+        terms = q.strip()
+        match = (
+            Q(title__icontains=terms)
+            | Q(context__icontains=terms)
+            | Q(outcome_rationale__icontains=terms)
+            | Q(options__title__icontains=terms)
+        )
+        ref = terms.upper().split("-")
+        if len(ref) == 2 and ref[1].isdigit():
+            match |= Q(log__key=ref[0], number=int(ref[1]))
+        qs = qs.filter(match).distinct()
+    return qs.order_by("log__key", "-number")
+
+
+def decision_get(*, user, key: str, number: int) -> Decision:
+    """One decision with everything its detail page shows, in a fixed number of queries."""
+    require_reader(user)
+    return (
+        Decision.objects.select_related("log", "created_by")
+        .prefetch_related(
+            "tags",
+            Prefetch("options", queryset=Option.objects.order_by("position", "id")),
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
+            Prefetch(
+                "sensitivity_notes", queryset=SensitivityNote.objects.select_related("favours")
+            ),
+            Prefetch(
+                "relations_out", queryset=DecisionRelation.objects.select_related("target__log")
+            ),
+            Prefetch(
+                "relations_in", queryset=DecisionRelation.objects.select_related("source__log")
+            ),
+        )
+        .get(log__key=key.upper(), number=number)
+    )
+
+
+@dataclass
+class MatrixRow:
+    criterion: Criterion
+    cells: list[MatrixCell | None]
+
+
+@dataclass
+class Matrix:
+    options: list[Option]
+    rows: list[MatrixRow]
+    totals: list[Decimal | None] = field(default_factory=list)
+    top_options: list[Option] = field(default_factory=list)
+    chosen: Option | None = None
+
+    @property
+    def has_scores(self) -> bool:
+        return any(total is not None for total in self.totals)
+
+    @property
+    def chosen_is_not_top(self) -> bool:
+        """Judgment may overrule the matrix, but the page should say so."""
+        return bool(self.chosen and self.top_options and self.chosen not in self.top_options)
+
+
+def decision_matrix(decision: Decision) -> Matrix:
+    """The matrix as a grid with weighted totals. Uses the decision's prefetched
+    options and criteria, plus one query for the cells."""
+    options = list(decision.options.all())
+    criteria = list(decision.criteria.all())
+    cells = MatrixCell.objects.filter(criterion__decision=decision)
+    by_pair = {(c.criterion_id, c.option_id): c for c in cells}
+    rows = [
+        MatrixRow(criterion=crit, cells=[by_pair.get((crit.pk, opt.pk)) for opt in options])
+        for crit in criteria
+    ]
+    totals: list[Decimal | None] = []
+    for index, _opt in enumerate(options):
+        scored = [
+            (row.criterion.weight, row.cells[index].score)
+            for row in rows
+            if row.cells[index] is not None and row.cells[index].score is not None
+        ]
+        totals.append(sum((w * s for w, s in scored), Decimal(0)) if scored else None)
+    top: list[Option] = []
+    numeric = [t for t in totals if t is not None]
+    if numeric:
+        best = max(numeric)
+        top = [opt for opt, t in zip(options, totals, strict=True) if t == best]
+    chosen = next((o for o in options if o.chosen), None)
+    return Matrix(options=options, rows=rows, totals=totals, top_options=top, chosen=chosen)
+
+
+def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
+    """Every change to the decision and its parts, newest first, with readable diffs.
+
+    A fixed number of queries: one per tracked model, whatever the number of rows.
+    """
+    require_reader(user)
+    long_text = tuple(Decision.MARKDOWN_FIELDS) + ("drivers",)
+
+    def fetch(model, **filters):
+        return (
+            model.history.filter(**filters)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
+
+    d = decision.pk
+    groups = [
+        history_entries(
+            fetch(Decision, id=d), long_text_fields=long_text, label=lambda r: "Decision"
+        ),
+        history_entries(
+            fetch(Option, decision_id=d),
+            long_text_fields=("description", "findings", "good", "neutral", "bad"),
+            label=lambda r: f"Option “{r.title}”",
+        ),
+        history_entries(fetch(Criterion, decision_id=d), label=lambda r: f"Criterion “{r.name}”"),
+        # Cells of criteria that may since have been deleted: go through criterion history.
+        history_entries(
+            fetch(
+                MatrixCell, criterion_id__in=Criterion.history.filter(decision_id=d).values("id")
+            ),
+            label=lambda r: "Matrix cell",
+        ),
+        history_entries(
+            fetch(SensitivityNote, decision_id=d),
+            label=lambda r: f"Sensitivity note “{r.condition}”",
+        ),
+        history_entries(
+            fetch(DecisionRelation, source_id=d), label=lambda r: f"Relation ({r.kind})"
+        ),
+    ]
+    return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)

@@ -1,0 +1,403 @@
+"""Writes to the decision log. Every state change goes through a function here.
+
+Functions are keyword-only, take the acting user, check permissions and rules,
+run in a transaction and record actor + reason on the history rows they write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.accounts.roles import ARCHITECT, require_role
+from config.history import tracked_delete, tracked_save
+
+from .models import (
+    Criterion,
+    Decision,
+    DecisionLog,
+    DecisionRelation,
+    MatrixCell,
+    Option,
+    SensitivityNote,
+    Tag,
+)
+
+S = Decision.Status
+
+# proposed → accepted | rejected | deferred; accepted → deprecated | superseded.
+# A deferred decision is revisited: it may become proposed again, or be decided.
+TRANSITIONS: dict[str, set[str]] = {
+    S.PROPOSED: {S.ACCEPTED, S.REJECTED, S.DEFERRED},
+    S.DEFERRED: {S.PROPOSED, S.ACCEPTED, S.REJECTED},
+    S.ACCEPTED: {S.DEPRECATED, S.SUPERSEDED},
+    S.REJECTED: set(),
+    S.DEPRECATED: set(),
+    S.SUPERSEDED: set(),
+}
+
+# Other apps add checks that count as "this deferral has a way back" (the triggers
+# app registers "has an armed trigger"). Each takes the decision and returns bool.
+DEFERRAL_ALTERNATIVES: list[Callable[[Decision], bool]] = []
+
+EDITABLE_FIELDS = (
+    "title",
+    "decided_on",
+    "deciders",
+    "consulted",
+    "informed",
+    "context",
+    "drivers",
+    "outcome_rationale",
+    "consequences_good",
+    "consequences_bad",
+    "confirmation",
+    "more_information",
+    "revisit_by",
+    "source_path",
+)
+
+
+def deferral_is_backed(decision: Decision) -> bool:
+    if decision.revisit_by:
+        return True
+    return decision.pk is not None and any(check(decision) for check in DEFERRAL_ALTERNATIVES)
+
+
+def _require_deferral_backed(decision: Decision) -> None:
+    if decision.status == S.DEFERRED and not deferral_is_backed(decision):
+        raise ValidationError(
+            {
+                "status": "A deferred decision needs an armed trigger or a revisit-by date: "
+                "a deferral without a trigger is procrastination."
+            }
+        )
+
+
+def log_create(*, actor, key: str, name: str, description: str = "") -> DecisionLog:
+    require_role(actor, ARCHITECT)
+    log = DecisionLog(key=key.strip().upper(), name=name.strip(), description=description)
+    log.full_clean()
+    tracked_save(log, actor=actor, reason="log created")
+    return log
+
+
+def log_update(*, actor, log: DecisionLog, name: str, description: str = "") -> DecisionLog:
+    require_role(actor, ARCHITECT)
+    log.name, log.description = name.strip(), description
+    log.full_clean()
+    tracked_save(log, actor=actor, reason="log edited")
+    return log
+
+
+def _next_number(log: DecisionLog, wanted: int | None = None) -> int:
+    """Gap-free, concurrency-safe numbering.
+
+    The UPDATE takes the row lock first (PostgreSQL: a second transaction waits
+    until the first commits, then sees its number; SQLite: writers are serialised),
+    so two architects creating at once never get the same number. `last_number` is
+    a counter outside history, hence the plain UPDATE.
+    """
+    if wanted is None:
+        DecisionLog.objects.filter(pk=log.pk).update(last_number=F("last_number") + 1)
+    else:
+        DecisionLog.objects.filter(pk=log.pk, last_number__lt=wanted).update(last_number=wanted)
+        return wanted
+    log.last_number = DecisionLog.objects.values_list("last_number", flat=True).get(pk=log.pk)
+    return log.last_number
+
+
+def _set_tags(decision: Decision, tags: Iterable[str]) -> None:
+    names = sorted({t.strip().lower().replace(" ", "-") for t in tags if t and t.strip()})
+    objs = []
+    for name in names:
+        tag, _ = Tag.objects.get_or_create(name=name[:50])
+        objs.append(tag)
+    current = {t.name for t in decision.tags.all()}
+    if current != set(names):
+        decision.tags.set(objs)
+
+
+def parse_tags(text: str) -> list[str]:
+    return [t for t in (part.strip() for part in text.replace(";", ",").split(",")) if t]
+
+
+@transaction.atomic
+def decision_create(
+    *,
+    actor,
+    log: DecisionLog,
+    title: str,
+    status: str = S.PROPOSED,
+    number: int | None = None,
+    tags: Iterable[str] = (),
+    reason: str = "decision created",
+    **fields: Any,
+) -> Decision:
+    """Create a decision with the next number in its log (or `number`, for imports)."""
+    require_role(actor, ARCHITECT)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown decision fields: {sorted(unknown)}")
+    decision = Decision(log=log, title=title.strip(), status=status, created_by=actor, **fields)
+    if status not in S.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if number is not None and Decision.objects.filter(log=log, number=number).exists():
+        raise ValidationError({"number": f"{log.key}-{number:04d} already exists."})
+    _require_deferral_backed(decision)
+    decision.number = _next_number(log, number)
+    decision.full_clean()
+    tracked_save(decision, actor=actor, reason=reason)
+    if tags:
+        _set_tags(decision, tags)
+    return decision
+
+
+@transaction.atomic
+def decision_update(
+    *,
+    actor,
+    decision: Decision,
+    tags: Iterable[str] | None = None,
+    reason: str = "edited",
+    **fields: Any,
+) -> Decision:
+    """Edit a decision's content (not its status: see `decision_change_status`)."""
+    require_role(actor, ARCHITECT)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown decision fields: {sorted(unknown)}")
+    changed = [name for name, value in fields.items() if getattr(decision, name) != value]
+    for name in changed:
+        setattr(decision, name, fields[name])
+    _require_deferral_backed(decision)
+    if changed:
+        decision.updated_at = timezone.now()
+        decision.full_clean()
+        tracked_save(decision, actor=actor, reason=reason)
+    if tags is not None:
+        _set_tags(decision, tags)
+    return decision
+
+
+@transaction.atomic
+def decision_change_status(
+    *,
+    actor,
+    decision: Decision,
+    status: str,
+    reason: str = "",
+    revisit_by: date | None = None,
+    enforce_lifecycle: bool = True,
+) -> Decision:
+    """The only way a decision's status changes. Raises ValidationError with a clear message."""
+    require_role(actor, ARCHITECT)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if status not in S.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if status == decision.status:
+        return decision
+    if enforce_lifecycle and status not in TRANSITIONS[decision.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[decision.status])) or "none"
+        raise ValidationError(
+            {
+                "status": f"A {decision.get_status_display().lower()} decision cannot become "
+                f"{S(status).label.lower()} (allowed: {allowed})."
+            }
+        )
+    if revisit_by is not None:
+        decision.revisit_by = revisit_by
+    decision.status = status
+    _require_deferral_backed(decision)
+    if status in (S.ACCEPTED, S.REJECTED) and decision.decided_on is None:
+        decision.decided_on = timezone.localdate()
+    decision.updated_at = timezone.now()
+    decision.full_clean()
+    tracked_save(
+        decision, actor=actor, reason=reason or f"status → {decision.get_status_display().lower()}"
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_flag_review(*, decision: Decision, reason: str, actor=None) -> Decision:
+    """Mark a decision 'needs review' (used when a trigger it rests on fires)."""
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if decision.needs_review and decision.needs_review_reason == reason[:300]:
+        return decision
+    decision.needs_review = True
+    decision.needs_review_reason = reason[:300]
+    tracked_save(
+        decision,
+        actor=actor,
+        reason="flagged for review",
+        update_fields=["needs_review", "needs_review_reason"],
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_clear_review(*, actor, decision: Decision, reason: str = "reviewed") -> Decision:
+    require_role(actor, ARCHITECT)
+    decision.needs_review = False
+    decision.needs_review_reason = ""
+    tracked_save(
+        decision, actor=actor, reason=reason, update_fields=["needs_review", "needs_review_reason"]
+    )
+    return decision
+
+
+# --- Options, matrix, sensitivity notes --------------------------------------------
+
+
+def _check_same_decision(decision: Decision, *objs) -> None:
+    for obj in objs:
+        if obj is not None and obj.decision_id != decision.pk:
+            raise ValidationError(f"{obj} does not belong to {decision.reference}.")
+
+
+@transaction.atomic
+def option_save(
+    *, actor, decision: Decision, option: Option | None = None, **fields: Any
+) -> Option:
+    require_role(actor, ARCHITECT)
+    option = option or Option(decision=decision)
+    _check_same_decision(decision, option)
+    for name, value in fields.items():
+        setattr(option, name, value)
+    if option.chosen:
+        for other in decision.options.filter(chosen=True).exclude(pk=option.pk):
+            other.chosen = False
+            tracked_save(
+                other, actor=actor, reason="another option chosen", update_fields=["chosen"]
+            )
+    option.full_clean()
+    tracked_save(option, actor=actor, reason="option saved")
+    return option
+
+
+@transaction.atomic
+def option_delete(*, actor, option: Option) -> None:
+    require_role(actor, ARCHITECT)
+    for cell in option.cells.all():
+        tracked_delete(cell, actor=actor, reason="option removed")
+    tracked_delete(option, actor=actor, reason="option removed")
+
+
+@transaction.atomic
+def criterion_save(
+    *, actor, decision: Decision, criterion: Criterion | None = None, **fields: Any
+) -> Criterion:
+    require_role(actor, ARCHITECT)
+    criterion = criterion or Criterion(decision=decision)
+    _check_same_decision(decision, criterion)
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    criterion.full_clean()
+    tracked_save(criterion, actor=actor, reason="criterion saved")
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, actor, criterion: Criterion) -> None:
+    require_role(actor, ARCHITECT)
+    for cell in criterion.cells.all():
+        tracked_delete(cell, actor=actor, reason="criterion removed")
+    tracked_delete(criterion, actor=actor, reason="criterion removed")
+
+
+@transaction.atomic
+def cell_set(
+    *, actor, criterion: Criterion, option: Option, text: str = "", score: int | None = None
+) -> MatrixCell | None:
+    """Set one matrix cell; an empty cell (no text, no score) is removed."""
+    require_role(actor, ARCHITECT)
+    if criterion.decision_id != option.decision_id:
+        raise ValidationError("A cell's criterion and option must belong to the same decision.")
+    cell = MatrixCell.objects.filter(criterion=criterion, option=option).first()
+    text = (text or "").strip()
+    if not text and score is None:
+        if cell is not None:
+            tracked_delete(cell, actor=actor, reason="cell cleared")
+        return None
+    if cell is not None and cell.text == text and cell.score == score:
+        return cell
+    cell = cell or MatrixCell(criterion=criterion, option=option)
+    cell.text, cell.score = text, score
+    cell.full_clean()
+    tracked_save(cell, actor=actor, reason="cell saved")
+    return cell
+
+
+@transaction.atomic
+def sensitivity_note_save(
+    *, actor, decision: Decision, note: SensitivityNote | None = None, **fields: Any
+) -> SensitivityNote:
+    require_role(actor, ARCHITECT)
+    note = note or SensitivityNote(decision=decision)
+    _check_same_decision(decision, note)
+    for name, value in fields.items():
+        setattr(note, name, value)
+    if note.favours is not None:
+        _check_same_decision(decision, note.favours)
+    note.full_clean()
+    tracked_save(note, actor=actor, reason="sensitivity note saved")
+    return note
+
+
+@transaction.atomic
+def sensitivity_note_delete(*, actor, note: SensitivityNote) -> None:
+    require_role(actor, ARCHITECT)
+    tracked_delete(note, actor=actor, reason="sensitivity note removed")
+
+
+# --- Relations ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def relation_add(
+    *,
+    actor,
+    source: Decision,
+    target: Decision,
+    kind: str,
+    note: str = "",
+    enforce_lifecycle: bool = True,
+) -> DecisionRelation:
+    """Relate two decisions. `supersedes` marks the target superseded."""
+    require_role(actor, ARCHITECT)
+    if source.pk == target.pk:
+        raise ValidationError("A decision cannot relate to itself.")
+    if kind not in DecisionRelation.Kind.values:
+        raise ValidationError(f"Unknown relation {kind!r}.")
+    relation = DecisionRelation.objects.filter(source=source, target=target, kind=kind).first()
+    if relation is None:
+        relation = DecisionRelation(source=source, target=target, kind=kind, note=note)
+        relation.full_clean()
+        tracked_save(relation, actor=actor, reason=f"{kind} added")
+    if kind == DecisionRelation.Kind.SUPERSEDES and target.status != S.SUPERSEDED:
+        if enforce_lifecycle and target.status not in (S.ACCEPTED,):
+            raise ValidationError(
+                f"{target.reference} is {target.get_status_display().lower()}; "
+                "only an accepted decision can be superseded."
+            )
+        decision_change_status(
+            actor=actor,
+            decision=target,
+            status=S.SUPERSEDED,
+            reason=f"superseded by {source.reference}",
+            enforce_lifecycle=enforce_lifecycle,
+        )
+    return relation
+
+
+@transaction.atomic
+def relation_remove(*, actor, relation: DecisionRelation) -> None:
+    require_role(actor, ARCHITECT)
+    tracked_delete(relation, actor=actor, reason=f"{relation.kind} removed")

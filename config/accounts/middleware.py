@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+
+# Paths an anonymous visitor may reach: the login page, static files, the API
+# (which answers 401/403 itself) and webhook receivers (authenticated by HMAC).
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/hooks/", "/demo/", "/healthz")
+
+
+class LoginRequiredMiddleware:
+    """Anonymous users see nothing but the login page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)

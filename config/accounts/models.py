@@ -1,0 +1,69 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from simple_history import register
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    """Our user. Roles are groups (see `roles.py`); a signer's printed name is `display_name`."""
+
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="How your name is printed on signatures."
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.printed_name
+
+    @property
+    def printed_name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+# History on the custom user model goes through register() (simple-history's advice).
+register(User, app="config.accounts", excluded_fields=["password", "last_login"])
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the token is shown once."""
+
+    PREFIX = "dl_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    # Looked up by digest on every API request (HashedTokenAuthentication).
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        max_length=12, editable=False, help_text="First characters, to tell tokens apart."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

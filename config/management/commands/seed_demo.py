@@ -1,0 +1,65 @@
+"""Load the case study (the auth-token pentest finding) as demo data. Idempotent."""
+
+from importlib import import_module
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# (username, printed name, email, role, password, staff)
+DEMO_USERS = [
+    ("alice", "Alice Moreau", "alice@example.test", "architect", "alice-architect-2026", False),
+    ("sam", "Sam Okafor", "sam@example.test", "stakeholder", "sam-risk-owner-2026", False),
+    ("sofia", "Sofia Lindqvist", "sofia@example.test", "stakeholder", "sofia-security-2026", False),
+    ("eric", "Eric Tanaka", "eric@example.test", "stakeholder", "eric-engineering-2026", False),
+    ("audrey", "Audrey Klein", "audrey@example.test", "auditor", "audrey-auditor-2026", False),
+    ("admin", "Ada Admin", "admin@example.test", "architect", "admin-ledger-2026", True),
+]
+
+# Each app adds its part of the story, in dependency order.
+DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo")
+
+
+class Command(BaseCommand):
+    help = "Load the demo case study (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = self._users()
+            for name in DEMO_MODULES:
+                try:
+                    module = import_module(name)
+                except ModuleNotFoundError as exc:
+                    if exc.name != name:
+                        raise
+                    continue
+                summary = module.seed(users=users, stdout=self.stdout)
+                if summary:
+                    self.stdout.write(f"  {summary}")
+        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins:"))
+        for username, printed, _email, role, password, staff in DEMO_USERS:
+            extra = " + staff/admin" if staff else ""
+            self.stdout.write(f"  {username:<8} {password:<24} {role}{extra} ({printed})")
+
+    def _users(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, printed, email, role, password, staff in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "display_name": printed,
+                    "email": email,
+                    "is_staff": staff,
+                    "is_superuser": staff,
+                    "first_name": printed.split()[0],
+                    "last_name": printed.split()[-1],
+                },
+            )
+            if created or not user.check_password(password):
+                user.set_password(password)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        return users

@@ -1,0 +1,212 @@
+"""The outbox: write rows inside the caller's transaction, send them on commit, once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.emails import render_email
+from config.history import tracked_save
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+UNCERTAIN_AFTER = timedelta(minutes=10)
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8… minutes, capped at an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def notification_enqueue(
+    *,
+    recipient: str,
+    event: str,
+    dedupe_key: str,
+    template: str,
+    context: dict,
+    user=None,
+    about=None,
+) -> Notification | None:
+    """Add one email to the outbox (at most once per `dedupe_key`); send it after commit.
+
+    Returns the new row, or None when that key was already in the outbox.
+    """
+    if not recipient:
+        return None
+    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    email = render_email(template, {"recipient_user": user, **context})
+    try:
+        with transaction.atomic():
+            row = Notification(
+                recipient=recipient,
+                user=user,
+                event=event,
+                dedupe_key=dedupe_key[:255],
+                subject=email.subject,
+                body_text=email.text,
+                body_html=email.html,
+                subject_type=about._meta.label_lower if about is not None else "",
+                subject_id=about.pk if about is not None else None,
+            )
+            tracked_save(row, reason=f"queued: {event}")
+    except IntegrityError:
+        return None  # another transaction queued the same key first
+
+    from .tasks import send_notification
+
+    transaction.on_commit(lambda: send_notification.delay(row.pk))
+    return row
+
+
+def notify_users(
+    *, users: Iterable, event: str, key: str, template: str, context: dict, about=None
+) -> list[Notification]:
+    """One email per user with an address; `key` identifies the event (recipient is added)."""
+    rows = []
+    seen: set[str] = set()
+    for user in users:
+        address = (getattr(user, "email", "") or "").strip().lower()
+        if not address or address in seen or not getattr(user, "is_active", True):
+            continue
+        seen.add(address)
+        row = notification_enqueue(
+            recipient=address,
+            user=user,
+            event=event,
+            dedupe_key=f"{key}:{address}",
+            template=template,
+            context=context,
+            about=about,
+        )
+        if row:
+            rows.append(row)
+    return rows
+
+
+def _claim(notification_id: int) -> Notification | None:
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk=notification_id,
+                state__in=[Notification.State.PENDING, Notification.State.RETRY],
+                next_attempt_at__lte=now,
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        row.state = Notification.State.SENDING
+        row.attempts += 1
+        row.claimed_at = now
+        tracked_save(
+            row, reason="claimed for sending", update_fields=["state", "attempts", "claimed_at"]
+        )
+        return row
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Claim the row, then talk to SMTP. Safe to call twice: the second call finds nothing."""
+    row = _claim(notification_id)
+    if row is None:
+        return "skipped"
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        headers={"X-Ledger-Event": row.event, "X-Ledger-Notification": str(row.pk)},
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    try:
+        message.send(fail_silently=False)
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        # The server refused or could not be reached: nothing was delivered, retry later.
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.state = Notification.State.FAILED
+        else:
+            row.state = Notification.State.RETRY
+            row.next_attempt_at = timezone.now() + backoff(row.attempts)
+        tracked_save(
+            row, reason="send failed", update_fields=["state", "last_error", "next_attempt_at"]
+        )
+        log.warning("notification %s: %s", row.pk, row.last_error)
+        return "retry"
+    row.state = Notification.State.SENT
+    row.sent_at = timezone.now()
+    row.last_error = ""
+    tracked_save(row, reason="sent", update_fields=["state", "sent_at", "last_error"])
+    return "sent"
+
+
+def notifications_requeue_pending(*, now=None) -> dict[str, int]:
+    """The database is the record of work: nudge rows whose broker message may be lost,
+    and mark sends that never reported back as uncertain (never re-sent silently)."""
+    from .tasks import send_notification
+
+    now = now or timezone.now()
+    stale = Notification.objects.filter(
+        state=Notification.State.SENDING, claimed_at__lt=now - UNCERTAIN_AFTER
+    )
+    uncertain = 0
+    for row in stale:
+        row.state = Notification.State.UNCERTAIN
+        row.last_error = "The send was interrupted before the mail server answered."
+        tracked_save(row, reason="marked uncertain", update_fields=["state", "last_error"])
+        uncertain += 1
+    due = list(
+        Notification.objects.filter(
+            state__in=[Notification.State.PENDING, Notification.State.RETRY],
+            next_attempt_at__lte=now,
+            created_at__lte=now - REQUEUE_AFTER,
+        ).values_list("pk", flat=True)[:500]
+    )
+    # Retry rows become due by their own clock, whatever their age.
+    due += list(
+        Notification.objects.filter(
+            state=Notification.State.RETRY,
+            next_attempt_at__lte=now,
+        )
+        .exclude(pk__in=due)
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in due:
+        transaction.on_commit(lambda pk=pk: send_notification.delay(pk))
+    return {"requeued": len(due), "uncertain": uncertain}
+
+
+def notification_resend(*, notification: Notification, actor) -> Notification:
+    """Staff decision to send an *uncertain* or *failed* row again (it may arrive twice)."""
+    if not (actor.is_staff or actor.is_superuser):
+        raise PermissionDenied("Only staff can resend an email.")
+    if notification.state not in (Notification.State.UNCERTAIN, Notification.State.FAILED):
+        raise ValueError("Only uncertain or failed emails can be resent.")
+    from .tasks import send_notification
+
+    notification.state = Notification.State.PENDING
+    notification.next_attempt_at = timezone.now()
+    tracked_save(
+        notification,
+        actor=actor,
+        reason="resend requested by staff",
+        update_fields=["state", "next_attempt_at"],
+    )
+    transaction.on_commit(lambda: send_notification.delay(notification.pk))
+    return notification

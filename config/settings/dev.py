@@ -1,0 +1,20 @@
+"""The embedded default: SQLite, a file-system Celery broker, mail written to files."""
+
+from django.core.management.utils import get_random_secret_key
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+if not SECRET_KEY:  # noqa: F405
+    # A throwaway key for local development only; production refuses to start without one.
+    _key_file = VAR_DIR / "dev-secret-key"
+    if not _key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(get_random_secret_key())
+    SECRET_KEY = _key_file.read_text().strip()
+ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]  # noqa: F405
+LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=True)
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

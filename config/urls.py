@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from config import views as core_views
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="adr:decision-list", permanent=False), name="home"),
+    path("accounts/", include("config.accounts.urls")),
+    path("outbox/", include("config.notifications.urls")),
+    path("decisions/", include("adr.urls")),
+    path("risks/", include("risks.urls")),
+    path("triggers/", include("triggers.urls")),
+    path("api/", include("config.api_urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
