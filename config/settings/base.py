@@ -156,6 +156,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}"))
@@ -186,6 +187,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule is a named dict in code, on plain intervals in UTC.
 CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-triggers": {
+        "task": "triggers.tasks.sweep_triggers",
+        "schedule": env.float("LEDGER_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
     "send-pending-notifications": {
         "task": "config.notifications.tasks.notifications_requeue_pending",
         "schedule": 120.0,
@@ -214,6 +219,16 @@ SPECTACULAR_SETTINGS = {
 # --- Product policy ---------------------------------------------------------
 LEDGER_MAX_ACCEPTANCE_MONTHS = env.int("LEDGER_MAX_ACCEPTANCE_MONTHS", default=12)
 LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=False)
+# Triggers: metric probes only reach allow-listed hosts, never private/loopback/link-local
+# addresses (checked after DNS resolution and after each redirect) unless allowed here.
+LEDGER_METRIC_ALLOWED_HOSTS = env.list("LEDGER_METRIC_ALLOWED_HOSTS", default=[])
+LEDGER_METRIC_ALLOW_PRIVATE = env.bool("LEDGER_METRIC_ALLOW_PRIVATE", default=False)
+LEDGER_METRIC_TIMEOUT_SECONDS = env.float("LEDGER_METRIC_TIMEOUT_SECONDS", default=5.0)
+LEDGER_METRIC_FAILURES_BEFORE_ALERT = env.int("LEDGER_METRIC_FAILURES_BEFORE_ALERT", default=3)
+LEDGER_REMINDER_EVERY_DAYS = env.int("LEDGER_REMINDER_EVERY_DAYS", default=3)
+LEDGER_REMINDERS_BEFORE_ESCALATION = env.int("LEDGER_REMINDERS_BEFORE_ESCALATION", default=3)
+LEDGER_WEBHOOK_TOLERANCE_SECONDS = env.int("LEDGER_WEBHOOK_TOLERANCE_SECONDS", default=300)
+LEDGER_DEFAULT_LEAD_DAYS = [30, 7, 1]
 
 LOGGING = {
     "version": 1,

@@ -18,3 +18,6 @@ LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=True)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# The demo metric endpoint is served by this app on localhost.
+LEDGER_METRIC_ALLOWED_HOSTS = LEDGER_METRIC_ALLOWED_HOSTS or ["127.0.0.1", "localhost"]  # noqa: F405
+LEDGER_METRIC_ALLOW_PRIVATE = env.bool("LEDGER_METRIC_ALLOW_PRIVATE", default=True)
