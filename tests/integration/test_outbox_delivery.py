@@ -1,0 +1,55 @@
+"""The outbox end to end: a real Celery worker on Redis delivers to a real SMTP sink."""
+
+import pytest
+from django.db import transaction
+
+from config.notifications.models import Notification
+from config.notifications.services import notification_enqueue, notifications_requeue_pending
+from tests.conftest import require_redis
+from tests.support.celery import celery_processes
+from tests.support.smtp import SmtpSink
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def _queue(n: int) -> None:
+    with transaction.atomic():
+        for i in range(n):
+            notification_enqueue(
+                recipient=f"user{i}@example.test",
+                event="test.message",
+                dedupe_key=f"test:{i}",
+                template="test-message",
+                context={"name": f"user {i}"},
+            )
+
+
+def test_a_real_worker_sends_each_queued_email_once():
+    broker = require_redis()
+    with SmtpSink() as sink, celery_processes(broker_url=broker, email_url=sink.url):
+        _queue(3)
+        messages = sink.wait_for(3)
+        assert sorted(m["To"] for m in messages) == [f"user{i}@example.test" for i in range(3)]
+        assert all(m.is_multipart() for m in messages)  # text + HTML
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+    assert len(sink.messages) == 3
+
+
+def test_a_refusing_smtp_server_gets_every_email_once_after_retries(settings):
+    broker = require_redis()
+    with SmtpSink(refuse_first=2) as sink, celery_processes(broker_url=broker, email_url=sink.url):
+        _queue(2)
+        # Both first attempts are refused (451): rows wait to retry.
+        import time
+
+        deadline = time.monotonic() + 30
+        while Notification.objects.filter(state="retry").count() < 2:
+            assert time.monotonic() < deadline, "rows never reached retry"
+            time.sleep(0.2)
+        Notification.objects.update(next_attempt_at="2000-01-01T00:00:00Z")
+        with transaction.atomic():
+            notifications_requeue_pending()
+        sink.wait_for(2)
+    assert sink.refused == 2
+    assert sorted(sink.recipients()) == ["user0@example.test", "user1@example.test"]
+    assert Notification.objects.filter(state="sent").count() == 2

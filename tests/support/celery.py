@@ -1,0 +1,137 @@
+"""Run a real Celery worker (and beat) in a subprocess against the test database.
+
+Use from tests marked `django_db(transaction=True)` so that the worker sees
+committed rows. The broker is the Redis in CELERY_BROKER_URL (see conftest's
+`require_redis`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = s.get("USER") or "postgres"
+        host = s.get("HOST") or "127.0.0.1"
+        port = s.get("PORT") or 5432
+        auth = user + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+def worker_env(*, broker_url: str, email_url: str | None = None, **extra: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if email_url:
+        env["EMAIL_URL"] = email_url
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def _purge(broker_url: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
+        cwd=ROOT,
+        env=worker_env(broker_url=broker_url),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def celery_processes(
+    *, broker_url: str, email_url: str | None = None, beat: bool = False, **extra: str
+):
+    """Start a worker (and optionally beat); yield the Popen objects; stop them after."""
+    _purge(broker_url)
+    env = worker_env(broker_url=broker_url, email_url=email_url, **extra)
+    logdir = Path(tempfile.mkdtemp(prefix="ledger-celery-"))
+    procs: list[subprocess.Popen] = []
+    worker_log = open(logdir / "worker.log", "w")  # noqa: SIM115
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                f"--hostname=test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    if beat:
+        beat_log = open(logdir / "beat.log", "w")  # noqa: SIM115
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "beat",
+                    "--loglevel=INFO",
+                    f"--schedule={logdir / 'beat-schedule'}",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=beat_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    try:
+        _wait_ready(logdir / "worker.log")
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        print(f"celery logs in {logdir}")
+
+
+def _wait_ready(log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and "ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"Celery worker did not start: {log.read_text(errors='replace')[-3000:]}")
