@@ -13,10 +13,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="adr:decision-list", permanent=False), name="home"),
     path("accounts/", include("config.accounts.urls")),
     path("outbox/", include("config.notifications.urls")),
+    path("decisions/io/", include("adr.interop_urls")),
     path("decisions/", include("adr.urls")),
     path("risks/", include("risks.urls")),
     path("triggers/", include("triggers.urls")),
     path("api/", include("config.api_urls")),
+    path("hooks/", include("triggers.hook_urls")),
+    path("demo/", include("triggers.demo_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
