@@ -63,6 +63,9 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Signing round: +1 on every submission and every edit that voids signatures, so
+    # emails ("signature requested, round 3") and signatures name the version they are for.
+    signing_round = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -188,6 +191,7 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     auth_method = models.CharField(max_length=60, default="password re-entered")
     content_digest = models.CharField(max_length=64)
+    signing_round = models.PositiveIntegerField(default=0)
     previous_hash = models.CharField(max_length=64, blank=True)
     signature_hash = models.CharField(max_length=64, unique=True)
     void = models.BooleanField(default=False)
