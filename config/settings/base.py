@@ -217,6 +217,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Product policy ---------------------------------------------------------
+# True only under config.settings.production (and settings that import it); the
+# system checks in config/checks.py are stricter there.
+LEDGER_PRODUCTION = False
 LEDGER_MAX_ACCEPTANCE_MONTHS = env.int("LEDGER_MAX_ACCEPTANCE_MONTHS", default=12)
 LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=False)
 # Triggers: metric probes only reach allow-listed hosts, never private/loopback/link-local

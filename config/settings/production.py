@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+LEDGER_PRODUCTION = True
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters) in production.")
