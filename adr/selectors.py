@@ -19,6 +19,7 @@ from .models import (
     MatrixCell,
     Option,
     SensitivityNote,
+    Tag,
 )
 
 
@@ -73,9 +74,17 @@ def decision_list(
 def decision_get(*, user, key: str, number: int) -> Decision:
     """One decision with everything its detail page shows, in a fixed number of queries."""
     require_reader(user)
+    extra = []
+    # Reverse relations from later apps (risks ← adr, triggers ← adr): prefetched when
+    # they exist, so the detail page works before those apps have their models.
+    if hasattr(Decision, "risk_acceptances"):
+        extra.append("risk_acceptances")
+    if hasattr(Decision, "triggers"):
+        extra.append("triggers")
     return (
         Decision.objects.select_related("log", "created_by")
         .prefetch_related(
+            *extra,
             "tags",
             Prefetch("options", queryset=Option.objects.order_by("position", "id")),
             Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
@@ -186,4 +195,21 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
             fetch(DecisionRelation, source_id=d), label=lambda r: f"Relation ({r.kind})"
         ),
     ]
+    _name_tags(groups[0])
     return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
+
+
+def _name_tags(entries: list[HistoryEntry]) -> None:
+    """Tag changes come from history as through-rows ({"tag": 3, …}): show names (one query)."""
+    changes = [c for e in entries for c in e.changes if c.field == "tags"]
+    if not changes:
+        return
+
+    def ids(rows):
+        return [row.get("tag") for row in rows or () if isinstance(row, dict)]
+
+    wanted = {i for c in changes for i in ids(c.old) + ids(c.new)}
+    names = dict(Tag.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    for change in changes:
+        change.old = sorted(names.get(i, f"#{i}") for i in ids(change.old))
+        change.new = sorted(names.get(i, f"#{i}") for i in ids(change.new))

@@ -7,6 +7,7 @@ run in a transaction and record actor + reason on the history rows they write.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -401,3 +402,187 @@ def relation_add(
 def relation_remove(*, actor, relation: DecisionRelation) -> None:
     require_role(actor, ARCHITECT)
     tracked_delete(relation, actor=actor, reason=f"{relation.kind} removed")
+
+
+# --- The edit page: one atomic save of a decision and all its parts -----------------
+
+
+@dataclass
+class OptionRow:
+    """An option as submitted: `id` None for a new one; `delete` removes an existing one."""
+
+    fields: dict[str, Any]
+    id: int | None = None
+    delete: bool = False
+
+
+@dataclass
+class CriterionRow:
+    fields: dict[str, Any]
+    id: int | None = None
+    delete: bool = False
+
+
+@dataclass
+class CellRow:
+    """A matrix cell keyed by the *indexes* of its criterion and option rows, so rows
+    added in the same submit get their cells in the same submit."""
+
+    criterion: int
+    option: int
+    text: str = ""
+    score: int | None = None
+
+
+@dataclass
+class NoteRow:
+    fields: dict[str, Any]
+    favours: int | None = None  # index into the option rows
+    id: int | None = None
+    delete: bool = False
+
+
+@dataclass
+class RelationRow:
+    target: Decision | None
+    kind: str
+    note: str = ""
+    id: int | None = None
+    delete: bool = False
+
+
+def _changed(obj, fields: dict[str, Any]) -> bool:
+    return obj.pk is None or any(getattr(obj, name) != value for name, value in fields.items())
+
+
+@transaction.atomic
+def decision_save_full(
+    *,
+    actor,
+    decision: Decision | None,
+    log: DecisionLog | None = None,
+    fields: dict[str, Any],
+    tags: Iterable[str] | None = None,
+    options: list[OptionRow] = (),  # type: ignore[assignment]
+    criteria: list[CriterionRow] = (),  # type: ignore[assignment]
+    cells: list[CellRow] = (),  # type: ignore[assignment]
+    notes: list[NoteRow] = (),  # type: ignore[assignment]
+    relations: list[RelationRow] = (),  # type: ignore[assignment]
+    reason: str = "",
+) -> Decision:
+    """Create or edit a decision with its options, criteria, matrix cells, sensitivity
+    notes and relations in one transaction (the edit page's single submit).
+
+    Each part goes through its own service, so every history row records the actor
+    and a reason; unchanged parts write no history. Any ValidationError rolls back
+    the whole submit.
+    """
+    require_role(actor, ARCHITECT)
+    fields = dict(fields)
+    if decision is None:
+        if log is None:
+            raise ValidationError({"log": "Choose the log this decision belongs to."})
+        title = fields.pop("title", "")
+        decision = decision_create(
+            actor=actor,
+            log=log,
+            title=title,
+            tags=tags or (),
+            reason=reason or "decision created",
+            **fields,
+        )
+    else:
+        decision = decision_update(
+            actor=actor, decision=decision, tags=tags, reason=reason or "edited", **fields
+        )
+
+    # Options: position follows the order of the rows kept.
+    chosen_rows = [r for r in options if not r.delete and r.fields.get("chosen")]
+    if len(chosen_rows) > 1:
+        raise ValidationError({"options": "Only one option can be the chosen one."})
+    existing_options = {o.pk: o for o in decision.options.all()}
+    saved_options: dict[int, Option] = {}
+    # Unchoose first, so that choosing another option never meets the old choice.
+    ordered = sorted(enumerate(options), key=lambda pair: bool(pair[1].fields.get("chosen")))
+    for index, row in ordered:
+        option = _existing(existing_options, row.id, "option")
+        if row.delete:
+            if option is not None:
+                option_delete(actor=actor, option=option)
+            continue
+        values = {**row.fields, "position": index}
+        if option is None or _changed(option, values):
+            option = option_save(actor=actor, decision=decision, option=option, **values)
+        saved_options[index] = option
+
+    existing_criteria = {c.pk: c for c in decision.criteria.all()}
+    saved_criteria: dict[int, Criterion] = {}
+    for index, row in enumerate(criteria):
+        criterion = _existing(existing_criteria, row.id, "criterion")
+        if row.delete:
+            if criterion is not None:
+                criterion_delete(actor=actor, criterion=criterion)
+            continue
+        values = {**row.fields, "position": index}
+        if criterion is None or _changed(criterion, values):
+            criterion = criterion_save(
+                actor=actor, decision=decision, criterion=criterion, **values
+            )
+        saved_criteria[index] = criterion
+
+    current_cells = {
+        (c.criterion_id, c.option_id): c
+        for c in MatrixCell.objects.filter(criterion__decision=decision)
+    }
+    for row in cells:
+        criterion = saved_criteria.get(row.criterion)
+        option = saved_options.get(row.option)
+        if criterion is None or option is None:
+            continue  # the row or column was removed (or left blank) in this submit
+        text = (row.text or "").strip()
+        cell = current_cells.get((criterion.pk, option.pk))
+        if cell is None and not text and row.score is None:
+            continue
+        if cell is not None and cell.text == text and cell.score == row.score:
+            continue
+        cell_set(actor=actor, criterion=criterion, option=option, text=text, score=row.score)
+
+    existing_notes = {n.pk: n for n in decision.sensitivity_notes.all()}
+    for index, row in enumerate(notes):
+        note = _existing(existing_notes, row.id, "sensitivity note")
+        if row.delete:
+            if note is not None:
+                sensitivity_note_delete(actor=actor, note=note)
+            continue
+        favours = saved_options.get(row.favours) if row.favours is not None else None
+        values = {**row.fields, "position": index, "favours": favours}
+        if note is None or _changed(note, values):
+            sensitivity_note_save(actor=actor, decision=decision, note=note, **values)
+
+    existing_relations = {r.pk: r for r in decision.relations_out.all()}
+    for row in relations:
+        relation = _existing(existing_relations, row.id, "relation")
+        if relation is not None:
+            same = (
+                relation.target_id == getattr(row.target, "pk", None)
+                and relation.kind == row.kind
+                and relation.note == row.note
+            )
+            if same and not row.delete:
+                continue
+            relation_remove(actor=actor, relation=relation)
+        if row.delete or row.target is None:
+            continue
+        relation_add(actor=actor, source=decision, target=row.target, kind=row.kind, note=row.note)
+    return decision
+
+
+def _existing(objects: dict[int, Any], pk: int | None, what: str):
+    if pk is None:
+        return None
+    try:
+        return objects[pk]
+    except KeyError:
+        raise ValidationError(
+            f"That {what} no longer belongs to this decision; reload the page."
+        ) from None

@@ -1,8 +1,48 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""Pages of the decision log. Thin: read through selectors, write through services.
 
-from . import selectors
-from .models import Decision, Tag
+Services raise PermissionDenied (→ the 403 page) and ValidationError (→ the form
+again with the message inline). Every write page checks the architect role up
+front too, so a stakeholder gets a clear 403 rather than a form they cannot submit.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
+from config.markup import safe_markdown
+
+from . import selectors, services
+from .forms import MAX_MARKDOWN, DecisionEditor, LogForm, StatusForm
+from .models import Decision, DecisionLog, Tag
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [msg for msgs in error.message_dict.values() for msg in msgs]
+    return list(error.messages)
+
+
+def _get_decision(request, key: str, number: int) -> Decision:
+    try:
+        return selectors.decision_get(user=request.user, key=key, number=number)
+    except Decision.DoesNotExist:
+        raise Http404("No such decision.") from None
+
+
+def _get_log(request, key: str) -> DecisionLog:
+    try:
+        return selectors.log_get(user=request.user, key=key)
+    except DecisionLog.DoesNotExist:
+        raise Http404("No such log.") from None
+
+
+# --- Logs ---------------------------------------------------------------------------
 
 
 def log_list(request):
@@ -11,21 +51,61 @@ def log_list(request):
 
 
 def log_detail(request, key: str):
-    log = selectors.log_get(user=request.user, key=key)
+    log = _get_log(request, key)
     decisions = selectors.decision_list(user=request.user, log_key=log.key)
+    page = Paginator(decisions, 50).get_page(request.GET.get("page"))
     return render(
-        request, "adr/log_detail.html", {"log": log, "decisions": decisions, "nav": "logs"}
+        request,
+        "adr/log_detail.html",
+        {"log": log, "decisions": page, "page": page, "nav": "logs"},
     )
 
 
+@require_http_methods(["GET", "POST"])
+def log_edit(request, key: str | None = None):
+    require_role(request.user, ARCHITECT)
+    log = _get_log(request, key) if key else None
+    form = LogForm(request.POST or None, instance=log)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if log is None:
+                log = services.log_create(
+                    actor=request.user,
+                    key=data["key"],
+                    name=data["name"],
+                    description=data["description"],
+                )
+            else:
+                log = services.log_update(
+                    actor=request.user,
+                    log=DecisionLog.objects.get(pk=log.pk),
+                    name=data["name"],
+                    description=data["description"],
+                )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Log {log.key} saved.")
+            return redirect(log)
+    return render(request, "adr/log_form.html", {"form": form, "log": log, "nav": "logs"})
+
+
+# --- Decisions ----------------------------------------------------------------------
+
+
 def decision_list(request):
+    statuses = dict(Decision.Status.choices)
+    status = request.GET.get("status") or None
     params = {
-        "log_key": request.GET.get("log") or None,
-        "status": request.GET.get("status") or None,
-        "tag": request.GET.get("tag") or None,
-        "q": request.GET.get("q") or None,
+        "log_key": (request.GET.get("log") or "").strip()[:12] or None,
+        "status": status if status in statuses else None,
+        "tag": (request.GET.get("tag") or "").strip()[:50] or None,
+        "q": (request.GET.get("q") or "").strip()[:200] or None,
     }
-    qs = selectors.decision_list(user=request.user, **params)
+    review = request.GET.get("review") == "1"
+    qs = selectors.decision_list(user=request.user, needs_review=True if review else None, **params)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -33,22 +113,134 @@ def decision_list(request):
         {
             "page": page,
             "params": params,
+            "review": review,
+            "filtered": any(params.values()) or review,
             "statuses": Decision.Status.choices,
-            "logs": selectors.log_list(user=request.user),
-            "tags": Tag.objects.all(),
+            "logs": DecisionLog.objects.order_by("name"),
+            "tags": Tag.objects.order_by("name"),
             "nav": "decisions",
         },
     )
+
+
+def _detail_context(request, decision: Decision, status_form: StatusForm | None = None):
+    can_write = has_role(request.user, ARCHITECT)
+    if can_write and status_form is None:
+        status_form = StatusForm(decision=decision)
+    return {
+        "d": decision,
+        "matrix": selectors.decision_matrix(decision),
+        "can_write": can_write,
+        "status_form": status_form if can_write else None,
+        "relations_out": list(decision.relations_out.all()),
+        "relations_in": list(decision.relations_in.all()),
+        "tab": "decision",
+        "nav": "decisions",
+    }
 
 
 def decision_detail(request, key: str, number: int):
-    decision = selectors.decision_get(user=request.user, key=key, number=number)
+    decision = _get_decision(request, key, number)
+    return render(request, "adr/decision_detail.html", _detail_context(request, decision))
+
+
+def decision_history(request, key: str, number: int):
+    decision = _get_decision(request, key, number)
+    entries = selectors.decision_history(user=request.user, decision=decision)
+    return render(
+        request,
+        "adr/decision_history.html",
+        {"d": decision, "entries": entries, "tab": "history", "nav": "decisions"},
+    )
+
+
+@require_POST
+def decision_status(request, key: str, number: int):
+    require_role(request.user, ARCHITECT)
+    decision = _get_decision(request, key, number)
+    form = StatusForm(request.POST, decision=decision)
+    if form.is_valid():
+        try:
+            services.decision_change_status(
+                actor=request.user,
+                decision=decision,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                revisit_by=form.cleaned_data["revisit_by"],
+            )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                form.add_error(None, message)
+        else:
+            decision.refresh_from_db(fields=["status"])
+            messages.success(
+                request, f"{decision.reference} is now {decision.get_status_display().lower()}."
+            )
+            return redirect(decision)
+    decision = _get_decision(request, key, number)  # unchanged: the transaction rolled back
     return render(
         request,
         "adr/decision_detail.html",
-        {
-            "d": decision,
-            "matrix": selectors.decision_matrix(decision),
-            "nav": "decisions",
-        },
+        _detail_context(request, decision, status_form=form),
+        status=400,
     )
+
+
+@require_POST
+def decision_reviewed(request, key: str, number: int):
+    require_role(request.user, ARCHITECT)
+    decision = _get_decision(request, key, number)
+    reason = (request.POST.get("reason") or "").strip()[:100] or "reviewed"
+    services.decision_clear_review(actor=request.user, decision=decision, reason=reason)
+    messages.success(request, f"{decision.reference} marked as reviewed.")
+    return redirect(decision)
+
+
+@require_http_methods(["GET", "POST"])
+def decision_edit(request, key: str | None = None, number: int | None = None):
+    """Create (no key) or edit a decision with its options, matrix, notes and relations."""
+    require_role(request.user, ARCHITECT)
+    decision = _get_decision(request, key, number) if key else None
+    log = None
+    if decision is None and request.GET.get("log"):
+        log = DecisionLog.objects.filter(key=request.GET["log"].strip().upper()[:12]).first()
+    if decision is None and not DecisionLog.objects.exists():
+        messages.info(request, "Create a decision log first.")
+        return redirect("adr:log-create")
+    editor = DecisionEditor(
+        decision=decision, data=request.POST if request.method == "POST" else None, log=log
+    )
+    status = 200
+    if request.method == "POST":
+        if editor.is_valid():
+            try:
+                saved = services.decision_save_full(
+                    actor=request.user, decision=decision, **editor.service_kwargs()
+                )
+            except ValidationError as error:
+                editor.errors = _error_messages(error)
+            else:
+                verb = "created" if decision is None else "saved"
+                messages.success(request, f"{saved.reference} {verb}.")
+                return redirect(saved)
+        status = 400
+    return render(
+        request,
+        "adr/decision_form.html",
+        {"editor": editor, "d": decision, "nav": "decisions"},
+        status=status,
+    )
+
+
+@require_POST
+def markdown_preview(request):
+    """htmx: the sanitised HTML of the Markdown field posted (the first non-token value)."""
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects edit decisions.")
+    values = [v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
+    text = values[0] if values else ""
+    if len(text) > MAX_MARKDOWN:
+        return HttpResponseBadRequest(f"Too long to preview (at most {MAX_MARKDOWN} characters).")
+    html = safe_markdown(text) or "<p class='muted'>Nothing to preview.</p>"
+    return HttpResponse(html)

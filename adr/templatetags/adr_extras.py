@@ -1,0 +1,42 @@
+"""Small display helpers for the decision log pages (escaped output only)."""
+
+from __future__ import annotations
+
+from django import template
+from django.db import models
+from django.template.defaultfilters import truncatechars
+
+register = template.Library()
+
+SKIP = {"id", "position", "created_at", "updated_at", "last_number", "number"}
+
+
+@register.filter
+def history_value(value) -> str:
+    """A field value as shown in a history diff."""
+    if value is None:
+        return "—"
+    if value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+@register.filter
+def history_summary(record) -> str:
+    """The values a created object started with, on one line: "Title: …; Score: 3"."""
+    parts = []
+    for field in record.instance_type._meta.fields:
+        if field.name in SKIP or field.name.endswith("_html") or field.is_relation:
+            continue
+        if isinstance(field, models.AutoField):
+            continue
+        value = getattr(record, field.attname, None)
+        if value in (None, "", False):
+            continue
+        shown = history_value(value)
+        parts.append(f"{str(field.verbose_name).capitalize()}: {truncatechars(shown, 80)}")
+    return "; ".join(parts)
