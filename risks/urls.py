@@ -5,5 +5,14 @@ from . import views
 app_name = "risks"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", views.acceptance_list, name="index"),
+    path("new/", views.acceptance_create, name="create"),
+    path("<int:pk>/", views.acceptance_detail, name="detail"),
+    path("<int:pk>/edit/", views.acceptance_edit, name="edit"),
+    path("<int:pk>/history/", views.acceptance_history, name="history"),
+    path("<int:pk>/print/", views.acceptance_print, name="print"),
+    path("<int:pk>/submit/", views.acceptance_submit, name="submit"),
+    path("<int:pk>/sign/", views.acceptance_sign, name="sign"),
+    path("<int:pk>/revoke/", views.acceptance_revoke, name="revoke"),
+    path("<int:pk>/remediated/", views.acceptance_remediated, name="remediated"),
 ]

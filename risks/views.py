@@ -1,5 +1,299 @@
-from django.shortcuts import render
+"""Risk acceptance pages. Thin: services decide, views translate errors into forms/403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from config.accounts.roles import ARCHITECT, has_role, require_reader
+
+from . import selectors, services
+from .forms import (
+    AcceptanceForm,
+    MitigationFormSet,
+    ReasonForm,
+    SignatoryFormSet,
+    SignForm,
+    formset_rows,
+)
+from .models import RiskAcceptance
+
+NAV = "risks"
 
 
-def index(request):
-    return render(request, "risks/index.html", {})
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def acceptance_list(request):
+    params = {
+        "state": request.GET.get("state") or None,
+        "owner": request.GET.get("owner") or None,
+        "mine": request.GET.get("mine") == "1",
+    }
+    if params["state"] not in (None, *RiskAcceptance.State.values):
+        params["state"] = None
+    qs = selectors.acceptance_list(user=request.user, **params)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    from django.contrib.auth import get_user_model
+
+    owners = get_user_model().objects.filter(owned_acceptances__isnull=False).distinct()
+    return render(
+        request,
+        "risks/list.html",
+        {
+            "page": page,
+            "params": params,
+            "states": RiskAcceptance.State.choices,
+            "owners": owners,
+            "can_create": has_role(request.user, ARCHITECT),
+            "nav": NAV,
+        },
+    )
+
+
+def _document_context(request, acceptance: RiskAcceptance) -> dict:
+    return {
+        "a": acceptance,
+        "digest": services.acceptance_digest(acceptance),
+        "panel": selectors.signature_panel(acceptance),
+        "nav": NAV,
+    }
+
+
+def acceptance_detail(request, pk: int):
+    acceptance = selectors.acceptance_get(user=request.user, pk=pk)
+    ctx = _document_context(request, acceptance)
+    line = next((r["line"] for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
+    my_row = next((r for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
+    ctx.update(
+        {
+            "tab": "document",
+            "can_edit": services.can_edit(request.user, acceptance)
+            and acceptance.state in services.EDITABLE_STATES,
+            "can_sign": line is not None
+            and acceptance.state == RiskAcceptance.State.AWAITING
+            and my_row["signature"] is None
+            and acceptance.submitted_by_id != request.user.pk,
+            "is_editor": services.can_edit(request.user, acceptance),
+            "reason_form": ReasonForm(),
+            "problems": services.submit_problems(acceptance, actor=request.user)
+            if acceptance.state == RiskAcceptance.State.DRAFT
+            else [],
+        }
+    )
+    return render(request, "risks/detail.html", ctx)
+
+
+def acceptance_history(request, pk: int):
+    acceptance = get_object_or_404(RiskAcceptance.objects.select_related("owner"), pk=pk)
+    entries = selectors.acceptance_history(user=request.user, acceptance=acceptance)
+    return render(
+        request,
+        "risks/history.html",
+        {"a": acceptance, "entries": entries, "tab": "history", "nav": NAV},
+    )
+
+
+def acceptance_print(request, pk: int):
+    acceptance = selectors.acceptance_get(user=request.user, pk=pk)
+    return render(request, "risks/print.html", _document_context(request, acceptance))
+
+
+def _mitigation_initial(acceptance):
+    return [
+        {
+            "id": m.pk,
+            "description": m.description,
+            "status": m.status,
+            "owner": m.owner_id,
+            "due_on": m.due_on,
+        }
+        for m in acceptance.mitigations.all()
+    ]
+
+
+def _signatory_initial(acceptance):
+    return [{"user": s.user_id, "meaning": s.meaning} for s in acceptance.signatories.all()]
+
+
+def _edit_page(request, acceptance: RiskAcceptance | None):
+    if acceptance is None:
+        if not has_role(request.user, ARCHITECT):
+            raise PermissionDenied("Only architects draft risk acceptances.")
+    else:
+        if not services.can_edit(request.user, acceptance):
+            raise PermissionDenied("Only the accountable owner or an architect can edit this.")
+        if acceptance.state not in services.EDITABLE_STATES:
+            messages.error(request, "This acceptance can no longer be edited.")
+            return redirect(acceptance)
+    errors: list[str] = []
+    if request.method == "POST":
+        form = AcceptanceForm(request.POST, instance=None)
+        mitigations = MitigationFormSet(request.POST, prefix="m")
+        signatories = SignatoryFormSet(request.POST, prefix="s")
+        if form.is_valid() and mitigations.is_valid() and signatories.is_valid():
+            fields = dict(form.cleaned_data)
+            decisions = list(fields.pop("decisions"))
+            reason = (request.POST.get("change_reason") or "").strip()
+            try:
+                if acceptance is None:
+                    acceptance = services.acceptance_create(
+                        actor=request.user,
+                        decisions=decisions,
+                        mitigations=formset_rows(mitigations),
+                        signatories=formset_rows(signatories),
+                        **fields,
+                    )
+                    messages.success(request, "Draft saved.")
+                else:
+                    services.acceptance_update(
+                        actor=request.user,
+                        acceptance=acceptance,
+                        decisions=decisions,
+                        mitigations=formset_rows(mitigations),
+                        signatories=formset_rows(signatories),
+                        reason=reason or "edited",
+                        **fields,
+                    )
+                    messages.success(request, "Saved.")
+                return redirect(acceptance)
+            except ValidationError as exc:
+                errors = _errors(exc)
+    elif acceptance is None:
+        form = AcceptanceForm(initial={"owner": request.user.pk})
+        mitigations = MitigationFormSet(prefix="m")
+        signatories = SignatoryFormSet(prefix="s", initial=[])
+    else:
+        form = AcceptanceForm(
+            instance=acceptance,
+            initial={"decisions": [d.pk for d in acceptance.decisions.all()]},
+        )
+        mitigations = MitigationFormSet(prefix="m", initial=_mitigation_initial(acceptance))
+        signatories = SignatoryFormSet(prefix="s", initial=_signatory_initial(acceptance))
+    return render(
+        request,
+        "risks/edit.html",
+        {
+            "a": acceptance,
+            "form": form,
+            "mitigations": mitigations,
+            "signatories": signatories,
+            "errors": errors,
+            "voids": acceptance is not None and acceptance.state != RiskAcceptance.State.DRAFT,
+            "nav": NAV,
+        },
+    )
+
+
+def acceptance_create(request):
+    require_reader(request.user)
+    return _edit_page(request, None)
+
+
+def acceptance_edit(request, pk: int):
+    acceptance = selectors.acceptance_get(user=request.user, pk=pk)
+    return _edit_page(request, acceptance)
+
+
+@require_POST
+def acceptance_submit(request, pk: int):
+    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    require_reader(request.user)
+    try:
+        services.acceptance_submit(actor=request.user, acceptance=acceptance)
+        messages.success(request, "Submitted: each signatory has been asked to sign.")
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    return redirect(acceptance)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@never_cache
+def acceptance_sign(request, pk: int):
+    """The signing page. A GET only shows; a POST with the password signs.
+
+    Reached only with a logged-in session (the login middleware redirects anything
+    else, API tokens included), and the password is re-entered here every time.
+    """
+    acceptance = selectors.acceptance_get(user=request.user, pk=pk)
+    line = services.require_can_sign(request.user, acceptance)
+    ctx = _document_context(request, acceptance)
+    errors: list[str] = []
+    if request.method == "POST":
+        form = SignForm(request.POST)
+        if form.is_valid():
+            try:
+                signature = services.acceptance_sign(
+                    actor=request.user,
+                    acceptance=acceptance,
+                    password=form.cleaned_data["password"],
+                    verdict=form.cleaned_data["verdict"],
+                    reason=form.cleaned_data["reason"],
+                    ip_address=_client_ip(request),
+                    expected_digest=form.cleaned_data["digest"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errs in exc.message_dict.items():
+                        target = field if field in form.fields else None
+                        for err in errs:
+                            form.add_error(target, err)
+                else:
+                    errors = _errors(exc)
+            else:
+                verb = "signed" if signature.verdict == "approve" else "declined"
+                messages.success(request, f"You {verb} “{acceptance.title}”.")
+                return redirect(acceptance)
+    else:
+        form = SignForm(initial={"digest": ctx["digest"]})
+    form.initial["digest"] = ctx["digest"]
+    if request.method == "POST":
+        # Always sign what is shown now; a stale digest was reported above.
+        data = form.data.copy()
+        data["digest"] = ctx["digest"]
+        data["password"] = ""
+        form.data = data
+    ctx.update(
+        {
+            "form": form,
+            "line": line,
+            "errors": errors,
+            "locked_until": services.signing_locked_until(request.user),
+            "already": any(
+                r["signature"] for r in ctx["panel"] if r["line"].user_id == request.user.pk
+            ),
+        }
+    )
+    return render(request, "risks/sign.html", ctx, status=400 if errors else 200)
+
+
+def _reason_action(request, pk: int, action, done: str):
+    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.data.get("reason", "")
+    try:
+        action(actor=request.user, acceptance=acceptance, reason=reason)
+        messages.success(request, done)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    return redirect(acceptance)
+
+
+@require_POST
+def acceptance_revoke(request, pk: int):
+    return _reason_action(request, pk, services.acceptance_revoke, "Revoked.")
+
+
+@require_POST
+def acceptance_remediated(request, pk: int):
+    return _reason_action(request, pk, services.acceptance_mark_remediated, "Marked remediated.")

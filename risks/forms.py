@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from adr.models import Decision
+
+from .models import Mitigation, RiskAcceptance, Signature
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.printed_name} ({obj.username})"
+
+
+class DecisionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.reference} {obj.title} ({obj.get_status_display().lower()})"
+
+
+def active_users():
+    return User.objects.filter(is_active=True).order_by("username")
+
+
+class AcceptanceForm(forms.ModelForm):
+    owner = UserChoiceField(queryset=active_users(), help_text="Accountable for this risk.")
+    decisions = DecisionChoiceField(
+        queryset=Decision.objects.select_related("log").order_by("log__key", "number"),
+        required=False,
+        label="Linked decisions",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = RiskAcceptance
+        fields = [
+            "title",
+            "finding_source",
+            "finding_reference",
+            "risk_statement",
+            "likelihood",
+            "impact",
+            "scope",
+            "residual_risk",
+            "owner",
+            "expires_on",
+            "decisions",
+        ]
+        widgets = {
+            "expires_on": DateInput(),
+            "risk_statement": forms.Textarea(attrs={"rows": 4}),
+            "scope": forms.Textarea(attrs={"rows": 3}),
+            "residual_risk": forms.Textarea(attrs={"rows": 3}),
+            "likelihood": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "impact": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+        help_texts = {"risk_statement": "Markdown.", "expires_on": "Required to submit."}
+
+
+class MitigationForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    status = forms.ChoiceField(choices=Mitigation.Status.choices, initial="planned")
+    owner = UserChoiceField(queryset=active_users(), required=False)
+    due_on = forms.DateField(required=False, widget=DateInput(), label="Due (if planned)")
+
+
+class SignatoryForm(forms.Form):
+    user = UserChoiceField(queryset=active_users(), label="Signatory")
+    meaning = forms.CharField(
+        max_length=100, help_text="What their signature means, e.g. risk owner, security lead."
+    )
+
+
+MitigationFormSet = forms.formset_factory(MitigationForm, extra=2, can_delete=True)
+SignatoryFormSet = forms.formset_factory(SignatoryForm, extra=2, can_delete=True)
+
+
+def formset_rows(formset) -> list[dict]:
+    """The rows a user kept: filled in and not marked for deletion, in page order."""
+    rows = []
+    for form in formset.forms:
+        data = dict(form.cleaned_data)  # empty for untouched extra forms
+        if not data or data.pop("DELETE", False):
+            continue
+        rows.append(data)
+    return rows
+
+
+class SignForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=Signature.Verdict.choices, widget=forms.RadioSelect, label="Your decision"
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when you decline.",
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+        help_text="Re-enter your password to sign. This is your electronic signature.",
+    )
+    digest = forms.CharField(widget=forms.HiddenInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

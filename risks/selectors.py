@@ -1,0 +1,147 @@
+"""Reads for risk acceptance pages: a fixed number of queries whatever the row counts."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from adr.models import Decision
+from config.accounts.roles import require_reader
+from config.history import FieldChange, HistoryEntry, history_entries
+
+from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
+
+
+def awaiting_signature_of(user) -> Q:
+    """Acceptances awaiting `user`'s signature: named, and no valid signature yet."""
+    named = RequiredSignatory.objects.filter(acceptance=OuterRef("pk"), user=user)
+    signed = Signature.objects.filter(acceptance=OuterRef("pk"), user=user, void=False)
+    return Q(state=RiskAcceptance.State.AWAITING) & Q(Exists(named)) & ~Q(Exists(signed))
+
+
+def acceptance_list(
+    *, user, state: str | None = None, owner: str | None = None, mine: bool = False
+) -> QuerySet[RiskAcceptance]:
+    require_reader(user)
+    qs = (
+        RiskAcceptance.objects.select_related("owner")
+        .annotate(
+            signatory_count=Count("signatories", distinct=True),
+            approval_count=Count(
+                "signatures",
+                filter=Q(signatures__void=False, signatures__verdict="approve"),
+                distinct=True,
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if mine:
+        qs = qs.filter(awaiting_signature_of(user))
+    return qs
+
+
+def acceptance_get(*, user, pk: int) -> RiskAcceptance:
+    """One acceptance with everything the detail, sign and print pages show."""
+    require_reader(user)
+    qs = RiskAcceptance.objects.select_related(
+        "owner", "submitted_by", "created_by"
+    ).prefetch_related(
+        Prefetch("mitigations", queryset=Mitigation.objects.select_related("owner")),
+        Prefetch("signatories", queryset=RequiredSignatory.objects.select_related("user")),
+        Prefetch(
+            "signatures",
+            queryset=Signature.objects.select_related("user").order_by("signed_at", "id"),
+        ),
+        Prefetch("decisions", queryset=Decision.objects.select_related("log")),
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def signature_panel(acceptance: RiskAcceptance) -> list[dict]:
+    """One row per named signatory: their valid signature, if any (from prefetched data)."""
+    valid = {s.user_id: s for s in acceptance.signatures.all() if not s.void}
+    return [
+        {"line": line, "signature": valid.get(line.user_id)}
+        for line in acceptance.signatories.all()
+    ]
+
+
+def _fetch(model, **filters):
+    return (
+        model.history.filter(**filters)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def _decision_link_changes(records: list):
+    """Linked decisions (an M2M) as readable changes, two queries for all records.
+
+    simple-history's diff_against queries the M2M history twice per record; we switch
+    that off on these records and diff the sets ourselves.
+    """
+    if not records:
+        return {}, {}
+    from .models import HistoricalRiskAcceptance_decisions as through
+
+    rows = through.objects.filter(history_id__in=[r.history_id for r in records]).values_list(
+        "history_id", "decision_id"
+    )
+    linked: dict[int, set[int]] = {}
+    for history_id, decision_id in rows:
+        linked.setdefault(history_id, set()).add(decision_id)
+    ids = set(chain.from_iterable(linked.values()))
+    labels = {d.pk: d.reference for d in Decision.objects.filter(pk__in=ids).select_related("log")}
+    return linked, labels
+
+
+def acceptance_history(*, user, acceptance: RiskAcceptance) -> list[HistoryEntry]:
+    """Every change to the acceptance and its parts, newest first, with readable diffs.
+
+    A fixed number of queries: one per tracked model, plus two for linked decisions.
+    """
+    require_reader(user)
+    pk = acceptance.pk
+    records = list(_fetch(RiskAcceptance, id=pk))
+    for record in records:
+        record._history_m2m_fields = []  # see _decision_link_changes
+    linked, labels = _decision_link_changes(records)
+    long_text = ("risk_statement", "scope", "residual_risk", "state_reason")
+    entries = history_entries(records, long_text_fields=long_text, label=lambda r: "Acceptance")
+    # Add "linked decisions" changes between consecutive acceptance records.
+    previous = None
+    for entry in reversed(entries):
+        now_ids = linked.get(entry.record.history_id, set())
+        if previous is not None and now_ids != previous:
+            entry.changes.append(
+                FieldChange(
+                    "decisions",
+                    "Linked decisions",
+                    ", ".join(sorted(labels.get(i, f"#{i}") for i in previous)) or "—",
+                    ", ".join(sorted(labels.get(i, f"#{i}") for i in now_ids)) or "—",
+                )
+            )
+        previous = now_ids
+    groups = [
+        entries,
+        history_entries(
+            _fetch(Mitigation, acceptance_id=pk),
+            long_text_fields=("description",),
+            label=lambda r: f"Mitigation {r.position + 1}",
+        ),
+        history_entries(
+            _fetch(RequiredSignatory, acceptance_id=pk),
+            label=lambda r: f"Signatory ({r.meaning})",
+        ),
+        history_entries(
+            _fetch(Signature, acceptance_id=pk),
+            label=lambda r: f"Signature of {r.printed_name} ({r.meaning})",
+        ),
+    ]
+    return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
