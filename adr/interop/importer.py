@@ -1,0 +1,500 @@
+"""Apply a folder of ADR files to a decision log, through `adr.services`.
+
+Idempotent: a decision is matched on (log, number); a file whose content already
+matches its decision is reported "unchanged" and writes nothing (not even a
+history row). Each file is applied in its own savepoint, so one bad file never
+stops the others. `dry_run=True` runs everything and rolls it back: the preview
+of the web upload.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from adr import services
+from adr.models import Decision, DecisionLog, DecisionRelation
+from config.accounts.roles import ARCHITECT
+
+from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
+
+NUMBERED = re.compile(r"^(?P<num>\d{1,7})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+SERVICE_USERNAME = "ledger-import"
+
+TEXT_FIELDS = (
+    "title",
+    "deciders",
+    "consulted",
+    "informed",
+    "context",
+    "drivers",
+    "outcome_rationale",
+    "consequences_good",
+    "consequences_bad",
+    "confirmation",
+    "more_information",
+)
+OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen")
+
+
+@dataclass
+class FileResult:
+    name: str
+    action: str  # created | updated | unchanged | skipped | failed
+    number: int | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        ref = f" → #{self.number}" if self.number is not None else ""
+        extra = f": {'; '.join(self.messages)}" if self.messages else ""
+        return f"{self.action:9} {self.name}{ref}{extra}"
+
+
+@dataclass
+class ImportReport:
+    results: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.results if r.action == action)
+
+    @property
+    def imported(self) -> int:
+        return sum(1 for r in self.results if r.action in ("created", "updated", "unchanged"))
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + sum(len(r.messages) for r in self.results)
+
+    def summary(self) -> str:
+        return (
+            f"{self.count('created')} created, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged, "
+            f"{self.count('skipped') + self.count('failed')} not imported, "
+            f"{self.problem_count} problems"
+            + (f", {len(self.ignored)} other files ignored" if self.ignored else "")
+        )
+
+
+def service_user():
+    """The actor for command-line imports when no --user is given."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SERVICE_USERNAME,
+        defaults={"display_name": "Ledger import", "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    group, _ = Group.objects.get_or_create(name=ARCHITECT)
+    user.groups.add(group)
+    if hasattr(user, "_ledger_roles"):
+        del user._ledger_roles
+    return user
+
+
+def tag_names(tags) -> list[str]:
+    """The names `services._set_tags` would store."""
+    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in tags if t and t.strip()})
+
+
+def decision_snapshot(decision: Decision) -> dict:
+    """Everything an ADR file carries, in comparable form (used for 'unchanged' and tests)."""
+    options = list(decision.options.order_by("position", "id"))
+    index = {o.pk: i + 1 for i, o in enumerate(options)}
+    criteria = []
+    for crit in decision.criteria.order_by("position", "id").prefetch_related("cells"):
+        cells = sorted(
+            (index.get(c.option_id, 0), c.score, c.text.strip()) for c in crit.cells.all()
+        )
+        criteria.append(
+            {
+                "name": crit.name.strip(),
+                "description": crit.description.strip(),
+                "weight": str(Decimal(crit.weight).quantize(Decimal("0.01"))),
+                "cells": cells,
+            }
+        )
+    return {
+        **{name: getattr(decision, name).strip() for name in TEXT_FIELDS},
+        "status": decision.status,
+        "decided_on": decision.decided_on,
+        "revisit_by": decision.revisit_by,
+        "tags": sorted(t.name for t in decision.tags.all()),
+        "options": [
+            {
+                name: (getattr(o, name).strip() if name != "chosen" else o.chosen)
+                for name in OPTION_FIELDS
+            }
+            for o in options
+        ],
+        "criteria": criteria,
+        "sensitivity": [
+            {
+                "condition": n.condition.strip(),
+                "consequence": n.consequence.strip(),
+                "favours": index.get(n.favours_id),
+            }
+            for n in decision.sensitivity_notes.order_by("position", "id")
+        ],
+    }
+
+
+def _weight(value) -> str:
+    try:
+        return str(Decimal(str(value)).quantize(Decimal("0.01")))
+    except (InvalidOperation, ValueError):
+        return "1.00"
+
+
+def _score(value):
+    try:
+        return None if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parsed_snapshot(adr: ParsedADR) -> dict:
+    n_options = len(adr.options)
+
+    def opt(i):
+        try:
+            i = int(i)
+        except (TypeError, ValueError):
+            return None
+        return i if 1 <= i <= n_options else None
+
+    return {
+        **{
+            name: (getattr(adr, name) or "").strip()
+            for name in TEXT_FIELDS
+            if name != "more_information"
+        },
+        "more_information": finish_more_information(adr),
+        "status": adr.status,
+        "decided_on": adr.decided_on,
+        "revisit_by": adr.revisit_by,
+        "tags": tag_names(adr.tags),
+        "options": [
+            {
+                name: (value.strip() if isinstance(value, str) else value)
+                for name, value in o.as_fields().items()
+            }
+            for o in adr.options
+        ],
+        "criteria": [
+            {
+                "name": str(c.get("name", "")).strip(),
+                "description": str(c.get("description") or "").strip(),
+                "weight": _weight(c.get("weight", 1)),
+                "cells": sorted(
+                    (
+                        opt(cell.get("option")) or 0,
+                        _score(cell.get("score")),
+                        str(cell.get("text") or "").strip(),
+                    )
+                    for cell in (c.get("cells") or [])
+                    if isinstance(cell, dict) and opt(cell.get("option"))
+                ),
+            }
+            for c in adr.criteria
+        ],
+        "sensitivity": [
+            {
+                "condition": str(n.get("condition", "")).strip(),
+                "consequence": str(n.get("consequence") or "").strip(),
+                "favours": opt(n.get("favours")),
+            }
+            for n in adr.sensitivity
+        ],
+    }
+
+
+@dataclass
+class _Planned:
+    name: str
+    number: int
+    adr: ParsedADR
+    result: FileResult
+
+
+def _number_files(names: list[str], report: ImportReport) -> dict[str, int]:
+    """File name → number: NNNN-*.md by its prefix; log4brains YYYYMMDD-*.md in order after."""
+    numbered: dict[str, int] = {}
+    dated: list[str] = []
+    for name in sorted(names):
+        base = name.rsplit("/", 1)[-1]
+        if base.startswith("."):
+            report.ignored.append(name)
+            continue
+        m4 = LOG4BRAINS.match(base)
+        if m4 and _is_day(m4.group("day")):
+            dated.append(name)
+            continue
+        m = NUMBERED.match(base)
+        if m:
+            numbered[name] = int(m.group("num"))
+        else:
+            report.ignored.append(name)
+    start = max(numbered.values(), default=0)
+    for i, name in enumerate(dated, start=1):
+        numbered[name] = start + i
+    return numbered
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return False
+    return 1900 <= int(text[:4]) <= 2200
+
+
+def import_files(
+    *,
+    files: list[tuple[str, bytes]],
+    log: DecisionLog,
+    actor,
+    source_label: str = "",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import ADR files (name, content) into `log`. Never raises for a bad file."""
+    report = ImportReport(dry_run=dry_run)
+    contents = dict(files)
+    numbers = _number_files(list(contents), report)
+
+    # 1. Parse; skip what cannot be read; refuse duplicate numbers.
+    planned: list[_Planned] = []
+    by_number: dict[int, str] = {}
+    for name, number in sorted(numbers.items(), key=lambda kv: (kv[1], kv[0])):
+        base = name.rsplit("/", 1)[-1]
+        result = FileResult(name=name, action="skipped", number=number)
+        report.results.append(result)
+        if number in by_number:
+            result.messages.append(f"duplicate number {number} (also {by_number[number]}); skipped")
+            continue
+        fallback = re.sub(r"^\d+-", "", base.rsplit(".", 1)[0]).replace("-", " ").strip()
+        try:
+            adr = parse_adr(base, contents[name], fallback_title=fallback.capitalize() or base)
+        except UnreadableFile as exc:
+            result.messages.append(f"{exc}; skipped")
+            continue
+        result.messages.extend(adr.problems)
+        by_number[number] = name
+        planned.append(_Planned(name=name, number=number, adr=adr, result=result))
+
+    # 2. Relations: resolve link targets to numbers (this folder first, then the log).
+    base_to_number = {n.rsplit("/", 1)[-1]: num for n, num in numbers.items() if num in by_number}
+    existing_numbers = set(Decision.objects.filter(log=log).values_list("number", flat=True))
+    wanted: dict[tuple[int, int, str], str] = {}
+    for plan in planned:
+        for rel in plan.adr.relations:
+            target = base_to_number.get(rel.target_name)
+            if target is None:
+                m = NUMBERED.match(rel.target_name)
+                if m and int(m.group("num")) in (set(by_number) | existing_numbers):
+                    target = int(m.group("num"))
+            if target is None or target == plan.number:
+                plan.result.messages.append(
+                    f"links to {rel.target_name}, which is neither in the folder nor in the log; "
+                    "the link is kept as text"
+                )
+                plan.adr.notes.append(rel.line.strip())
+                continue
+            src, dst = (target, plan.number) if rel.inverse else (plan.number, target)
+            key = (src, dst, rel.kind)
+            if not wanted.get(key):
+                wanted[key] = rel.note
+    superseded = {dst for (src, dst, kind) in wanted if kind == "supersedes"}
+    for plan in planned:
+        if plan.number in superseded and plan.adr.status != "superseded":
+            if plan.adr.status not in ("accepted", "proposed", "deprecated"):
+                plan.adr.notes.append(f"Original status: {plan.adr.status}")
+            plan.adr.status = "superseded"
+        if plan.adr.status == "deferred" and not plan.adr.revisit_by:
+            plan.result.messages.append(
+                "deferred without a revisit-by date: imported as proposed (add a trigger or a "
+                "revisit date, then defer it in the ledger)"
+            )
+            plan.adr.notes.append("Original status: deferred")
+            plan.adr.status = "proposed"
+
+    # 3. Apply, each file in its own savepoint; relations last.
+    with transaction.atomic():
+        decisions: dict[int, Decision] = {}
+        for plan in planned:
+            try:
+                with transaction.atomic():
+                    decisions[plan.number] = _apply(plan, log, actor, source_label)
+            except (ValidationError, ValueError, TypeError) as exc:
+                plan.result.action = "failed"
+                plan.result.messages.append(f"could not import: {_message(exc)}")
+        for (src, dst, kind), note in sorted(wanted.items()):
+            source = decisions.get(src) or Decision.objects.filter(log=log, number=src).first()
+            target = decisions.get(dst) or Decision.objects.filter(log=log, number=dst).first()
+            if source is None or target is None:
+                continue
+            if DecisionRelation.objects.filter(source=source, target=target, kind=kind).exists():
+                continue
+            plan = next((p for p in planned if p.number == src), None)
+            try:
+                with transaction.atomic():
+                    services.relation_add(
+                        actor=actor,
+                        source=source,
+                        target=target,
+                        kind=kind,
+                        note=note[:300],
+                        enforce_lifecycle=False,
+                    )
+            except ValidationError as exc:
+                if plan:
+                    plan.result.messages.append(f"relation not added: {_message(exc)}")
+                continue
+            if plan and plan.result.action == "unchanged":
+                plan.result.action = "updated"
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "message_dict"):
+            return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _apply(plan: _Planned, log: DecisionLog, actor, source_label: str) -> Decision:
+    adr = plan.adr
+    want = parsed_snapshot(adr)
+    source_path = (f"{source_label.rstrip('/')}/{plan.name}" if source_label else plan.name)[-300:]
+    reason = f"imported from {plan.name}"[:100]
+    fields = {name: want[name] for name in TEXT_FIELDS if name != "title"}
+    fields["decided_on"] = want["decided_on"]
+    fields["revisit_by"] = want["revisit_by"]
+    decision = Decision.objects.filter(log=log, number=plan.number).first()
+    if decision is None:
+        decision = services.decision_create(
+            actor=actor,
+            log=log,
+            title=want["title"],
+            status=want["status"],
+            number=plan.number,
+            tags=want["tags"],
+            reason=reason,
+            source_path=source_path,
+            **fields,
+        )
+        _apply_parts(decision, want, actor, current=None)
+        plan.result.action = "created"
+        return decision
+    have = decision_snapshot(decision)
+    if have == want:
+        plan.result.action = "unchanged"
+        return decision
+    if want["status"] != have["status"]:
+        decision = services.decision_change_status(
+            actor=actor,
+            decision=decision,
+            status=want["status"],
+            reason=reason,
+            revisit_by=want["revisit_by"],
+            enforce_lifecycle=False,
+        )
+    decision = services.decision_update(
+        actor=actor,
+        decision=decision,
+        tags=want["tags"],
+        reason=reason,
+        title=want["title"],
+        source_path=source_path,
+        **fields,
+    )
+    _apply_parts(decision, want, actor, current=have)
+    plan.result.action = "updated"
+    return decision
+
+
+def _apply_parts(decision: Decision, want: dict, actor, current: dict | None) -> None:
+    """Options, then the matrix and sensitivity notes (which refer to options by position)."""
+    if current is None or current["options"] != want["options"]:
+        existing = list(decision.options.order_by("position", "id"))
+        # Unchoose first, so that the one-chosen-option constraint never trips midway.
+        for option in existing:
+            if option.chosen:
+                services.option_save(actor=actor, decision=decision, option=option, chosen=False)
+        for i, fields in enumerate(want["options"]):
+            option = existing[i] if i < len(existing) else None
+            if option is not None:
+                have = {
+                    n: (getattr(option, n).strip() if n != "chosen" else option.chosen)
+                    for n in OPTION_FIELDS
+                }
+                if have == fields:
+                    continue
+            services.option_save(
+                actor=actor, decision=decision, option=option, position=i, **fields
+            )
+        for option in existing[len(want["options"]) :]:
+            services.option_delete(actor=actor, option=option)
+    if current is not None and (
+        current["criteria"] == want["criteria"] and current["sensitivity"] == want["sensitivity"]
+    ):
+        return
+    options = list(decision.options.order_by("position", "id"))
+    if current is None or current["criteria"] != want["criteria"]:
+        for crit in list(decision.criteria.all()):
+            services.criterion_delete(actor=actor, criterion=crit)
+        for i, item in enumerate(want["criteria"]):
+            crit = services.criterion_save(
+                actor=actor,
+                decision=decision,
+                position=i,
+                name=item["name"][:200],
+                description=item["description"][:500],
+                weight=Decimal(item["weight"]),
+            )
+            for option_index, score, text in item["cells"]:
+                services.cell_set(
+                    actor=actor,
+                    criterion=crit,
+                    option=options[option_index - 1],
+                    text=text[:500],
+                    score=score,
+                )
+    if current is None or current["sensitivity"] != want["sensitivity"]:
+        for note in list(decision.sensitivity_notes.all()):
+            services.sensitivity_note_delete(actor=actor, note=note)
+        for i, item in enumerate(want["sensitivity"]):
+            services.sensitivity_note_save(
+                actor=actor,
+                decision=decision,
+                position=i,
+                condition=item["condition"][:300],
+                consequence=item["consequence"][:500],
+                favours=options[item["favours"] - 1] if item["favours"] else None,
+            )
+
+
+def read_folder(path) -> list[tuple[str, bytes]]:
+    """Every regular file directly in `path` (no subfolders, no symlinks out)."""
+    from pathlib import Path
+
+    folder = Path(path)
+    files = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and not entry.is_symlink():
+            files.append((entry.name, entry.read_bytes()))
+    return files
