@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class TriggersConfig(AppConfig):
     name = "triggers"
     verbose_name = "Triggers"
+
+    def ready(self) -> None:
+        # Wiring only: plug the trigger rules into adr and risks (which never import us).
+        from adr.services import DEFERRAL_ALTERNATIVES
+        from risks import hooks
+
+        from . import services
+
+        if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
+            DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
+        if services.acceptance_submit_check not in hooks.SUBMIT_CHECKS:
+            hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
+        if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
+            hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)

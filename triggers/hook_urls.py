@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""POST /hooks/<trigger-uuid>/ — signed webhook calls (no session or CSRF: the HMAC is the auth)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import webhooks
+
+app_name = "hooks"
+
+urlpatterns = [
+    path("<uuid:uuid>/", webhooks.receive, name="trigger"),
+]

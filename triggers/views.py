@@ -1,5 +1,304 @@
-from django.shortcuts import render
+"""Trigger and initiative pages. Thin: services do the work; errors become form errors/403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.history import history_entries
+
+from . import selectors, services
+from .forms import CREATABLE_KINDS, InitiativeForm, RearmForm, ReasonForm, TriggerForm
+from .models import Initiative, Trigger
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [
+            f"{k}: {m}" if k != "__all__" else m for k, ms in error.message_dict.items() for m in ms
+        ]
+    return list(error.messages)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "message_dict"):
+        for field, msgs in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in msgs:
+                form.add_error(target, message if target else f"{message}")
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def index(request):
-    return render(request, "triggers/index.html", {})
+    require_reader(request.user)
+    kind = request.GET.get("kind", "")
+    state = request.GET.get("state", "")
+    within = _int(request.GET.get("due_within"))
+    if kind not in Trigger.Kind.values:
+        kind = ""
+    if state not in Trigger.State.values:
+        state = ""
+    if within is not None:
+        within = max(0, min(within, 3650))
+    triggers = list(selectors.trigger_list(kind=kind, state=state, due_within_days=within)[:500])
+    return render(
+        request,
+        "triggers/index.html",
+        {
+            "nav": "triggers",
+            "triggers": triggers,
+            "kinds": Trigger.Kind.choices,
+            "states": Trigger.State.choices,
+            "params": {"kind": kind, "state": state, "due_within": within},
+            "filtered": bool(kind or state or within is not None),
+            "timeline": selectors.upcoming_timeline(),
+            "creatable_kinds": CREATABLE_KINDS,
+        },
+    )
+
+
+def detail(request, pk: int):
+    require_reader(request.user)
+    try:
+        trigger = selectors.trigger_detail(pk=pk)
+    except Trigger.DoesNotExist as exc:
+        raise Http404("No such trigger.") from exc
+    return render(request, "triggers/detail.html", _detail_context(request, trigger))
+
+
+def _detail_context(request, trigger, **forms):
+    return {
+        "nav": "triggers",
+        "trigger": trigger,
+        "can_operate": services.can_operate(request.user),
+        "is_architect": has_role(request.user, ARCHITECT),
+        "disarm_form": forms.get("disarm_form") or ReasonForm(),
+        "resolve_form": forms.get("resolve_form") or ReasonForm(),
+        "rearm_form": forms.get("rearm_form") or RearmForm(),
+        "webhook_url": request.build_absolute_uri(trigger.webhook_path),
+        "signature_header": services.SIGNATURE_HEADER,
+        "timestamp_header": services.TIMESTAMP_HEADER,
+    }
+
+
+def history(request, pk: int):
+    require_reader(request.user)
+    trigger = get_object_or_404(Trigger, pk=pk)
+    entries = history_entries(
+        selectors.trigger_history(trigger=trigger),
+        long_text_fields=("description", "justification"),
+    )
+    return render(
+        request,
+        "triggers/history.html",
+        {"nav": "triggers", "trigger": trigger, "entries": entries},
+    )
+
+
+def _action(request, pk: int, fn, form_class=None, form_name=None, ok: str = "Done."):
+    require_reader(request.user)
+    trigger = get_object_or_404(Trigger, pk=pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        ctx = _detail_context(request, selectors.trigger_detail(pk=pk), **{form_name: form})
+        return render(request, "triggers/detail.html", ctx, status=400)
+    try:
+        fn(trigger, form.cleaned_data if form else {})
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+        return redirect(trigger)
+    messages.success(request, ok)
+    return redirect(trigger)
+
+
+@require_POST
+def acknowledge(request, pk: int):
+    return _action(
+        request,
+        pk,
+        lambda t, d: services.trigger_acknowledge(actor=request.user, trigger=t),
+        ok="Acknowledged: reminders stop.",
+    )
+
+
+@require_POST
+def resolve(request, pk: int):
+    return _action(
+        request,
+        pk,
+        lambda t, d: services.trigger_resolve(
+            actor=request.user, trigger=t, resolution=d["reason"]
+        ),
+        ReasonForm,
+        "resolve_form",
+        ok="Resolved.",
+    )
+
+
+@require_POST
+def disarm(request, pk: int):
+    return _action(
+        request,
+        pk,
+        lambda t, d: services.trigger_disarm(actor=request.user, trigger=t, reason=d["reason"]),
+        ReasonForm,
+        "disarm_form",
+        ok="Disarmed.",
+    )
+
+
+@require_POST
+def rearm(request, pk: int):
+    def run(trigger, data):
+        params = None
+        if data.get("date") and trigger.kind in (Trigger.Kind.DATE, Trigger.Kind.EXPIRY):
+            params = {**trigger.params, "date": data["date"].isoformat()}
+        services.trigger_rearm(
+            actor=request.user, trigger=trigger, justification=data["justification"], params=params
+        )
+
+    return _action(request, pk, run, RearmForm, "rearm_form", ok="Re-armed.")
+
+
+def create(request):
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects define triggers.")
+    kind = request.GET.get("kind") or request.POST.get("kind") or Trigger.Kind.DATE
+    if kind not in dict(CREATABLE_KINDS):
+        kind = Trigger.Kind.DATE
+    initial = {}
+    decision_id = _int(request.GET.get("decision"))
+    if decision_id:
+        initial["decisions"] = [decision_id]
+    acceptance_id = _int(request.GET.get("acceptance"))
+    if acceptance_id:
+        initial["risk_acceptance"] = acceptance_id
+    note_id = _int(request.GET.get("note"))
+    if note_id:
+        initial["sensitivity_note"] = note_id
+    form = TriggerForm(request.POST or None, kind=kind, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            trigger = services.trigger_create(
+                actor=request.user,
+                name=data["name"],
+                kind=kind,
+                params=form.params(),
+                description=data["description"],
+                justification=data["justification"],
+                decisions=list(data["decisions"]),
+                risk_acceptance=data["risk_acceptance"],
+                sensitivity_note=data["sensitivity_note"],
+                initiative=data.get("initiative"),
+                watchers=list(data["watchers"]),
+                extra_addresses=data["extra_addresses"],
+                escalation_contact=data["escalation_contact"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Trigger “{trigger.name}” armed.")
+            return redirect(trigger)
+    return render(
+        request,
+        "triggers/form.html",
+        {
+            "nav": "triggers",
+            "form": form,
+            "kind": kind,
+            "kind_label": Trigger.Kind(kind).label,
+            "creatable_kinds": CREATABLE_KINDS,
+            "query": request.GET.urlencode(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Initiatives --------------------------------------------------------------------
+
+
+def initiative_list(request):
+    require_reader(request.user)
+    return render(
+        request,
+        "triggers/initiative_list.html",
+        {
+            "nav": "triggers",
+            "initiatives": selectors.initiative_list(),
+            "is_architect": has_role(request.user, ARCHITECT),
+        },
+    )
+
+
+def initiative_detail(request, pk: int):
+    require_reader(request.user)
+    try:
+        initiative = selectors.initiative_detail(pk=pk)
+    except Initiative.DoesNotExist as exc:
+        raise Http404("No such initiative.") from exc
+    return render(
+        request,
+        "triggers/initiative_detail.html",
+        {
+            "nav": "triggers",
+            "initiative": initiative,
+            "can_operate": services.can_operate(request.user),
+            "statuses": Initiative.Status.choices,
+        },
+    )
+
+
+def initiative_create(request):
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects add initiatives.")
+    form = InitiativeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Initiative “{initiative.name}” added.")
+            return redirect(initiative)
+    return render(
+        request,
+        "triggers/initiative_form.html",
+        {"nav": "triggers", "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def initiative_status(request, pk: int):
+    require_reader(request.user)
+    initiative = get_object_or_404(Initiative, pk=pk)
+    status = request.POST.get("status", "")
+    try:
+        services.initiative_set_status(actor=request.user, initiative=initiative, status=status)
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        fired = initiative.triggers.filter(fired_at__isnull=False, state="fired").count()
+        label = dict(Initiative.Status.choices).get(status, status)
+        extra = f" {fired} trigger{'s' if fired != 1 else ''} fired." if fired else ""
+        messages.success(request, f"Marked {label.lower()} at {timezone.localtime():%H:%M}.{extra}")
+    return redirect(initiative)

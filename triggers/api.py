@@ -1,0 +1,188 @@
+"""REST API for initiatives, triggers and fired events (config/api_urls.py calls `register`).
+
+Permissions mirror the web UI (see triggers/services.py): every reader (a role or
+staff) reads; architects or staff change an initiative's status and acknowledge a
+fired trigger. Another team's pipeline marks its initiative done with
+`PATCH /api/v1/initiatives/<id>/ {"status": "done"}` and `Authorization: Bearer <token>`
+of a staff or architect service account.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from config.accounts.roles import can_read
+
+from . import selectors, services
+from .models import FiredEvent, Initiative, Trigger
+
+
+class IsReader(permissions.BasePermission):
+    """Same rule as the pages: a user with a role (or staff) reads."""
+
+    message = "Your account has no role in this ledger yet."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and can_read(request.user))
+
+
+def _as_drf(exc: Exception):
+    if isinstance(exc, DjangoPermissionDenied):
+        return PermissionDenied(str(exc))
+    detail = getattr(exc, "message_dict", None) or getattr(exc, "messages", None) or str(exc)
+    return ValidationError(detail)
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Initiative
+        fields = ["id", "name", "team", "description", "status", "target_date", "done_at"]
+        read_only_fields = ["id", "name", "team", "description", "target_date", "done_at"]
+
+
+class InitiativeStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Initiative.Status.choices)
+
+
+class FiredEventSerializer(serializers.ModelSerializer):
+    trigger = serializers.PrimaryKeyRelatedField(read_only=True)
+    acknowledged_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = FiredEvent
+        fields = [
+            "id",
+            "trigger",
+            "generation",
+            "fired_at",
+            "reason",
+            "details",
+            "acknowledged_by",
+            "acknowledged_at",
+            "resolved_at",
+            "resolution",
+        ]
+
+
+class TriggerSerializer(serializers.ModelSerializer):
+    decisions = serializers.SerializerMethodField()
+    webhook_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Trigger
+        fields = [
+            "id",
+            "uuid",
+            "name",
+            "description",
+            "kind",
+            "params",
+            "state",
+            "state_reason",
+            "next_check_at",
+            "fired_at",
+            "decisions",
+            "risk_acceptance",
+            "initiative",
+            "webhook_url",
+        ]
+
+    def get_decisions(self, obj) -> list[str]:
+        return [d.reference for d in obj.decisions.all()]
+
+    def get_webhook_url(self, obj) -> str | None:
+        if obj.kind != Trigger.Kind.WEBHOOK:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(obj.webhook_path) if request else obj.webhook_path
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class InitiativeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Initiatives other teams own; PATCH `status` (architects or staff) — `done` fires triggers."""
+
+    serializer_class = InitiativeSerializer
+    permission_classes = [IsReader]
+    queryset = Initiative.objects.all()
+    filterset_fields = ["status"]
+
+    @extend_schema(request=InitiativeStatusSerializer, responses=InitiativeSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        initiative = self.get_object()
+        data = InitiativeStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            initiative = services.initiative_set_status(
+                actor=request.user, initiative=initiative, status=data.validated_data["status"]
+            )
+        except (DjangoPermissionDenied, DjangoValidationError) as exc:
+            raise _as_drf(exc) from exc
+        return Response(InitiativeSerializer(initiative).data)
+
+
+class TriggerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Triggers (read); POST `acknowledge` on a fired one (architects or staff)."""
+
+    serializer_class = TriggerSerializer
+    permission_classes = [IsReader]
+    filterset_fields = ["kind", "state"]
+
+    def get_queryset(self):
+        return selectors.trigger_queryset().prefetch_related("decisions__log")
+
+    @extend_schema(request=AcknowledgeSerializer, responses=TriggerSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        trigger = self.get_object()
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            trigger = services.trigger_acknowledge(
+                actor=request.user, trigger=trigger, note=data.validated_data.get("note", "")
+            )
+        except (DjangoPermissionDenied, DjangoValidationError) as exc:
+            raise _as_drf(exc) from exc
+        return Response(TriggerSerializer(trigger, context={"request": request}).data)
+
+
+class FiredEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Fired events (read); POST `acknowledge` acknowledges the event's trigger."""
+
+    serializer_class = FiredEventSerializer
+    permission_classes = [IsReader]
+    queryset = FiredEvent.objects.select_related("acknowledged_by")
+    filterset_fields = ["trigger"]
+
+    @extend_schema(request=AcknowledgeSerializer, responses=FiredEventSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        event = self.get_object()
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if event.generation != event.trigger.generation:
+            raise ValidationError("This event belongs to an earlier arming of its trigger.")
+        try:
+            services.trigger_acknowledge(
+                actor=request.user,
+                trigger=event.trigger,
+                note=data.validated_data.get("note", ""),
+            )
+        except (DjangoPermissionDenied, DjangoValidationError) as exc:
+            raise _as_drf(exc) from exc
+        event.refresh_from_db()
+        return Response(FiredEventSerializer(event).data)
+
+
+def register(router) -> None:
+    router.register("initiatives", InitiativeViewSet, basename="initiative")
+    router.register("triggers", TriggerViewSet, basename="trigger")
+    router.register("fired-events", FiredEventViewSet, basename="fired-event")

@@ -1,0 +1,104 @@
+"""Forms: one trigger form whose fields depend on the kind; the service validates parameters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from adr.models import Decision, SensitivityNote
+
+from .models import Initiative, Trigger
+
+KIND_FIELDS = {
+    Trigger.Kind.DATE: ["date", "lead_days"],
+    Trigger.Kind.INITIATIVE: ["initiative"],
+    Trigger.Kind.METRIC: ["url", "path", "op", "threshold", "interval_minutes"],
+    Trigger.Kind.WEBHOOK: [],
+}
+CREATABLE_KINDS = [(k, Trigger.Kind(k).label) for k in KIND_FIELDS]
+
+
+class TriggerForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Why the deferral is reasonable until this fires.",
+    )
+    # date
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    lead_days = forms.CharField(
+        required=False, help_text="Days before the date to warn, e.g. 30, 7, 1 (default)."
+    )
+    # initiative
+    initiative = forms.ModelChoiceField(queryset=Initiative.objects.all(), required=False)
+    # metric
+    url = forms.URLField(required=False, label="URL", assume_scheme="https")
+    path = forms.CharField(required=False, help_text="Dotted path of the number, e.g. data.users")
+    op = forms.ChoiceField(
+        required=False,
+        label="Comparison",
+        choices=[("", "—"), ("<", "<"), ("<=", "<="), (">", ">"), (">=", ">="), ("==", "==")],
+    )
+    threshold = forms.FloatField(required=False)
+    interval_minutes = forms.IntegerField(required=False, initial=60, min_value=1)
+    # links
+    decisions = forms.ModelMultipleChoiceField(
+        queryset=Decision.objects.select_related("log"), required=False
+    )
+    risk_acceptance = forms.ModelChoiceField(queryset=None, required=False)
+    sensitivity_note = forms.ModelChoiceField(
+        queryset=SensitivityNote.objects.select_related("decision__log"),
+        required=False,
+        help_text="Watch a sensitivity note: the trigger says when its constraint flips.",
+    )
+    watchers = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    extra_addresses = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
+    )
+    escalation_contact = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        from risks.models import RiskAcceptance
+
+        self.kind = kind
+        users = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["watchers"].queryset = users
+        self.fields["escalation_contact"].queryset = users
+        self.fields["risk_acceptance"].queryset = RiskAcceptance.objects.all()
+        kind_fields = {name for names in KIND_FIELDS.values() for name in names}
+        for name in kind_fields - set(KIND_FIELDS.get(kind, [])):
+            del self.fields[name]
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: (data[name].isoformat() if name == "date" and data.get(name) else data.get(name))
+            for name in KIND_FIELDS.get(self.kind, [])
+            if name != "initiative"
+        }
+
+
+class InitiativeForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    team = forms.CharField(max_length=200, required=False, label="Owning team")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+
+class RearmForm(forms.Form):
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A fresh deferral needs a new justification.",
+    )
+    date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For date triggers: the new date.",
+    )

@@ -1,0 +1,124 @@
+"""Reads for trigger pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .models import Evaluation, FiredEvent, Initiative, Trigger
+
+
+def trigger_queryset() -> QuerySet[Trigger]:
+    return Trigger.objects.select_related("risk_acceptance", "initiative")
+
+
+def trigger_list(
+    *,
+    kind: str = "",
+    state: str = "",
+    due_within_days: int | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Trigger]:
+    now = now or timezone.now()
+    qs = trigger_queryset().prefetch_related("decisions__log")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if due_within_days is not None:
+        qs = qs.filter(
+            state__in=Trigger.LIVE_STATES,
+            next_check_at__isnull=False,
+            next_check_at__lte=now + timedelta(days=due_within_days),
+        )
+    return qs.order_by("next_check_at", "name", "pk")
+
+
+@dataclass
+class TimelinePoint:
+    trigger: Trigger
+    at: datetime
+    x: float
+    label_y: int
+    overdue: bool
+
+
+@dataclass
+class Timeline:
+    start: datetime
+    end: datetime
+    width: int
+    height: int
+    points: list[TimelinePoint]
+    ticks: list[tuple[float, str]]
+
+
+def upcoming_timeline(
+    *, now: datetime | None = None, days: int = 180, width: int = 960, limit: int = 40
+) -> Timeline:
+    """Upcoming deadlines (date and expiry triggers) laid out for an inline SVG."""
+    now = now or timezone.now()
+    end = now + timedelta(days=days)
+    rows = list(
+        Trigger.objects.filter(
+            state__in=Trigger.LIVE_STATES,
+            kind__in=[Trigger.Kind.DATE, Trigger.Kind.EXPIRY, Trigger.Kind.MITIGATION_OVERDUE],
+            next_check_at__isnull=False,
+            next_check_at__lte=end,
+        )
+        .select_related("mitigation")
+        .order_by("next_check_at")[:limit]
+    )
+    margin = 20
+    span = (end - now).total_seconds()
+    points = []
+    for i, trigger in enumerate(rows):
+        at = trigger.fire_at or trigger.next_check_at
+        if trigger.kind == Trigger.Kind.MITIGATION_OVERDUE:
+            at = trigger.next_check_at
+        fraction = min(max((at - now).total_seconds() / span, 0), 1)
+        x = margin + fraction * (width - 2 * margin)
+        points.append(TimelinePoint(trigger, at, round(x, 1), 40 + (i % 4) * 16, at < now))
+    ticks = []
+    for month in range(0, days + 1, 30):
+        at = now + timedelta(days=month)
+        x = margin + (month / days) * (width - 2 * margin)
+        ticks.append((round(x, 1), timezone.localtime(at).strftime("%d %b")))
+    return Timeline(now, end, width, 120, points, ticks)
+
+
+def trigger_detail(*, pk: int, evaluations: int = 50) -> Trigger:
+    trigger = (
+        trigger_queryset()
+        .select_related("sensitivity_note", "escalation_contact", "mitigation", "created_by")
+        .prefetch_related(
+            "decisions__log",
+            "watchers",
+            Prefetch(
+                "fired_events",
+                queryset=FiredEvent.objects.select_related("acknowledged_by", "resolved_by"),
+            ),
+        )
+        .get(pk=pk)
+    )
+    trigger.recent_evaluations = list(
+        Evaluation.objects.filter(trigger=trigger).order_by("-at", "-id")[:evaluations]
+    )
+    return trigger
+
+
+def trigger_history(*, trigger: Trigger):
+    return trigger.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def initiative_list() -> QuerySet[Initiative]:
+    return Initiative.objects.all()
+
+
+def initiative_detail(*, pk: int) -> Initiative:
+    return Initiative.objects.prefetch_related(
+        Prefetch("triggers", queryset=Trigger.objects.prefetch_related("decisions__log"))
+    ).get(pk=pk)
