@@ -13,40 +13,29 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.history import tracked_save
-from config.notifications import services as outbox
 
 from . import probes
-from .models import (
-    Evaluation,
-    FiredEvent,
-    Initiative,
-    Trigger,
-    WebhookDelivery,
-    local_today,
-    start_of_day,
-)
+from .models import Evaluation, FiredEvent, Initiative, Trigger, WebhookDelivery
+from .schedule import DEFAULT_METRIC_INTERVAL_MINUTES, next_check
+from .sweep import SweepResult, Work, sweep
+
+__all__ = ["sweep", "SweepResult"]
 
 log = logging.getLogger(__name__)
 
 K = Trigger.Kind
 S = Trigger.State
-BATCH_SIZE = 200
-METRIC_CONCURRENCY = 8
-DEFAULT_METRIC_INTERVAL_MINUTES = 60
 
 
 # --- Permissions -------------------------------------------------------------------
@@ -148,45 +137,6 @@ def _clean_addresses(text: str) -> str:
             raise ValidationError({"extra_addresses": f"Not an email address: {raw}"}) from exc
         lines.append(address)
     return "\n".join(dict.fromkeys(lines))
-
-
-# --- Scheduling ---------------------------------------------------------------------
-
-
-def _reminder_every() -> timedelta:
-    return timedelta(days=settings.LEDGER_REMINDER_EVERY_DAYS)
-
-
-def next_check(trigger: Trigger, now: datetime) -> datetime | None:
-    """When the sweep must look at this trigger next (the value of `next_check_at`)."""
-    if trigger.state in (S.ARMED, S.WARNED):
-        if trigger.kind in (K.DATE, K.EXPIRY):
-            fire_at = trigger.fire_at
-            if fire_at is None:
-                return None
-            pending = [
-                at
-                for days, at in trigger.warning_instants()
-                if days not in trigger.warnings_sent and at < fire_at
-            ]
-            return min([*pending, fire_at])
-        if trigger.kind == K.METRIC:
-            if trigger.last_checked_at is None:
-                return now
-            minutes = trigger.params.get("interval_minutes") or DEFAULT_METRIC_INTERVAL_MINUTES
-            return max(trigger.last_checked_at + timedelta(minutes=minutes), now)
-        if trigger.kind == K.INITIATIVE:
-            initiative = trigger.initiative
-            return now if initiative and initiative.status == Initiative.Status.DONE else None
-        if trigger.kind == K.MITIGATION_OVERDUE:
-            mitigation = trigger.mitigation
-            if mitigation is None or mitigation.due_on is None:
-                return None
-            return start_of_day(mitigation.due_on + timedelta(days=1))
-        return None  # webhooks fire when called
-    if trigger.state == S.FIRED and trigger.fired_at:
-        return trigger.fired_at + _reminder_every() * (trigger.reminders_sent + 1)
-    return None
 
 
 # --- Creating and changing triggers -------------------------------------------------
@@ -451,21 +401,21 @@ def initiative_set_status(
         update_fields=["status", "done_at"],
     )
     if status == Initiative.Status.DONE:
-        waiting = (
+        waiting = list(
             Trigger.objects.select_for_update()
             .filter(initiative=initiative, kind=K.INITIATIVE, state__in=Trigger.LIVE_STATES)
             .order_by("pk")
         )
+        work = Work(now, actor=actor)
         for trigger in waiting:
             trigger.initiative = initiative
-            _record(trigger, now, Evaluation.Outcome.FIRED, observed="done")
-            _fire(
+            work.record(trigger, Evaluation.Outcome.FIRED, observed="done")
+            work.fire(
                 trigger,
-                now=now,
-                actor=actor,
                 reason=f"The initiative “{initiative.name}” was marked done by {actor}.",
                 details={"initiative": initiative.pk, "by": str(actor)},
             )
+        work.flush()
     return initiative
 
 
@@ -535,14 +485,14 @@ def webhook_receive(
         except IntegrityError as exc:
             raise WebhookRefused(409, "replay", "This request was already received.") from exc
         detail = body[:500].decode(errors="replace")
-        _record(trigger, now, Evaluation.Outcome.FIRED, observed="webhook call")
-        return _fire(
+        work = Work(now)
+        work.record(trigger, Evaluation.Outcome.FIRED, observed="webhook call")
+        work.fire(
             trigger,
-            now=now,
-            actor=None,
             reason="The webhook was called with a valid signature.",
             details={"body": detail, "timestamp": ts},
         )
+        return work.flush()[0]
 
 
 # --- Hooks registered with adr and risks (see apps.py) --------------------------------
@@ -655,404 +605,3 @@ def _sync_mitigations(acceptance, actor) -> None:
                     reason="mitigation due date changed",
                     update_fields=["next_check_at"],
                 )
-
-
-# --- Firing and notifying -----------------------------------------------------------
-
-
-def _record(
-    trigger: Trigger, now: datetime, outcome: str, *, observed: str = "", error: str = ""
-) -> Evaluation:
-    evaluation = Evaluation(
-        trigger=trigger, at=now, outcome=outcome, observed=observed[:200], error=error[:2000]
-    )
-    tracked_save(evaluation, reason=f"evaluated: {outcome}")
-    return evaluation
-
-
-def _recipients(trigger: Trigger, *, escalate: bool = False) -> tuple[list, list[str]]:
-    """(users, extra addresses) to tell about this trigger."""
-    users = list(trigger.watchers.all())
-    acceptance = trigger.risk_acceptance
-    if acceptance is not None:
-        users.append(acceptance.owner)
-        users.extend(line.user for line in acceptance.signatories.all())
-    addresses = trigger.extra_address_list()
-    if escalate:
-        if trigger.escalation_contact is not None:
-            users.append(trigger.escalation_contact)
-        if trigger.escalation_email:
-            addresses.append(trigger.escalation_email)
-    return users, addresses
-
-
-def _notify(trigger: Trigger, *, key: str, event: str, template: str, context: dict, **kw) -> int:
-    users, addresses = _recipients(trigger, **kw)
-    ctx = {
-        "trigger": trigger,
-        "trigger_url": settings.SITE_URL.rstrip("/") + trigger.get_absolute_url(),
-        "acceptance": trigger.risk_acceptance,
-        "decisions": list(trigger.decisions.all()),
-        "reminder_days": settings.LEDGER_REMINDER_EVERY_DAYS,
-        **context,
-    }
-    rows = outbox.notify_users(
-        users=users, event=event, key=key, template=template, context=ctx, about=trigger
-    )
-    count = len(rows)
-    user_addresses = {(u.email or "").strip().lower() for u in users}
-    for address in addresses:
-        if address in user_addresses:
-            continue
-        row = outbox.notification_enqueue(
-            recipient=address,
-            event=event,
-            dedupe_key=f"{key}:{address}",
-            template=template,
-            context=ctx,
-            about=trigger,
-        )
-        count += row is not None
-    return count
-
-
-def _acceptance_effect(trigger: Trigger, reason: str, actor) -> str:
-    acceptance = trigger.risk_acceptance
-    if acceptance is None:
-        return ""
-    from risks import services as risk_services
-
-    try:
-        if trigger.kind == K.EXPIRY:
-            risk_services.acceptance_expire(acceptance=acceptance, actor=actor)
-            return "acceptance expired"
-        risk_services.acceptance_mark_triggered(acceptance=acceptance, reason=reason, actor=actor)
-        return "acceptance triggered"
-    except (ValidationError, ValueError) as exc:
-        # e.g. a draft acceptance cannot become triggered: the trigger still fires.
-        log.info("trigger %s: acceptance %s unchanged: %s", trigger.pk, acceptance.pk, exc)
-        return f"acceptance unchanged: {exc}"
-
-
-def _fire(trigger: Trigger, *, now: datetime, actor, reason: str, details: dict) -> FiredEvent:
-    """Fire a locked, live trigger: event, state, acceptance, decisions, emails (one txn)."""
-    from adr.services import decision_flag_review
-
-    event = FiredEvent(
-        trigger=trigger,
-        generation=trigger.generation,
-        fired_at=now,
-        reason=reason[:500],
-        details=details,
-    )
-    tracked_save(event, actor=actor, reason="fired")
-    trigger.state = S.FIRED
-    trigger.state_reason = reason[:500]
-    trigger.fired_at = now
-    trigger.reminders_sent = 0
-    trigger.last_checked_at = now
-    trigger.next_check_at = next_check(trigger, now)
-    tracked_save(
-        trigger,
-        actor=actor,
-        reason="fired",
-        update_fields=[
-            "state",
-            "state_reason",
-            "fired_at",
-            "reminders_sent",
-            "last_checked_at",
-            "next_check_at",
-        ],
-    )
-    effect = _acceptance_effect(trigger, reason, actor)
-    decisions = list(trigger.decisions.all())
-    if trigger.sensitivity_note is not None and trigger.sensitivity_note.decision not in decisions:
-        decisions.append(trigger.sensitivity_note.decision)
-    for decision in sorted(decisions, key=lambda d: d.pk):
-        decision_flag_review(
-            decision=decision, reason=f"Trigger “{trigger.name}” fired: {reason}", actor=actor
-        )
-    if effect:
-        event.details = {**details, "effect": effect}
-        tracked_save(event, actor=actor, reason="effects recorded", update_fields=["details"])
-    _notify(
-        trigger,
-        key=f"trigger:{trigger.pk}:fired:{event.pk}",
-        event="trigger.fired",
-        template="trigger-fired",
-        context={"event": event, "reason": reason},
-    )
-    return event
-
-
-# --- The sweep ----------------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    checked: int = 0
-    fired: int = 0
-    warned: int = 0
-    reminded: int = 0
-    probe_errors: int = 0
-    batches: int = 0
-    requeued: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return (
-            f"checked {self.checked}, fired {self.fired}, warned {self.warned}, "
-            f"reminded {self.reminded}, probe errors {self.probe_errors}, "
-            f"batches {self.batches}, outbox {self.requeued}"
-        )
-
-
-def _due(now: datetime):
-    live_or_fired = Q(state__in=[S.ARMED, S.WARNED, S.FIRED])
-    return Trigger.objects.filter(live_or_fired, next_check_at__lte=now)
-
-
-def _run_probes(now: datetime) -> dict[int, probes.ProbeResult]:
-    """Probe every due metric trigger with bounded concurrency, outside any transaction."""
-    rows = list(
-        _due(now)
-        .filter(kind=K.METRIC, state__in=Trigger.LIVE_STATES)
-        .values_list("pk", "params")[:1000]
-    )
-    if not rows:
-        return {}
-    workers = getattr(settings, "LEDGER_METRIC_CONCURRENCY", METRIC_CONCURRENCY)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
-        results = pool.map(lambda row: (row[0], probes.probe(row[1])), rows)
-        return dict(results)
-
-
-def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
-    """One evaluation pass: everything due on or before `now`, in short batch transactions.
-
-    Run by the Celery beat task `triggers.tasks.sweep_triggers` and by
-    `manage.py sweep_triggers`. Each batch is claimed with SELECT … FOR UPDATE SKIP
-    LOCKED, so overlapping sweeps never handle the same trigger; evaluations, firing
-    and outbox rows commit together, and emails are sent by a task enqueued on commit.
-    """
-    now = now or timezone.now()
-    result = SweepResult()
-    probe_results = _run_probes(now)
-    seen: set[int] = set()
-    while True:
-        with transaction.atomic():
-            candidates = (
-                _due(now)
-                .filter(~Q(kind=K.METRIC) | Q(pk__in=list(probe_results)) | Q(state=S.FIRED))
-                .exclude(pk__in=seen)
-                .order_by("next_check_at", "pk")
-                .select_for_update(skip_locked=True, of=("self",))[:batch_size]
-            )
-            batch = list(candidates)
-            if not batch:
-                break
-            result.batches += 1
-            _prefetch(batch)
-            for trigger in batch:
-                seen.add(trigger.pk)
-                _handle(trigger, now, probe_results.get(trigger.pk), result)
-    _prune_deliveries(now)
-    with transaction.atomic():
-        result.requeued = outbox.notifications_requeue_pending(now=now)
-    return result
-
-
-def _prefetch(batch: list[Trigger]) -> None:
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects(
-        batch,
-        "watchers",
-        "decisions__log",
-        "initiative",
-        "mitigation",
-        "escalation_contact",
-        "sensitivity_note__decision__log",
-        "risk_acceptance__owner",
-        "risk_acceptance__signatories__user",
-    )
-
-
-def _handle(trigger: Trigger, now: datetime, probe, result: SweepResult) -> None:
-    result.checked += 1
-    if trigger.state == S.FIRED:
-        _remind(trigger, now, result)
-        return
-    if trigger.kind in (K.DATE, K.EXPIRY):
-        _evaluate_date(trigger, now, result)
-    elif trigger.kind == K.METRIC:
-        _evaluate_metric(trigger, now, probe, result)
-    elif trigger.kind == K.INITIATIVE:
-        if trigger.initiative and trigger.initiative.status == Initiative.Status.DONE:
-            _record(trigger, now, Evaluation.Outcome.FIRED, observed="done")
-            _fire(
-                trigger,
-                now=now,
-                actor=None,
-                reason=f"The initiative “{trigger.initiative.name}” is done.",
-                details={"initiative": trigger.initiative.pk},
-            )
-            result.fired += 1
-        else:
-            _reschedule(trigger, now)
-    elif trigger.kind == K.MITIGATION_OVERDUE:
-        _evaluate_mitigation(trigger, now, result)
-    else:
-        _reschedule(trigger, now)
-
-
-def _reschedule(trigger: Trigger, now: datetime, *fields: str, reason: str = "checked") -> None:
-    trigger.last_checked_at = now
-    trigger.next_check_at = next_check(trigger, now)
-    if trigger.next_check_at is not None and trigger.next_check_at <= now:
-        trigger.next_check_at = None  # nothing more to do until something changes
-    tracked_save(
-        trigger,
-        reason=reason,
-        update_fields=["last_checked_at", "next_check_at", *fields],
-    )
-
-
-def _evaluate_date(trigger: Trigger, now: datetime, result: SweepResult) -> None:
-    fire_at = trigger.fire_at
-    if fire_at is None:
-        _record(trigger, now, Evaluation.Outcome.ERROR, error="No valid date in the parameters.")
-        trigger.next_check_at = None
-        tracked_save(trigger, reason="invalid date", update_fields=["next_check_at"])
-        return
-    day = trigger.fire_day.isoformat()
-    if now >= fire_at:
-        _record(trigger, now, Evaluation.Outcome.FIRED, observed=day)
-        if trigger.kind == K.EXPIRY:
-            reason = f"The risk acceptance expired on {day}."
-        else:
-            reason = f"The date {day} has arrived."
-        _fire(trigger, now=now, actor=None, reason=reason, details={"date": day})
-        result.fired += 1
-        return
-    due = [(d, at) for d, at in trigger.warning_instants() if at <= now]
-    unsent = [d for d, _ in due if d not in trigger.warnings_sent]
-    if not unsent:
-        _record(trigger, now, Evaluation.Outcome.NOT_MET, observed=local_today(now).isoformat())
-        _reschedule(trigger, now)
-        return
-    # After downtime only the nearest warning goes out; the skipped ones count as sent.
-    lead = min(unsent)
-    days_left = (trigger.fire_day - local_today(now)).days
-    _record(trigger, now, Evaluation.Outcome.WARNED, observed=f"{days_left} days left")
-    trigger.warnings_sent = sorted({*trigger.warnings_sent, *unsent}, reverse=True)
-    trigger.state = S.WARNED
-    _reschedule(trigger, now, "warnings_sent", "state", reason=f"warning {lead} days before")
-    _notify(
-        trigger,
-        key=f"trigger:{trigger.pk}:g{trigger.generation}:warn:{day}:{lead}",
-        event="trigger.warning",
-        template="trigger-warning",
-        context={"days_left": days_left, "lead": lead, "day": trigger.fire_day},
-    )
-    result.warned += 1
-
-
-def _evaluate_metric(trigger: Trigger, now: datetime, probe, result: SweepResult) -> None:
-    if probe is None:  # became due after the probes ran: next sweep
-        return
-    if not probe.ok:
-        result.probe_errors += 1
-        trigger.consecutive_failures += 1
-        _record(trigger, now, Evaluation.Outcome.ERROR, observed=probe.observed, error=probe.error)
-        _reschedule(trigger, now, "consecutive_failures", reason="probe failed")
-        if trigger.consecutive_failures == settings.LEDGER_METRIC_FAILURES_BEFORE_ALERT:
-            trigger.probe_alerts += 1
-            tracked_save(trigger, reason="probe reported broken", update_fields=["probe_alerts"])
-            _notify(
-                trigger,
-                key=f"trigger:{trigger.pk}:probe-broken:{trigger.probe_alerts}",
-                event="trigger.probe_broken",
-                template="trigger-probe-broken",
-                context={"error": probe.error, "failures": trigger.consecutive_failures},
-            )
-        return
-    trigger.consecutive_failures = 0
-    params = trigger.params
-    if probes.condition_met(probe.value, params):
-        _record(trigger, now, Evaluation.Outcome.FIRED, observed=probe.observed)
-        tracked_save(trigger, reason="probe ok", update_fields=["consecutive_failures"])
-        reason = (
-            f"The metric read {probe.observed}, which is {params['op']} {params['threshold']:g}."
-        )
-        _fire(trigger, now=now, actor=None, reason=reason, details={"value": probe.value})
-        result.fired += 1
-        return
-    _record(trigger, now, Evaluation.Outcome.NOT_MET, observed=probe.observed)
-    _reschedule(trigger, now, "consecutive_failures", reason="probe ok")
-
-
-def _evaluate_mitigation(trigger: Trigger, now: datetime, result: SweepResult) -> None:
-    mitigation = trigger.mitigation
-    acceptance = trigger.risk_acceptance
-    if mitigation is None or mitigation.due_on is None:
-        _reschedule(trigger, now)
-        return
-    overdue = local_today(now) > mitigation.due_on
-    status = mitigation.get_status_display()
-    if not overdue or mitigation.status != "planned":
-        _record(trigger, now, Evaluation.Outcome.NOT_MET, observed=status)
-        _reschedule(trigger, now)
-        return
-    if acceptance is not None and acceptance.state != "accepted":
-        # Only an accepted risk rests on its mitigations; look again tomorrow.
-        _record(
-            trigger,
-            now,
-            Evaluation.Outcome.NOT_MET,
-            observed=f"{status}; acceptance {acceptance.get_state_display().lower()}",
-        )
-        trigger.last_checked_at = now
-        trigger.next_check_at = start_of_day(local_today(now) + timedelta(days=1))
-        tracked_save(trigger, reason="checked", update_fields=["last_checked_at", "next_check_at"])
-        return
-    _record(trigger, now, Evaluation.Outcome.FIRED, observed=status)
-    reason = (
-        f"The mitigation “{mitigation.description[:120]}” is still planned after its due date "
-        f"{mitigation.due_on.isoformat()}."
-    )
-    _fire(trigger, now=now, actor=None, reason=reason, details={"mitigation": mitigation.pk})
-    result.fired += 1
-
-
-def _remind(trigger: Trigger, now: datetime, result: SweepResult) -> None:
-    """Re-announce an unacknowledged fired trigger; after N reminders, escalate."""
-    if not trigger.fired_at:
-        _reschedule(trigger, now)
-        return
-    elapsed = int((now - trigger.fired_at) / _reminder_every())
-    if elapsed <= trigger.reminders_sent:
-        _reschedule(trigger, now)
-        return
-    # After downtime, one reminder (numbered as the latest one due) goes out.
-    trigger.reminders_sent = elapsed
-    number = elapsed
-    escalate = number >= settings.LEDGER_REMINDERS_BEFORE_ESCALATION
-    _reschedule(trigger, now, "reminders_sent", reason=f"reminder {number}")
-    event = FiredEvent.objects.filter(trigger=trigger, generation=trigger.generation).first()
-    _notify(
-        trigger,
-        key=f"trigger:{trigger.pk}:fired:{event.pk if event else 0}:reminder:{number}",
-        event="trigger.reminder",
-        template="trigger-reminder",
-        context={"event": event, "number": number, "escalated": escalate},
-        escalate=escalate,
-    )
-    result.reminded += 1
-
-
-def _prune_deliveries(now: datetime) -> None:
-    """Signatures older than twice the tolerance cannot be replayed (their timestamp is stale)."""
-    cutoff = now - timedelta(seconds=2 * settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS + 60)
-    # These rows are a replay guard, not audited content (no history).
-    WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()

@@ -1,0 +1,531 @@
+"""The sweep: one evaluation pass over due triggers, and the firing machinery it shares
+with webhooks and initiatives.
+
+`sweep()` is run by the Celery beat task `triggers.tasks.sweep_triggers` and by
+`manage.py sweep_triggers`:
+
+1. metric probes run first, with bounded concurrency and *no* transaction open;
+2. due triggers are claimed in batches (`SELECT … FOR UPDATE SKIP LOCKED`, one short
+   transaction per batch), so overlapping sweeps never handle the same trigger;
+3. a batch's evaluations, fired events, trigger updates, acceptance and decision
+   effects and outbox rows are written together (in bulk: the query count per batch
+   does not grow with its size, except one call per distinct acceptance/decision
+   affected), and emails are sent by a task enqueued on commit;
+4. the outbox is nudged (`notifications_requeue_pending`): the database is the record
+   of work, a broker message only a nudge.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, prefetch_related_objects
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from config.notifications import services as notifications
+
+from . import probes
+from .models import (
+    Evaluation,
+    FiredEvent,
+    Initiative,
+    Trigger,
+    WebhookDelivery,
+    local_today,
+    start_of_day,
+)
+from .outbox import Email, enqueue_many
+from .schedule import next_check, reminder_every
+
+log = logging.getLogger(__name__)
+
+K = Trigger.Kind
+S = Trigger.State
+O = Evaluation.Outcome  # noqa: E741
+BATCH_SIZE = 200
+METRIC_CONCURRENCY = 8
+TRIGGER_FIELDS = [
+    "state",
+    "state_reason",
+    "fired_at",
+    "reminders_sent",
+    "last_checked_at",
+    "next_check_at",
+    "warnings_sent",
+    "consecutive_failures",
+    "probe_alerts",
+]
+RELATED = (
+    "watchers",
+    "decisions__log",
+    "initiative",
+    "mitigation",
+    "escalation_contact",
+    "sensitivity_note__decision__log",
+    "risk_acceptance__owner",
+    "risk_acceptance__signatories__user",
+)
+
+
+@dataclass
+class _Fire:
+    trigger: Trigger
+    reason: str
+    details: dict
+    event: FiredEvent | None = None
+
+
+@dataclass
+class _Message:
+    trigger: Trigger
+    key: str  # may contain "{event}", filled in once the fired event has its id
+    event: str
+    template: str
+    context: dict
+    escalate: bool = False
+    fire: _Fire | None = None
+
+
+class Work:
+    """What one batch (or one webhook call, or one initiative marked done) changes.
+
+    Collected in memory while the triggers are locked, then written in bulk by `flush()`
+    inside the same transaction.
+    """
+
+    def __init__(self, now: datetime, actor=None):
+        self.now = now
+        self.actor = actor if getattr(actor, "pk", None) else None
+        self.evaluations: list[Evaluation] = []
+        self.fires: list[_Fire] = []
+        self.changed: dict[int, Trigger] = {}
+        self.messages: list[_Message] = []
+
+    # -- collecting --
+    def record(self, trigger: Trigger, outcome: str, *, observed: str = "", error: str = ""):
+        evaluation = Evaluation(
+            trigger=trigger,
+            at=self.now,
+            outcome=outcome,
+            observed=str(observed)[:200],
+            error=str(error)[:2000],
+        )
+        evaluation._change_reason = f"evaluated: {outcome}"
+        self.evaluations.append(evaluation)
+
+    def touch(self, trigger: Trigger, reason: str) -> None:
+        trigger._change_reason = reason[:100]
+        self.changed[trigger.pk] = trigger
+
+    def reschedule(self, trigger: Trigger, reason: str = "checked") -> None:
+        trigger.last_checked_at = self.now
+        due = next_check(trigger, self.now)
+        trigger.next_check_at = due if due is None or due > self.now else None
+        self.touch(trigger, reason)
+
+    def notify(self, trigger: Trigger, *, key: str, event: str, template: str, context: dict,
+               escalate: bool = False, fire: _Fire | None = None) -> None:  # fmt: skip
+        self.messages.append(_Message(trigger, key, event, template, context, escalate, fire))
+
+    def fire(self, trigger: Trigger, *, reason: str, details: dict) -> _Fire:
+        trigger.state = S.FIRED
+        trigger.state_reason = reason[:500]
+        trigger.fired_at = self.now
+        trigger.reminders_sent = 0
+        trigger.last_checked_at = self.now
+        trigger.next_check_at = next_check(trigger, self.now)
+        self.touch(trigger, "fired")
+        fired = _Fire(trigger, reason[:500], details)
+        self.fires.append(fired)
+        self.notify(
+            trigger,
+            key=f"trigger:{trigger.pk}:fired:{{event}}",
+            event="trigger.fired",
+            template="trigger-fired",
+            context={"reason": reason},
+            fire=fired,
+        )
+        return fired
+
+    # -- writing --
+    def flush(self) -> list[FiredEvent]:
+        if self.evaluations:
+            bulk_create_with_history(self.evaluations, Evaluation, default_user=self.actor)
+        effects = self._effects()
+        events = []
+        for fired in self.fires:
+            details = dict(fired.details)
+            effect = effects.get(fired.trigger.pk)
+            if effect:
+                details["effect"] = effect
+            fired.event = FiredEvent(
+                trigger=fired.trigger,
+                generation=fired.trigger.generation,
+                fired_at=self.now,
+                reason=fired.reason,
+                details=details,
+            )
+            fired.event._change_reason = "fired"
+            events.append(fired.event)
+        if events:
+            bulk_create_with_history(events, FiredEvent, default_user=self.actor)
+        if self.changed:
+            bulk_update_with_history(
+                list(self.changed.values()),
+                Trigger,
+                TRIGGER_FIELDS,
+                default_user=self.actor,
+            )
+        self._send()
+        return events
+
+    def _effects(self) -> dict[int, str]:
+        """The acceptance becomes triggered (or expired); the decisions need review."""
+        from adr.services import decision_flag_review
+        from risks import services as risk_services
+
+        effects: dict[int, str] = {}
+        acceptances: dict[int, tuple] = {}
+        decisions: dict[int, tuple] = {}
+        for fired in self.fires:
+            trigger = fired.trigger
+            acceptance = trigger.risk_acceptance
+            if acceptance is not None:
+                expire = trigger.kind == K.EXPIRY
+                known = acceptances.get(acceptance.pk)
+                if known is None or (expire and not known[1]):
+                    acceptances[acceptance.pk] = (acceptance, expire, fired)
+            linked = list(trigger.decisions.all())
+            note = trigger.sensitivity_note
+            if note is not None:
+                linked.append(note.decision)
+            for decision in linked:
+                decisions.setdefault(decision.pk, (decision, fired))
+        for pk in sorted(acceptances):
+            acceptance, expire, fired = acceptances[pk]
+            try:
+                if expire:
+                    risk_services.acceptance_expire(acceptance=acceptance, actor=self.actor)
+                else:
+                    risk_services.acceptance_mark_triggered(
+                        acceptance=acceptance, reason=fired.reason, actor=self.actor
+                    )
+            except ValidationError as exc:  # the trigger still fires
+                log.info("acceptance %s unchanged: %s", pk, exc)
+                continue
+            for other in self.fires:
+                if other.trigger.risk_acceptance_id == pk:
+                    effects[other.trigger.pk] = f"acceptance {acceptance.state}"
+        for pk in sorted(decisions):  # a fixed lock order
+            decision, fired = decisions[pk]
+            decision_flag_review(
+                decision=decision,
+                reason=f"Trigger “{fired.trigger.name}” fired: {fired.reason}",
+                actor=self.actor,
+            )
+        return effects
+
+    def _send(self) -> None:
+        emails: list[Email] = []
+        site = settings.SITE_URL.rstrip("/")
+        for message in self.messages:
+            trigger = message.trigger
+            key = message.key
+            context = {
+                "trigger": trigger,
+                "trigger_url": site + trigger.get_absolute_url(),
+                "acceptance": trigger.risk_acceptance,
+                "decisions": list(trigger.decisions.all()),
+                "reminder_days": settings.LEDGER_REMINDER_EVERY_DAYS,
+                **message.context,
+            }
+            if message.fire is not None:
+                key = key.replace("{event}", str(message.fire.event.pk))
+                context["event"] = message.fire.event
+            users, addresses = recipients(trigger, escalate=message.escalate)
+            seen: set[str] = set()
+            for user in users:
+                address = (user.email or "").strip().lower()
+                if not address or address in seen or not user.is_active:
+                    continue
+                seen.add(address)
+                emails.append(
+                    Email(
+                        address,
+                        message.event,
+                        f"{key}:{address}",
+                        message.template,
+                        context,
+                        user=user,
+                        about=trigger,
+                    )  # fmt: skip
+                )
+            for address in addresses:
+                if address not in seen:
+                    seen.add(address)
+                    emails.append(
+                        Email(
+                            address,
+                            message.event,
+                            f"{key}:{address}",
+                            message.template,
+                            context,
+                            about=trigger,
+                        )  # fmt: skip
+                    )
+        enqueue_many(emails)
+
+
+def recipients(trigger: Trigger, *, escalate: bool = False) -> tuple[list, list[str]]:
+    """(users, extra addresses): the watch list, the acceptance's owner and signatories."""
+    users = list(trigger.watchers.all())
+    acceptance = trigger.risk_acceptance
+    if acceptance is not None:
+        users.append(acceptance.owner)
+        users.extend(line.user for line in acceptance.signatories.all())
+    addresses = trigger.extra_address_list()
+    if escalate:
+        if trigger.escalation_contact is not None:
+            users.append(trigger.escalation_contact)
+        if trigger.escalation_email:
+            addresses.append(trigger.escalation_email)
+    return users, addresses
+
+
+# --- The sweep ----------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    fired: int = 0
+    warned: int = 0
+    reminded: int = 0
+    probe_errors: int = 0
+    batches: int = 0
+    requeued: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"checked {self.checked}, fired {self.fired}, warned {self.warned}, "
+            f"reminded {self.reminded}, probe errors {self.probe_errors}, "
+            f"batches {self.batches}, outbox {self.requeued}"
+        )
+
+
+def _due(now: datetime):
+    # Uses the partial index trigger_due (next_check_at IS NOT NULL).
+    return Trigger.objects.filter(next_check_at__lte=now, state__in=[S.ARMED, S.WARNED, S.FIRED])
+
+
+def run_probes(now: datetime) -> dict[int, probes.ProbeResult]:
+    """Probe every due metric trigger with bounded concurrency, outside any transaction."""
+    rows = list(
+        _due(now)
+        .filter(kind=K.METRIC, state__in=Trigger.LIVE_STATES)
+        .order_by("next_check_at")
+        .values_list("pk", "params")[:500]
+    )
+    if not rows:
+        return {}
+    workers = getattr(settings, "LEDGER_METRIC_CONCURRENCY", METRIC_CONCURRENCY)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
+        return dict(pool.map(lambda row: (row[0], probes.probe(row[1])), rows))
+
+
+def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
+    """Handle everything due on or before `now` (catch-up included). Safe to run concurrently."""
+    now = now or timezone.now()
+    result = SweepResult()
+    probe_results = run_probes(now)
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            # Metric triggers only once their probe has run (above, outside the transaction).
+            batch = list(
+                _due(now)
+                .filter(~Q(kind=K.METRIC) | Q(pk__in=list(probe_results)) | Q(state=S.FIRED))
+                .exclude(pk__in=seen)
+                .order_by("next_check_at", "pk")
+                .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+            )
+            if not batch:
+                break
+            result.batches += 1
+            prefetch_related_objects(batch, *RELATED)
+            work = Work(now)
+            for trigger in batch:
+                seen.add(trigger.pk)
+                handle(work, trigger, probe_results.get(trigger.pk), result)
+            work.flush()
+    _prune_deliveries(now)
+    with transaction.atomic():
+        result.requeued = notifications.notifications_requeue_pending(now=now)
+    return result
+
+
+def handle(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    result.checked += 1
+    if trigger.state == S.FIRED:
+        _remind(work, trigger, result)
+    elif trigger.kind in (K.DATE, K.EXPIRY):
+        _evaluate_date(work, trigger, result)
+    elif trigger.kind == K.METRIC:
+        _evaluate_metric(work, trigger, probe, result)
+    elif trigger.kind == K.INITIATIVE:
+        initiative = trigger.initiative
+        if initiative and initiative.status == Initiative.Status.DONE:
+            work.record(trigger, O.FIRED, observed="done")
+            work.fire(
+                trigger,
+                reason=f"The initiative “{initiative.name}” is done.",
+                details={"initiative": initiative.pk},
+            )
+            result.fired += 1
+        else:
+            work.reschedule(trigger)
+    elif trigger.kind == K.MITIGATION_OVERDUE:
+        _evaluate_mitigation(work, trigger, result)
+    else:
+        work.reschedule(trigger)
+
+
+def _evaluate_date(work: Work, trigger: Trigger, result: SweepResult) -> None:
+    now = work.now
+    fire_at = trigger.fire_at
+    if fire_at is None:
+        work.record(trigger, O.ERROR, error="No valid date in the parameters.")
+        trigger.next_check_at = None
+        work.touch(trigger, "invalid date")
+        return
+    day = trigger.fire_day.isoformat()
+    if now >= fire_at:
+        work.record(trigger, O.FIRED, observed=day)
+        if trigger.kind == K.EXPIRY:
+            reason = f"The risk acceptance expired on {day}."
+        else:
+            reason = f"The date {day} has arrived."
+        work.fire(trigger, reason=reason, details={"date": day})
+        result.fired += 1
+        return
+    unsent = [
+        d for d, at in trigger.warning_instants() if at <= now and d not in trigger.warnings_sent
+    ]
+    if not unsent:
+        work.record(trigger, O.NOT_MET, observed=local_today(now).isoformat())
+        work.reschedule(trigger)
+        return
+    # After downtime only the nearest warning goes out; the skipped ones count as sent.
+    lead = min(unsent)
+    days_left = (trigger.fire_day - local_today(now)).days
+    work.record(trigger, O.WARNED, observed=f"{days_left} days left")
+    trigger.warnings_sent = sorted({*trigger.warnings_sent, *unsent}, reverse=True)
+    trigger.state = S.WARNED
+    work.reschedule(trigger, f"warning {lead} days before")
+    work.notify(
+        trigger,
+        key=f"trigger:{trigger.pk}:g{trigger.generation}:warn:{day}:{lead}",
+        event="trigger.warning",
+        template="trigger-warning",
+        context={"days_left": days_left, "lead": lead, "day": trigger.fire_day},
+    )
+    result.warned += 1
+
+
+def _evaluate_metric(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    if probe is None:  # not probed in this sweep: leave it for the next one
+        return
+    if not probe.ok:
+        result.probe_errors += 1
+        trigger.consecutive_failures += 1
+        work.record(trigger, O.ERROR, observed=probe.observed, error=probe.error)
+        work.reschedule(trigger, "probe failed")
+        if trigger.consecutive_failures == settings.LEDGER_METRIC_FAILURES_BEFORE_ALERT:
+            trigger.probe_alerts += 1
+            work.notify(
+                trigger,
+                key=f"trigger:{trigger.pk}:probe-broken:{trigger.probe_alerts}",
+                event="trigger.probe_broken",
+                template="trigger-probe-broken",
+                context={"error": probe.error, "failures": trigger.consecutive_failures},
+            )
+        return
+    trigger.consecutive_failures = 0
+    params = trigger.params
+    if probes.condition_met(probe.value, params):
+        work.record(trigger, O.FIRED, observed=probe.observed)
+        reason = (
+            f"The metric read {probe.observed}, which is {params['op']} "
+            f"{float(params['threshold']):g}."
+        )
+        work.fire(trigger, reason=reason, details={"value": probe.value})
+        result.fired += 1
+        return
+    work.record(trigger, O.NOT_MET, observed=probe.observed)
+    work.reschedule(trigger, "probe ok")
+
+
+def _evaluate_mitigation(work: Work, trigger: Trigger, result: SweepResult) -> None:
+    now = work.now
+    mitigation = trigger.mitigation
+    acceptance = trigger.risk_acceptance
+    if mitigation is None or mitigation.due_on is None:
+        work.reschedule(trigger)
+        return
+    status = mitigation.get_status_display()
+    if local_today(now) <= mitigation.due_on or mitigation.status != "planned":
+        work.record(trigger, O.NOT_MET, observed=status)
+        work.reschedule(trigger)
+        return
+    if acceptance is not None and acceptance.state != "accepted":
+        # Only an accepted risk rests on its mitigations; look again tomorrow.
+        work.record(trigger, O.NOT_MET, observed=f"{status}; acceptance {acceptance.state}")
+        trigger.last_checked_at = now
+        trigger.next_check_at = start_of_day(local_today(now) + timedelta(days=1))
+        work.touch(trigger, "checked")
+        return
+    work.record(trigger, O.FIRED, observed=status)
+    reason = (
+        f"The mitigation “{mitigation.description[:120]}” is still planned after its due date "
+        f"{mitigation.due_on.isoformat()}."
+    )
+    work.fire(trigger, reason=reason, details={"mitigation": mitigation.pk})
+    result.fired += 1
+
+
+def _remind(work: Work, trigger: Trigger, result: SweepResult) -> None:
+    """Re-announce an unacknowledged fired trigger; from reminder N on, escalate too."""
+    if not trigger.fired_at:
+        work.reschedule(trigger)
+        return
+    elapsed = int((work.now - trigger.fired_at) / reminder_every())
+    if elapsed <= trigger.reminders_sent:
+        work.reschedule(trigger)
+        return
+    # After downtime, one reminder (numbered as the latest one due) goes out.
+    trigger.reminders_sent = elapsed
+    escalate = elapsed >= settings.LEDGER_REMINDERS_BEFORE_ESCALATION
+    work.reschedule(trigger, f"reminder {elapsed}")
+    work.notify(
+        trigger,
+        key=f"trigger:{trigger.pk}:g{trigger.generation}:reminder:{elapsed}",
+        event="trigger.reminder",
+        template="trigger-reminder",
+        context={"number": elapsed, "escalated": escalate, "reason": trigger.state_reason},
+        escalate=escalate,
+    )
+    result.reminded += 1
+
+
+def _prune_deliveries(now: datetime) -> None:
+    """Signatures older than twice the tolerance cannot be replayed (their timestamp is stale)."""
+    cutoff = now - timedelta(seconds=2 * settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS + 60)
+    # A replay guard, not audited content (no history): a plain delete.
+    WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
