@@ -70,7 +70,7 @@ KIND = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def history_entries(
-    records, *, long_text_fields: tuple[str, ...] = (), label=str
+    records, *, long_text_fields: tuple[str, ...] = (), label=str, excluded_fields=()
 ) -> list[HistoryEntry]:
     """Turn historical records (newest first, all of one model) into readable entries.
 
@@ -85,7 +85,9 @@ def history_entries(
         prev = previous_by_id.get(record.id)
         changes: list[FieldChange] = []
         if prev is not None and record.history_type == "~":
-            delta = record.diff_against(prev, foreign_keys_are_objs=False)
+            delta = record.diff_against(
+                prev, excluded_fields=excluded_fields, foreign_keys_are_objs=False
+            )
             for change in delta.changes:
                 field = record.instance_type._meta.get_field(change.field)
                 label_text = str(getattr(field, "verbose_name", change.field)).capitalize()
