@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from config.accounts.roles import require_reader
-from config.history import HistoryEntry, history_entries
+from config.history import FieldChange, HistoryEntry, history_entries
 
 from .models import (
     Criterion,
@@ -19,7 +21,6 @@ from .models import (
     MatrixCell,
     Option,
     SensitivityNote,
-    Tag,
 )
 
 
@@ -171,8 +172,13 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
 
     d = decision.pk
     groups = [
+        # Tags are diffed below in one query; simple-history's own m2m diff costs two
+        # queries per record.
         history_entries(
-            fetch(Decision, id=d), long_text_fields=long_text, label=lambda r: "Decision"
+            fetch(Decision, id=d),
+            long_text_fields=long_text,
+            label=lambda r: "Decision",
+            excluded_fields=("tags",),
         ),
         history_entries(
             fetch(Option, decision_id=d),
@@ -200,16 +206,21 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
 
 
 def _name_tags(entries: list[HistoryEntry]) -> None:
-    """Tag changes come from history as through-rows ({"tag": 3, …}): show names (one query)."""
-    changes = [c for e in entries for c in e.changes if c.field == "tags"]
-    if not changes:
+    """Add a "Tags" change to each decision entry whose tag set differs from the one
+    before, from one query over the historical through table."""
+    if not entries:
         return
-
-    def ids(rows):
-        return [row.get("tag") for row in rows or () if isinstance(row, dict)]
-
-    wanted = {i for c in changes for i in ids(c.old) + ids(c.new)}
-    names = dict(Tag.objects.filter(pk__in=wanted).values_list("pk", "name"))
-    for change in changes:
-        change.old = sorted(names.get(i, f"#{i}") for i in ids(change.old))
-        change.new = sorted(names.get(i, f"#{i}") for i in ids(change.new))
+    # simple-history's copy of the tags through table, one row per (history record, tag).
+    through = apps.get_model("adr", "HistoricalDecision_tags")
+    by_record: dict[int, list[str]] = defaultdict(list)
+    rows = through.objects.filter(
+        history_id__in=[e.record.history_id for e in entries]
+    ).values_list("history_id", "tag__name")
+    for history_id, name in rows:
+        by_record[history_id].append(name)
+    previous = None
+    for entry in reversed(entries):  # oldest first
+        tags = sorted(by_record.get(entry.record.history_id, []))
+        if previous is not None and entry.kind == "changed" and tags != previous:
+            entry.changes.append(FieldChange("tags", "Tags", previous, tags))
+        previous = tags
