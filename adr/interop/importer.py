@@ -21,7 +21,7 @@ from django.db import transaction
 
 from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
-from config.accounts.roles import ARCHITECT
+from config.accounts.roles import ARCHITECT, require_role
 
 from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
 
@@ -269,6 +269,7 @@ def import_files(
     dry_run: bool = False,
 ) -> ImportReport:
     """Import ADR files (name, content) into `log`. Never raises for a bad file."""
+    require_role(actor, ARCHITECT)
     report = ImportReport(dry_run=dry_run)
     contents = dict(files)
     numbers = _number_files(list(contents), report)
@@ -296,26 +297,42 @@ def import_files(
     # 2. Relations: resolve link targets to numbers (this folder first, then the log).
     base_to_number = {n.rsplit("/", 1)[-1]: num for n, num in numbers.items() if num in by_number}
     existing_numbers = set(Decision.objects.filter(log=log).values_list("number", flat=True))
-    wanted: dict[tuple[int, int, str], str] = {}
+    # Endpoints are (log key, number): a link "../PLAT/0002-x.md" points into another log.
+    wanted: dict[tuple[tuple[str, int], tuple[str, int], str], str] = {}
+    other_logs = set(DecisionLog.objects.exclude(pk=log.pk).values_list("key", flat=True))
     for plan in planned:
         for rel in plan.adr.relations:
-            target = base_to_number.get(rel.target_name)
-            if target is None:
-                m = NUMBERED.match(rel.target_name)
-                if m and int(m.group("num")) in (set(by_number) | existing_numbers):
-                    target = int(m.group("num"))
-            if target is None or target == plan.number:
+            target = None
+            parts = rel.href.split("#")[0].split("/")
+            folder = parts[-2].upper() if len(parts) >= 2 else ""
+            m = NUMBERED.match(rel.target_name)
+            if folder in other_logs and folder != log.key:
+                if (
+                    m
+                    and Decision.objects.filter(
+                        log__key=folder, number=int(m.group("num"))
+                    ).exists()
+                ):
+                    target = (folder, int(m.group("num")))
+            elif rel.target_name in base_to_number:
+                target = (log.key, base_to_number[rel.target_name])
+            elif m and int(m.group("num")) in (set(by_number) | existing_numbers):
+                target = (log.key, int(m.group("num")))
+            if target is None or target == (log.key, plan.number):
                 plan.result.messages.append(
-                    f"links to {rel.target_name}, which is neither in the folder nor in the log; "
+                    f"links to {rel.href}, which is neither in the folder nor in the ledger; "
                     "the link is kept as text"
                 )
                 plan.adr.notes.append(rel.line.strip())
                 continue
-            src, dst = (target, plan.number) if rel.inverse else (plan.number, target)
+            here = (log.key, plan.number)
+            src, dst = (target, here) if rel.inverse else (here, target)
             key = (src, dst, rel.kind)
             if not wanted.get(key):
                 wanted[key] = rel.note
-    superseded = {dst for (src, dst, kind) in wanted if kind == "supersedes"}
+    superseded = {
+        dst[1] for (src, dst, kind) in wanted if kind == "supersedes" and dst[0] == log.key
+    }
     for plan in planned:
         if plan.number in superseded and plan.adr.status != "superseded":
             if plan.adr.status not in ("accepted", "proposed", "deprecated"):
@@ -339,14 +356,22 @@ def import_files(
             except (ValidationError, ValueError, TypeError) as exc:
                 plan.result.action = "failed"
                 plan.result.messages.append(f"could not import: {_message(exc)}")
+
+        def resolve(end: tuple[str, int]) -> Decision | None:
+            if end[0] == log.key and end[1] in decisions:
+                return decisions[end[1]]
+            return Decision.objects.filter(log__key=end[0], number=end[1]).first()
+
         for (src, dst, kind), note in sorted(wanted.items()):
-            source = decisions.get(src) or Decision.objects.filter(log=log, number=src).first()
-            target = decisions.get(dst) or Decision.objects.filter(log=log, number=dst).first()
+            source, target = resolve(src), resolve(dst)
             if source is None or target is None:
                 continue
             if DecisionRelation.objects.filter(source=source, target=target, kind=kind).exists():
                 continue
-            plan = next((p for p in planned if p.number == src), None)
+            plan = next(
+                (p for p in planned if (log.key, p.number) in (src, dst)),
+                None,
+            )
             try:
                 with transaction.atomic():
                     services.relation_add(

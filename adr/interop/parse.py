@@ -639,30 +639,50 @@ def _consequences(body: list[str]) -> tuple[str, str]:
 
 
 def _option_body(option: ParsedOption, body: list[str]) -> None:
-    pre, subs = split_sections(body, 4)
+    """Arguments (`* Good, because …`) anywhere outside code fences, a `Verdict:` line,
+    an `#### Implementation findings` subsection; everything else is the description."""
     description: list[str] = []
+    findings: list[str] | None = None
     current: list[str] | None = None
-    for line in pre:
-        m = ARGUMENT.match(line)
+    fence: str | None = None
+    for line in body:
+        m = FENCE.match(line)
         if m:
-            kind = m.group("kind").lower()
-            current = {"good": option.good, "neutral": option.neutral, "bad": option.bad}[kind]
-            current.append(m.group("text").strip())
-            continue
-        if current is not None and line.startswith((" ", "\t")) and line.strip():
-            current[-1] = (current[-1] + " " + line.strip()).strip()
-            continue
-        current = None
-        v = re.match(r"^Verdict:[ \t]*(.*)$", line)
-        if v and not option.verdict:
-            option.verdict = v.group(1).strip()
+            if fence is None:
+                fence = m.group(1)[0] * 3
+            elif m.group(1).startswith(fence):
+                fence = None
+        if fence is None and not m:
+            h = HEADING.match(line)
+            if h and len(h.group(1)) >= 4:
+                current = None
+                if normalise_heading(h.group(2)) in ("implementation findings", "findings"):
+                    findings = []
+                    continue
+                findings = None
+            if findings is not None:
+                findings.append(line)
+                continue
+            a = ARGUMENT.match(line)
+            if a:
+                kind = a.group("kind").lower()
+                current = {"good": option.good, "neutral": option.neutral, "bad": option.bad}[kind]
+                current.append(a.group("text").strip())
+                continue
+            if current is not None and line.startswith((" ", "\t")) and line.strip():
+                current[-1] = (current[-1] + " " + line.strip()).strip()
+                continue
+            current = None
+            v = re.match(r"^Verdict:[ \t]*(.*)$", line)
+            if v and not option.verdict:
+                option.verdict = v.group(1).strip()
+                continue
+        elif findings is not None:
+            findings.append(line)
             continue
         description.append(line)
-    for heading, sub_body in subs:
-        if normalise_heading(heading) in ("implementation findings", "findings"):
-            option.findings = _strip_block(sub_body).strip()
-        else:
-            description += ["", "#### " + heading] + sub_body
+    if findings is not None:
+        option.findings = _strip_block(findings).strip()
     option.description = _strip_block(description).strip()
 
 
@@ -699,8 +719,22 @@ def _build_options(adr: ParsedADR, listed, pros_cons) -> None:
 
 
 def _outcome(adr: ParsedADR, text: str) -> str:
+    if not adr.options:
+        return text
+    # Exact title first (titles may contain quotes, e.g. '"Confirmation"').
+    for option in sorted(adr.options, key=lambda o: len(o.title), reverse=True):
+        exact = re.match(
+            r'Chosen option:?[ \t]*"'
+            + re.escape(option.title)
+            + r'"[ \t]*(?:,[ \t]*because\b|[.,;]|$)',
+            text,
+            re.IGNORECASE,
+        )
+        if exact:
+            option.chosen = True
+            return text[exact.end() :].strip()
     m = CHOSEN.match(text)
-    if not m or not adr.options:
+    if not m:
         return text
     name = (m.group("q") or m.group("b") or m.group("bare") or "").strip()
     chosen = next((o for o in adr.options if o.title == name), None)

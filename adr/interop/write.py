@@ -71,9 +71,13 @@ def _link(decision: Decision) -> str:
 def relation_lines(decision: Decision) -> list[str]:
     lines = []
     for rel in decision.relations_out.all():
-        if rel.target.log_id != decision.log_id:
-            continue
         note = f" — {rel.note}" if rel.note else ""
+        if rel.target.log_id != decision.log_id:
+            # Another log: exported beside this one as ../KEY/NNNN-slug.md.
+            target = rel.target
+            link = f"[{target.reference} {target.title}](../{target.log.key}/{filename(target)})"
+            lines.append(f"{VERB[rel.kind]} {link}{note}")
+            continue
         lines.append(f"{VERB[rel.kind]} {_link(rel.target)}{note}")
     for rel in decision.relations_in.all():
         if rel.source.log_id != decision.log_id or rel.kind not in INVERSE_VERB:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from adr import services
@@ -63,8 +64,8 @@ class Command(BaseCommand):
                 source_label=str(path),
                 dry_run=dry_run,
             )
-        except PermissionError as exc:
-            raise CommandError(str(exc)) from exc
+        except PermissionDenied as exc:
+            raise CommandError(f"{actor.username}: {exc}") from exc
         for result in report.results:
             style = self.style.SUCCESS if result.action in ("created", "updated") else None
             if result.action in ("skipped", "failed"):
