@@ -1,0 +1,65 @@
+"""Risk acceptance emails end to end: a real Celery worker on Redis delivers each once."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from config.notifications.models import Notification
+from config.notifications.services import notifications_requeue_pending
+from risks import hooks, services
+from tests.conftest import PASSWORD, require_redis
+from tests.support.celery import celery_processes
+from tests.support.smtp import SmtpSink
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def risks_without_trigger_hooks(monkeypatch):
+    monkeypatch.setattr(hooks, "SUBMIT_CHECKS", [])
+    monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [])
+
+
+def test_signature_emails_are_delivered_once_by_a_real_worker(
+    architect, stakeholder, stakeholder2, stakeholder3
+):
+    broker = require_redis()
+    acceptance = services.acceptance_create(
+        actor=architect,
+        title="JS-readable tokens",
+        risk_statement="XSS reads tokens.",
+        owner=stakeholder,
+        expires_on=timezone.localdate() + timedelta(days=90),
+        mitigations=[{"description": "Strict CSP", "status": "in_place"}],
+        signatories=[
+            {"user": stakeholder, "meaning": "risk owner"},
+            {"user": stakeholder2, "meaning": "security lead"},
+            {"user": stakeholder3, "meaning": "engineering lead"},
+        ],
+    )
+    with SmtpSink() as sink, celery_processes(broker_url=broker, email_url=sink.url):
+        services.acceptance_submit(actor=architect, acceptance=acceptance)
+        requested = sink.wait_for(3)
+        assert sorted(m["To"] for m in requested) == [
+            "eric@example.test",
+            "sam@example.test",
+            "sofia@example.test",
+        ]
+        assert all(m.is_multipart() for m in requested)
+        assert all("Your signature is requested" in m["Subject"] for m in requested)
+        services.acceptance_sign(
+            actor=stakeholder2, acceptance=acceptance, password=PASSWORD, verdict="approve"
+        )
+        signed = sink.wait_for(4)[3]
+        assert signed["To"] == "sam@example.test"
+        assert "Sofia Security signed" in signed["Subject"]
+        # A nudge for everything (as the beat schedule does) sends nothing twice.
+        with transaction.atomic():
+            Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))
+            notifications_requeue_pending()
+        time.sleep(3)
+    assert len(sink.messages) == 4
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
