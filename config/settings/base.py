@@ -244,3 +244,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# History is read-only everywhere; the admin never reverts (config/accounts/admin.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
