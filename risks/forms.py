@@ -79,7 +79,7 @@ class SignatoryForm(forms.Form):
 
 
 MitigationFormSet = forms.formset_factory(MitigationForm, extra=2, can_delete=True)
-SignatoryFormSet = forms.formset_factory(SignatoryForm, extra=2, can_delete=True)
+SignatoryFormSet = forms.formset_factory(SignatoryForm, extra=3, can_delete=True)
 
 
 def formset_rows(formset) -> list[dict]:
