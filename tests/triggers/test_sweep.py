@@ -112,11 +112,14 @@ def test_a_rolled_back_sweep_leaves_no_fired_event_and_no_outbox_row(
     architect, stakeholder, django_capture_on_commit_callbacks
 ):
     _date_triggers(architect, [stakeholder], 2)
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            assert sweep().fired == 2
-            assert Notification.objects.count() == 2
-            raise RuntimeError("the database went away before commit")
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        assert sweep().fired == 2
+        assert Notification.objects.count() == 2
+        raise RuntimeError("the database went away before commit")
     assert not Notification.objects.exists()
     assert not FiredEvent.objects.exists()
     assert set(Trigger.objects.values_list("state", flat=True)) == {"armed"}
