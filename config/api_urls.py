@@ -1,8 +1,12 @@
 """The REST API: /api/v1/ (token or session auth) and the OpenAPI schema at /api/schema/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
+
+import config.api.schema  # noqa: F401  (registers the token auth scheme)
+from config.api.errors import not_found
+from config.api.views import LedgerExportView
 
 router = DefaultRouter()
 # Each app registers its viewsets in its own api.py (see register_all below).
@@ -24,7 +28,10 @@ def register_all() -> None:
 register_all()
 
 urlpatterns = [
+    path("v1/export/", LedgerExportView.as_view(), name="ledger-export"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Anything else under /api/ answers JSON in the one error format.
+    re_path(r"^.*$", not_found),
 ]

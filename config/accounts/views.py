@@ -1,6 +1,33 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import services
+from .models import ApiToken
 
 
+@never_cache
 def profile(request):
-    tokens = request.user.api_tokens.order_by("-created_at")
-    return render(request, "accounts/profile.html", {"tokens": tokens})
+    """Profile and API tokens. A new token is shown once, in this response only."""
+    context = {"new_token": None, "errors": []}
+    if request.method == "POST":
+        try:
+            token, raw = services.api_token_create(
+                user=request.user, name=request.POST.get("name", "")
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            context["errors"] = getattr(exc, "messages", [str(exc)])
+        else:
+            context["new_token"] = {"name": token.name, "raw": raw}
+    context["tokens"] = request.user.api_tokens.order_by("-created_at")
+    return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked; it no longer works.")
+    return redirect("accounts:profile")

@@ -90,8 +90,15 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process, the worker and beat share one file.
+    # IMMEDIATE transactions take the write lock up front: a transaction that read
+    # first and wrote later would otherwise fail at once with "database is locked"
+    # when another process writes, whatever the timeout.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -209,6 +216,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # One error body for every API failure (config/api/errors.py).
+    "EXCEPTION_HANDLER": "config.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Decision Ledger API",
@@ -219,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionStatusEnum": "adr.models.Decision.Status",
+        "MitigationStatusEnum": "risks.models.Mitigation.Status",
+        "InitiativeStatusEnum": "triggers.models.Initiative.Status",
+    },
 }
 
 # --- Product policy ---------------------------------------------------------

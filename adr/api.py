@@ -1,0 +1,441 @@
+"""REST API for decision logs, decisions, options and relations (config/api_urls.py calls
+`register`). Reads are nested (options, matrix, sensitivity notes, relations); every write
+goes through `adr.services`, so the API keeps exactly the web UI's rules and history.
+
+Permissions mirror the web UI: a role (or staff) reads, architects write, a user without
+a role gets 403 (config/api/permissions.py).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from config.api.errors import from_django
+from config.api.permissions import ArchitectWrites
+
+from . import services
+from .models import (
+    Criterion,
+    Decision,
+    DecisionLog,
+    DecisionRelation,
+    MatrixCell,
+    Option,
+    SensitivityNote,
+)
+
+SERVICE_ERRORS = (DjangoPermissionDenied, DjangoValidationError)
+
+
+# --- Serializers ---------------------------------------------------------------------
+
+
+class LogSerializer(serializers.ModelSerializer):
+    decision_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DecisionLog
+        fields = ["key", "name", "description", "last_number", "created_at", "decision_count"]
+        read_only_fields = ["last_number", "created_at", "decision_count"]
+
+    def get_decision_count(self, obj) -> int:
+        count = getattr(obj, "decision_count", None)
+        return count if count is not None else obj.decisions.count()
+
+
+class LogUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class OptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Option
+        fields = [
+            "id",
+            "decision",
+            "position",
+            "title",
+            "description",
+            "good",
+            "neutral",
+            "bad",
+            "findings",
+            "verdict",
+            "chosen",
+        ]
+        read_only_fields = ["id"]
+
+
+class OptionUpdateSerializer(OptionSerializer):
+    class Meta(OptionSerializer.Meta):
+        read_only_fields = ["id", "decision"]
+
+
+class CellSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MatrixCell
+        fields = ["option", "text", "score"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    cells = CellSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "position", "name", "description", "weight", "cells"]
+
+
+class SensitivityNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SensitivityNote
+        fields = ["id", "position", "condition", "consequence", "favours"]
+
+
+class RelationSerializer(serializers.ModelSerializer):
+    source_reference = serializers.CharField(source="source.reference", read_only=True)
+    target_reference = serializers.CharField(source="target.reference", read_only=True)
+
+    class Meta:
+        model = DecisionRelation
+        fields = ["id", "source", "target", "kind", "note", "source_reference", "target_reference"]
+        read_only_fields = ["id"]
+        # relation_add is idempotent: the unique (source, target, kind) check is its job.
+        validators: list = []
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    log = serializers.SlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all())
+    reference = serializers.CharField(read_only=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list
+    )
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "reference",
+            "log",
+            "number",
+            "title",
+            "status",
+            "decided_on",
+            "revisit_by",
+            "deciders",
+            "consulted",
+            "informed",
+            "context",
+            "drivers",
+            "outcome_rationale",
+            "consequences_good",
+            "consequences_bad",
+            "confirmation",
+            "more_information",
+            "tags",
+            "needs_review",
+            "needs_review_reason",
+            "source_path",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "needs_review",
+            "needs_review_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["tags"] = [t.name for t in instance.tags.all()]
+        return data
+
+
+class DecisionDetailSerializer(DecisionSerializer):
+    options = OptionSerializer(many=True, read_only=True)
+    criteria = CriterionSerializer(many=True, read_only=True)
+    sensitivity_notes = SensitivityNoteSerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField()
+
+    class Meta(DecisionSerializer.Meta):
+        fields = DecisionSerializer.Meta.fields + [
+            "options",
+            "criteria",
+            "sensitivity_notes",
+            "relations",
+        ]
+
+    @extend_schema_field(RelationSerializer(many=True))
+    def get_relations(self, obj):
+        rels = list(obj.relations_out.all()) + list(obj.relations_in.all())
+        return RelationSerializer(rels, many=True).data
+
+
+class DecisionUpdateSerializer(DecisionSerializer):
+    """PATCH/PUT: `status` changes go through the lifecycle (decision_change_status)."""
+
+    status_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta(DecisionSerializer.Meta):
+        fields = DecisionSerializer.Meta.fields + ["status_reason"]
+        read_only_fields = DecisionSerializer.Meta.read_only_fields + ["log"]
+
+
+# --- Filters -------------------------------------------------------------------------
+
+
+class DecisionFilter(django_filters.FilterSet):
+    log = django_filters.CharFilter(field_name="log__key", lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(choices=Decision.Status.choices)
+    tag = django_filters.CharFilter(field_name="tags__name")
+    needs_review = django_filters.BooleanFilter()
+    q = django_filters.CharFilter(method="search", label="Search title, context, outcome")
+
+    class Meta:
+        model = Decision
+        fields = ["log", "status", "tag", "needs_review", "q"]
+
+    def search(self, queryset, name, value):
+        match = (
+            Q(title__icontains=value)
+            | Q(context__icontains=value)
+            | Q(outcome_rationale__icontains=value)
+        )
+        return queryset.filter(match).distinct()
+
+
+# --- Views ---------------------------------------------------------------------------
+
+
+def _call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except SERVICE_ERRORS as exc:
+        raise from_django(exc) from exc
+
+
+class LogViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Decision logs, by key. Architects create and rename them."""
+
+    serializer_class = LogSerializer
+    permission_classes = [ArchitectWrites]
+    lookup_field = "key"
+    lookup_value_regex = "[A-Za-z][A-Za-z0-9]{1,11}"
+    filterset_fields: list = []
+
+    def get_queryset(self):
+        return DecisionLog.objects.order_by("name", "key")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = _call(
+            services.log_create,
+            actor=self.request.user,
+            key=data["key"],
+            name=data["name"],
+            description=data.get("description", ""),
+        )
+
+    @extend_schema(request=LogUpdateSerializer, responses=LogSerializer)
+    def update(self, request, *args, **kwargs):
+        log = self.get_object()
+        data = LogUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        log = _call(
+            services.log_update,
+            actor=request.user,
+            log=log,
+            name=data.validated_data.get("name", log.name),
+            description=data.validated_data.get("description", log.description),
+        )
+        return Response(LogSerializer(log).data)
+
+
+class DecisionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Decisions. List filters: `log`, `status`, `tag`, `needs_review`, `q`.
+
+    The detail nests options, matrix criteria with cells, sensitivity notes and relations.
+    Create and edit go through the decision services (architects only); a `status` in a
+    PATCH moves the decision through its lifecycle and is refused if the move is not allowed.
+    """
+
+    permission_classes = [ArchitectWrites]
+    filterset_class = DecisionFilter
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return DecisionDetailSerializer
+        if self.action in ("update", "partial_update"):
+            return DecisionUpdateSerializer
+        return DecisionSerializer
+
+    def get_queryset(self):
+        qs = Decision.objects.select_related("log").prefetch_related("tags")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                Prefetch("options", queryset=Option.objects.order_by("position", "id")),
+                Prefetch(
+                    "criteria",
+                    queryset=Criterion.objects.order_by("position", "id").prefetch_related("cells"),
+                ),
+                Prefetch(
+                    "sensitivity_notes", queryset=SensitivityNote.objects.order_by("position")
+                ),
+                Prefetch(
+                    "relations_out",
+                    queryset=DecisionRelation.objects.select_related("source__log", "target__log"),
+                ),
+                Prefetch(
+                    "relations_in",
+                    queryset=DecisionRelation.objects.select_related("source__log", "target__log"),
+                ),
+            )
+        return qs.order_by("log__key", "-number")
+
+    @extend_schema(request=DecisionSerializer, responses={201: DecisionDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        log, title, tags = data.pop("log"), data.pop("title"), data.pop("tags", [])
+        status_value = data.pop("status", Decision.Status.PROPOSED)
+        decision = _call(
+            services.decision_create,
+            actor=request.user,
+            log=log,
+            title=title,
+            status=status_value,
+            tags=tags,
+            reason="created over the API",
+            **data,
+        )
+        decision = self.get_queryset().model.objects.get(pk=decision.pk)
+        return Response(DecisionDetailSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    def update(self, request, *args, **kwargs):
+        decision = self.get_object()
+        partial = kwargs.get("partial", False)
+        serializer = DecisionUpdateSerializer(decision, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_status = data.pop("status", None)
+        reason = data.pop("status_reason", "") or ""
+        tags = data.pop("tags", None)
+        if new_status and new_status != decision.status:
+            decision = _call(
+                services.decision_change_status,
+                actor=request.user,
+                decision=decision,
+                status=new_status,
+                reason=reason or "status changed over the API",
+                revisit_by=data.get("revisit_by"),
+            )
+        if data or tags is not None:
+            decision = _call(
+                services.decision_update,
+                actor=request.user,
+                decision=decision,
+                tags=tags,
+                reason="edited over the API",
+                **data,
+            )
+        self.action = "retrieve"
+        return Response(DecisionDetailSerializer(self.get_queryset().get(pk=decision.pk)).data)
+
+    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+
+class OptionViewSet(viewsets.ModelViewSet):
+    """Options of decisions (filter `decision`). Writes go through option_save/option_delete."""
+
+    permission_classes = [ArchitectWrites]
+    filterset_fields = ["decision", "chosen"]
+    queryset = Option.objects.select_related("decision").order_by("decision", "position", "id")
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return OptionUpdateSerializer
+        return OptionSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        decision = data.pop("decision")
+        serializer.instance = _call(
+            services.option_save, actor=self.request.user, decision=decision, **data
+        )
+
+    def perform_update(self, serializer):
+        option = serializer.instance
+        data = dict(serializer.validated_data)
+        serializer.instance = _call(
+            services.option_save,
+            actor=self.request.user,
+            decision=option.decision,
+            option=option,
+            **data,
+        )
+
+    def perform_destroy(self, instance):
+        _call(services.option_delete, actor=self.request.user, option=instance)
+
+
+class RelationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Relations between decisions (filter `source`, `target`, `kind`). Creating a
+    `supersedes` relation marks the target superseded (it must be accepted)."""
+
+    serializer_class = RelationSerializer
+    permission_classes = [ArchitectWrites]
+    filterset_fields = ["source", "target", "kind"]
+    queryset = DecisionRelation.objects.select_related("source__log", "target__log").order_by("id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = _call(
+            services.relation_add,
+            actor=self.request.user,
+            source=data["source"],
+            target=data["target"],
+            kind=data["kind"],
+            note=data.get("note", ""),
+        )
+
+    def perform_destroy(self, instance):
+        _call(services.relation_remove, actor=self.request.user, relation=instance)
+
+
+def register(router) -> None:
+    router.register("logs", LogViewSet, basename="log")
+    router.register("decisions", DecisionViewSet, basename="decision")
+    router.register("options", OptionViewSet, basename="option")
+    router.register("relations", RelationViewSet, basename="relation")

@@ -1,0 +1,44 @@
+"""Writes for accounts: per-user API tokens (stored as SHA-256, shown once)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from config.history import tracked_save
+
+from .models import ApiToken
+
+MAX_ACTIVE_TOKENS = 20
+
+
+@transaction.atomic
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`. Returns (token, raw): raw is never stored, show it once."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name, e.g. the pipeline that uses it."})
+    if not user.is_active:
+        raise PermissionDenied("Inactive accounts cannot create tokens.")
+    if user.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise ValidationError(
+            f"You already have {MAX_ACTIVE_TOKENS} active tokens; revoke one you no longer use."
+        )
+    raw = ApiToken.generate()
+    token = ApiToken(user=user, name=name[:100], digest=ApiToken.hash(raw), hint=raw[:8])
+    token.full_clean(exclude=["digest", "hint"])
+    tracked_save(token, actor=user, reason="API token created")
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner or staff may. Revoking twice is harmless."""
+    if token.user_id != actor.pk and not actor.is_staff:
+        raise PermissionDenied("You can only revoke your own tokens.")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        tracked_save(token, actor=actor, reason="API token revoked", update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,1 @@
+"""Shared REST API helpers: one error body format, permissions mirroring the web UI's roles."""

@@ -1,0 +1,34 @@
+"""`python manage.py export_ledger_json [--log KEY …] [--output FILE]`: backup/audit JSON."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from adr.models import DecisionLog
+from config.api.ledger_json import dumps, ledger_export
+
+
+class Command(BaseCommand):
+    help = (
+        "Export decision logs, risk acceptances and their full history as JSON "
+        "(to stdout, or --output FILE). With --log, only those logs and the acceptances "
+        "linked to their decisions."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--log", action="append", default=[], help="Log key (repeatable).")
+        parser.add_argument("--output", "-o", default="", help="File to write (default stdout).")
+
+    def handle(self, *args, log, output, **options):
+        keys = [k.strip().upper() for k in log]
+        missing = set(keys) - set(
+            DecisionLog.objects.filter(key__in=keys).values_list("key", flat=True)
+        )
+        if missing:
+            raise CommandError(f"No such log: {', '.join(sorted(missing))}")
+        text = dumps(ledger_export(log_keys=keys or None))
+        if output:
+            Path(output).write_text(text + "\n", encoding="utf-8")
+            self.stderr.write(f"wrote {output}")
+        else:
+            self.stdout.write(text)
