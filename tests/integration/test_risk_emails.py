@@ -14,7 +14,10 @@ from tests.conftest import PASSWORD, require_redis
 from tests.support.celery import celery_processes
 from tests.support.smtp import SmtpSink
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

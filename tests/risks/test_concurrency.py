@@ -10,7 +10,10 @@ from risks import services
 from risks.models import RiskAcceptance, Signature
 from tests.conftest import PASSWORD, require_postgres
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_two_simultaneous_signatures_both_count_and_the_state_changes_once(
