@@ -105,6 +105,8 @@ class Trigger(models.Model):
     generation = models.PositiveIntegerField(default=1)
     # When the sweep must look at this trigger next (a UTC instant); NULL = nothing due.
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # The day a date/expiry trigger fires (start of day, UTC); set on save from params.
+    deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     decisions = models.ManyToManyField("adr.Decision", blank=True, related_name="triggers")
     risk_acceptance = models.ForeignKey(
@@ -182,6 +184,8 @@ class Trigger(models.Model):
             ),
             # Trigger list filtered by kind / state.
             models.Index(fields=["state", "kind"], name="trigger_state_kind"),
+            # Trigger list "due within N days" and the upcoming-deadlines timeline.
+            models.Index(fields=["deadline_at"], name="trigger_deadline"),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +193,13 @@ class Trigger(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("triggers:detail", kwargs={"pk": self.pk})
+
+    def save(self, *args, **kwargs):
+        self.deadline_at = self.fire_at if self.kind in (self.Kind.DATE, self.Kind.EXPIRY) else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "params" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "deadline_at"}
+        super().save(*args, **kwargs)
 
     @property
     def is_live(self) -> bool:

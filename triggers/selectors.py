@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Evaluation, FiredEvent, Initiative, Trigger
@@ -31,10 +31,9 @@ def trigger_list(
     if due_within_days is not None:
         qs = qs.filter(
             state__in=Trigger.LIVE_STATES,
-            next_check_at__isnull=False,
-            next_check_at__lte=now + timedelta(days=due_within_days),
+            deadline_at__lte=now + timedelta(days=due_within_days),
         )
-    return qs.order_by("next_check_at", "name", "pk")
+    return qs.order_by(F("deadline_at").asc(nulls_last=True), "next_check_at", "name", "pk")
 
 
 @dataclass
@@ -63,22 +62,15 @@ def upcoming_timeline(
     now = now or timezone.now()
     end = now + timedelta(days=days)
     rows = list(
-        Trigger.objects.filter(
-            state__in=Trigger.LIVE_STATES,
-            kind__in=[Trigger.Kind.DATE, Trigger.Kind.EXPIRY, Trigger.Kind.MITIGATION_OVERDUE],
-            next_check_at__isnull=False,
-            next_check_at__lte=end,
-        )
-        .select_related("mitigation")
-        .order_by("next_check_at")[:limit]
+        Trigger.objects.filter(state__in=Trigger.LIVE_STATES, deadline_at__lte=end).order_by(
+            "deadline_at", "pk"
+        )[:limit]
     )
     margin = 20
     span = (end - now).total_seconds()
     points = []
     for i, trigger in enumerate(rows):
-        at = trigger.fire_at or trigger.next_check_at
-        if trigger.kind == Trigger.Kind.MITIGATION_OVERDUE:
-            at = trigger.next_check_at
+        at = trigger.deadline_at
         fraction = min(max((at - now).total_seconds() / span, 0), 1)
         x = margin + fraction * (width - 2 * margin)
         points.append(TimelinePoint(trigger, at, round(x, 1), 40 + (i % 4) * 16, at < now))
