@@ -191,15 +191,15 @@ class Trigger(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("triggers:detail", kwargs={"pk": self.pk})
-
     def save(self, *args, **kwargs):
         self.deadline_at = self.fire_at if self.kind in (self.Kind.DATE, self.Kind.EXPIRY) else None
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "params" in update_fields:
             kwargs["update_fields"] = {*update_fields, "deadline_at"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("triggers:detail", kwargs={"pk": self.pk})
 
     @property
     def is_live(self) -> bool:
