@@ -1,13 +1,17 @@
-# Two commands: `make run` (serve the app with demo data) and `make test` (the whole suite).
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make run    create .venv, migrate, load the demo, serve web + Celery worker + beat
+#   make test   ruff, makemigrations --check, the whole pytest suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint benchmark clean
+.PHONY: run test install lint pytest benchmark clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Decision Ledger needs Python 3.11 or newer ($(PYTHON) is older)." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
@@ -18,19 +22,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
 	bin/run-dev
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 
-test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+pytest: install
+	@status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+test: lint pytest
 
 benchmark: install
 	$(BIN)/python manage.py benchmark_sweep
 
 clean:
-	rm -rf $(VENV) var/ledger.sqlite3 var/broker var/mail
+	rm -rf $(VENV) var/ledger.sqlite3* var/broker var/mail var/log var/celerybeat-schedule*
