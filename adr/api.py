@@ -71,6 +71,8 @@ class OptionSerializer(serializers.ModelSerializer):
             "chosen",
         ]
         read_only_fields = ["id"]
+        # option_save un-chooses the others: the one-chosen constraint is its job.
+        validators: list = []
 
 
 class OptionUpdateSerializer(OptionSerializer):
@@ -110,12 +112,21 @@ class RelationSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
+class TagListField(serializers.ListField):
+    """Tags as a list of names (written as given, stored normalised: 'Web App' → 'web-app')."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data):
+        if hasattr(data, "all"):
+            return [t.name for t in data.all()]
+        return super().to_representation(data)
+
+
 class DecisionSerializer(serializers.ModelSerializer):
     log = serializers.SlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all())
     reference = serializers.CharField(read_only=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, default=list
-    )
+    tags = TagListField(required=False, default=list)
 
     class Meta:
         model = Decision
@@ -153,11 +164,6 @@ class DecisionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["tags"] = [t.name for t in instance.tags.all()]
-        return data
 
 
 class DecisionDetailSerializer(DecisionSerializer):
