@@ -18,31 +18,31 @@ from .models import RiskAcceptance
 TITLE = "Browser-readable Cognito tokens in non-HttpOnly cookies"
 DEMO_AUTH = "seeded demo data (no password re-entered)"
 
-RISK_STATEMENT = """\
-The customer frontends keep the Cognito ID and access tokens in cookies that are **not
-HttpOnly**, because the Amplify-based client code reads them to call the API Gateway with a
-`Bearer` header. Any script running in our origin — an XSS in our code or a compromised npm
-dependency — can read the tokens and replay them from elsewhere until they expire.
+RISK_STATEMENT = (
+    "The customer frontends keep the Cognito ID and access tokens in cookies that are **not "
+    "HttpOnly**, because the Amplify-based client code reads them to call the API Gateway "
+    "with a `Bearer` header. Any script running in our origin — an XSS in our code or a "
+    "compromised npm dependency — can read the tokens and replay them from elsewhere until "
+    "they expire.\n\nThe pentest rated this *medium*: exploiting it needs a script "
+    "injection first."
+)
 
-The pentest rated this *medium*: exploiting it needs a script injection first.
-"""
+SCOPE = (
+    "All Next.js customer frontends on the shared auth domain and the legacy frontends that "
+    "share their cookies. Internal tools on separate domains are out of scope."
+)
 
-SCOPE = """\
-All Next.js customer frontends on the shared auth domain and the legacy frontends that share
-their cookies. Internal tools on separate domains are out of scope.
-"""
-
-RESIDUAL = """\
-Medium, while the mitigations hold: an injected script could still use a token for at most
-its short lifetime. We accept this until the legacy frontends are retired and the gateway
-team's RBAC work lets us move to HttpOnly cookies read by a gateway authorizer.
-"""
+RESIDUAL = (
+    "Medium, while the mitigations hold: an injected script could still use a token for at "
+    "most its short lifetime. We accept this until the legacy frontends are retired and the "
+    "gateway team's RBAC work lets us move to HttpOnly cookies read by a gateway authorizer."
+)
 
 MITIGATIONS = [
     (
         "A strict, nonce-based Content Security Policy on every customer frontend "
-        "(`script-src 'self' 'nonce-…'`, no inline handlers), with violation reports reviewed "
-        "weekly.",
+        "(script-src 'self' with a per-request nonce, no inline handlers), with violation "
+        "reports reviewed weekly.",
         "in_place",
         "sofia",
         None,
@@ -56,7 +56,7 @@ MITIGATIONS = [
     ),
     (
         "Dependency XSS posture: lockfile audit in CI blocks known-vulnerable packages, new "
-        "dependencies need a review, and the remaining `dangerouslySetInnerHTML` uses are "
+        "dependencies need a review, and the remaining dangerouslySetInnerHTML uses are "
         "audited.",
         "verified",
         "sofia",

@@ -128,20 +128,63 @@ def acceptance_history(*, user, acceptance: RiskAcceptance) -> list[HistoryEntry
                 )
             )
         previous = now_ids
-    groups = [
-        entries,
-        history_entries(
-            _fetch(Mitigation, acceptance_id=pk),
-            long_text_fields=("description",),
-            label=lambda r: f"Mitigation {r.position + 1}",
-        ),
-        history_entries(
-            _fetch(RequiredSignatory, acceptance_id=pk),
-            label=lambda r: f"Signatory ({r.meaning})",
-        ),
-        history_entries(
-            _fetch(Signature, acceptance_id=pk),
-            label=lambda r: f"Signature of {r.printed_name} ({r.meaning})",
-        ),
-    ]
+    mitigations = history_entries(
+        _fetch(Mitigation, acceptance_id=pk).select_related("owner"),
+        long_text_fields=("description",),
+        label=lambda r: f"Mitigation {r.position + 1}",
+    )
+    signatories = history_entries(
+        _fetch(RequiredSignatory, acceptance_id=pk).select_related("user"),
+        label=lambda r: f"Signatory {r.user.printed_name if r.user else r.user_id} ({r.meaning})",
+    )
+    signatures = history_entries(
+        _fetch(Signature, acceptance_id=pk),
+        label=lambda r: f"Signature of {r.printed_name} ({r.meaning})",
+    )
+    for entry in mitigations:
+        r = entry.record
+        entry.snapshot = [
+            ("Description", r.description),
+            ("Status", Mitigation.Status(r.status).label if r.status else ""),
+            ("Owner", r.owner.printed_name if r.owner else "—"),
+            ("Due", r.due_on or "—"),
+        ]
+    for entry in signatures:
+        r = entry.record
+        entry.snapshot = [
+            (
+                "Decision",
+                Signature.Verdict(r.verdict).label + (f": {r.reason}" if r.reason else ""),
+            ),
+            ("Signed at", r.signed_at),
+            ("Content digest", r.content_digest),
+            ("Round", r.signing_round),
+        ]
+    _name_users(entries + mitigations)
+    groups = [entries, mitigations, signatories, signatures]
     return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
+
+
+USER_FIELDS = {"owner", "submitted_by", "created_by"}
+
+
+def _name_users(entries: list[HistoryEntry]) -> None:
+    """Show people, not ids, in user-field changes (one query for all of them)."""
+    from django.contrib.auth import get_user_model
+
+    wanted = {
+        value
+        for entry in entries
+        for change in entry.changes
+        if change.field in USER_FIELDS
+        for value in (change.old, change.new)
+        if value
+    }
+    if not wanted:
+        return
+    names = {u.pk: u.printed_name for u in get_user_model().objects.filter(pk__in=wanted)}
+    for entry in entries:
+        for change in entry.changes:
+            if change.field in USER_FIELDS:
+                change.old = names.get(change.old, change.old)
+                change.new = names.get(change.new, change.new)
