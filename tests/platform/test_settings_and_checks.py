@@ -40,7 +40,9 @@ def _run(args: list[str], settings_module: str, tmp_path, **env: str):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DEBUG")
+        # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a "deployment".
+        if k
+        not in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     clean.update(
         DJANGO_SETTINGS_MODULE=settings_module,
