@@ -1,0 +1,137 @@
+"""ADR files from the web UI: upload a zip (preview, then confirm) and download a log as a zip.
+
+Architects import; every reader downloads. The uploaded zip waits between preview and
+confirm in the session (database-backed, so any web process can confirm it), never on
+a local disk; confirming re-reads and re-checks it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from adr.models import DecisionLog
+from config.accounts.roles import ARCHITECT, require_reader, require_role
+
+from .interop.archive import (
+    MAX_COMPRESSED,
+    MAX_ENTRIES,
+    MAX_UNCOMPRESSED,
+    ZipRejected,
+    log_zip,
+    read_zip,
+)
+from .interop.importer import import_files
+from .interop.write import FORMATS
+
+SESSION_KEY = "interop_upload"
+
+
+def _log(key: str) -> DecisionLog:
+    return get_object_or_404(DecisionLog, key=key.upper())
+
+
+def _limits() -> dict:
+    return {
+        "max_compressed_mb": MAX_COMPRESSED // (1024 * 1024),
+        "max_uncompressed_mb": MAX_UNCOMPRESSED // (1024 * 1024),
+        "max_entries": MAX_ENTRIES,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def log_import(request, key: str):
+    """GET: the upload form. POST: check the zip and show what an import would change."""
+    require_role(request.user, ARCHITECT)
+    log = _log(key)
+    context = {"log": log, "nav": "logs", "error": None, **_limits()}
+    if request.method == "GET":
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "interop/import.html", context)
+    upload = request.FILES.get("archive")
+    if upload is None:
+        context["error"] = "Choose a zip file of ADR Markdown files."
+        return render(request, "interop/import.html", context, status=400)
+    if upload.size > MAX_COMPRESSED:
+        context["error"] = (
+            f"The zip is {upload.size / 1048576:.1f} MB; the limit is "
+            f"{context['max_compressed_mb']} MB."
+        )
+        return render(request, "interop/import.html", context, status=400)
+    data = upload.read(MAX_COMPRESSED + 1)
+    try:
+        contents = read_zip(data)
+    except ZipRejected as exc:
+        context["error"] = str(exc)
+        return render(request, "interop/import.html", context, status=400)
+    report = import_files(
+        files=contents.files, log=log, actor=request.user, source_label=upload.name, dry_run=True
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    request.session[SESSION_KEY] = {
+        "log": log.key,
+        "name": upload.name[:200],
+        "digest": digest,
+        "data": base64.b64encode(data).decode(),
+    }
+    context.update(
+        {
+            "report": report,
+            "skipped": contents.skipped,
+            "upload_name": upload.name,
+            "digest": digest,
+        }
+    )
+    return render(request, "interop/preview.html", context)
+
+
+@require_POST
+def log_import_confirm(request, key: str):
+    require_role(request.user, ARCHITECT)
+    log = _log(key)
+    pending = request.session.get(SESSION_KEY)
+    if (
+        not pending
+        or pending.get("log") != log.key
+        or pending.get("digest") != request.POST.get("digest")
+    ):
+        messages.error(request, "That upload is no longer waiting; upload the zip again.")
+        return redirect("interop:import", key=log.key)
+    data = base64.b64decode(pending["data"])
+    try:
+        contents = read_zip(data)
+    except ZipRejected as exc:  # pragma: no cover - it passed the same checks at preview
+        messages.error(request, str(exc))
+        return redirect("interop:import", key=log.key)
+    report = import_files(
+        files=contents.files, log=log, actor=request.user, source_label=pending["name"]
+    )
+    request.session.pop(SESSION_KEY, None)
+    return render(
+        request,
+        "interop/result.html",
+        {"log": log, "nav": "logs", "report": report, "upload_name": pending["name"]},
+    )
+
+
+def log_export(request, key: str):
+    """Download the log as a zip of NNNN-slug.md files (?format=madr|nygard)."""
+    require_reader(request.user)
+    log = _log(key)
+    fmt = request.GET.get("format", "madr")
+    if fmt not in FORMATS:
+        return HttpResponse(
+            f"Unknown format {fmt!r}: choose {' or '.join(FORMATS)}.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(log_zip(log, fmt), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{log.key}-adr-{fmt}.zip"'
+    return response
