@@ -11,7 +11,12 @@ User = get_user_model()
 
 
 class DateInput(forms.DateInput):
+    """<input type=date> only takes ISO dates, whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
+        super().__init__(attrs=attrs, format=format)
 
 
 class UserChoiceField(forms.ModelChoiceField):

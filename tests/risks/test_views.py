@@ -156,9 +156,10 @@ def test_an_architect_drafts_an_acceptance_with_mitigations_and_signatories(
     assert [m.description for m in acc.mitigations.all()] == ["Strict CSP"]
     assert [s.meaning for s in acc.signatories.all()] == ["risk owner", "security lead"]
     assert list(acc.decisions.all()) == [deferral]
-    # The edit page shows the same lists back.
+    # The edit page shows the same lists back, dates in the ISO form date inputs need.
     page = client.get(f"/risks/{acc.pk}/edit/").content.decode()
     assert "Strict CSP" in page and "security lead" in page
+    assert f'value="{acc.expires_on.isoformat()}"' in page
 
 
 def test_bad_input_on_the_edit_page_is_a_form_error_not_a_500(login, architect, stakeholder):
