@@ -398,6 +398,8 @@ class DecisionEditor:
                 score = None
                 if len(text) > 500:
                     cell.error = "At most 500 characters."
+                elif "\x00" in text or "\x00" in (cell.score or ""):
+                    cell.error = "Null characters are not allowed."
                 elif (cell.score or "").strip():
                     try:
                         score = int(cell.score)

@@ -63,7 +63,11 @@ def decision_list(
             Q(title__icontains=terms)
             | Q(context__icontains=terms)
             | Q(outcome_rationale__icontains=terms)
+            | Q(drivers__icontains=terms)
+            | Q(deciders__icontains=terms)
             | Q(options__title__icontains=terms)
+            | Q(options__description__icontains=terms)
+            | Q(tags__name__iexact=terms)
         )
         ref = terms.upper().split("-")
         if len(ref) == 2 and ref[1].isdigit():

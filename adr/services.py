@@ -382,6 +382,7 @@ def relation_add(
         relation = DecisionRelation(source=source, target=target, kind=kind, note=note)
         relation.full_clean()
         tracked_save(relation, actor=actor, reason=f"{kind} added")
+    target.refresh_from_db(fields=["status"])  # callers may hold a stale copy
     if kind == DecisionRelation.Kind.SUPERSEDES and target.status != S.SUPERSEDED:
         if enforce_lifecycle and target.status not in (S.ACCEPTED,):
             raise ValidationError(

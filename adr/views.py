@@ -95,14 +95,19 @@ def log_edit(request, key: str | None = None):
 # --- Decisions ----------------------------------------------------------------------
 
 
+def _param(request, name: str, limit: int) -> str | None:
+    """A query parameter as a short clean string (PostgreSQL refuses NUL characters)."""
+    return (request.GET.get(name) or "").replace("\x00", "").strip()[:limit] or None
+
+
 def decision_list(request):
     statuses = dict(Decision.Status.choices)
     status = request.GET.get("status") or None
     params = {
-        "log_key": (request.GET.get("log") or "").strip()[:12] or None,
+        "log_key": _param(request, "log", 12),
         "status": status if status in statuses else None,
-        "tag": (request.GET.get("tag") or "").strip()[:50] or None,
-        "q": (request.GET.get("q") or "").strip()[:200] or None,
+        "tag": _param(request, "tag", 50),
+        "q": _param(request, "q", 200),
     }
     review = request.GET.get("review") == "1"
     qs = selectors.decision_list(user=request.user, needs_review=True if review else None, **params)
@@ -222,6 +227,9 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
             else:
                 verb = "created" if decision is None else "saved"
                 messages.success(request, f"{saved.reference} {verb}.")
+                if "_continue" in request.POST:
+                    # Back to the form, with fresh blank rows for more options/criteria.
+                    return redirect("adr:decision-edit", key=saved.log.key, number=saved.number)
                 return redirect(saved)
         status = 400
     return render(

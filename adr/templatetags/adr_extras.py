@@ -40,3 +40,15 @@ def history_summary(record) -> str:
         shown = history_value(value)
         parts.append(f"{str(field.verbose_name).capitalize()}: {truncatechars(shown, 80)}")
     return "; ".join(parts)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """1 → "1", 1.50 → "1.5", 2.25 → "2.25" (weights and weighted totals)."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = format(value.normalize(), "f")
+    except AttributeError:
+        return str(value)
+    return text

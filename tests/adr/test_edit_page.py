@@ -114,6 +114,9 @@ def test_an_unchanged_submit_writes_no_history(architect, log, login, read_form)
         ({"relations-0-target": "AUTH-0001", "relations-0-kind": "amends"}, "itself"),
         ({"context": "z" * 60_000}, "at most 50000"),
         ({"options-TOTAL_FORMS": "5000"}, "Please submit at most"),
+        ({"cell-1-1-text": "nul\x00byte"}, "Null characters are not allowed."),
+        ({"options-0-title": "nul\x00byte"}, "Null characters are not allowed."),
+        ({"options-INITIAL_FORMS": "abc"}, "ManagementForm data is missing"),
     ],
 )
 def test_garbage_gives_the_form_again_with_errors_never_a_500(
