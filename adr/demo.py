@@ -31,6 +31,19 @@ PLAT_KEY = "PLAT"
 CASE_STUDY_TITLE = "Keep browser-readable Cognito tokens for now: deferral with foundation work"
 REVISIT_AFTER_DAYS = 150
 
+
+def _unwrap(text: str) -> str:
+    """Join hard-wrapped lines: Markdown is rendered with nl2br, so a newline is a <br>."""
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        stripped = line.strip()
+        if out and out[-1] and stripped and not stripped.startswith(("* ", "- ", "#", "|")):
+            out[-1] += " " + stripped
+        else:
+            out.append(stripped)
+    return "\n".join(out) + "\n"
+
+
 LOGS = [
     (
         AUTH_KEY,
@@ -74,7 +87,8 @@ class DecisionSpec:
 
 # --- The case study ------------------------------------------------------------------
 
-CASE_CONTEXT = """\
+CASE_CONTEXT = _unwrap(
+    """\
 An external penetration test of the customer-facing stack reported that the
 Cognito **ID, access and refresh tokens** live in cookies *without* the
 `HttpOnly` flag. Any script running in the page can read them from
@@ -92,13 +106,14 @@ afterwards, how the backend gets its credential, who refreshes tokens the client
 can no longer see, which new attack surface opens (CSRF), and what it costs at
 our traffic. We walked each fix down to that level before choosing.
 """
+)
 
 CASE_DRIVERS = "\n".join(
     [
         "Frontend: Next.js App Router, heavy use of Server Components, mixed server/client "
         "data fetching.",
-        "Downstream contract: 100+ backend services all expect `Authorization: Bearer <id "
-        "token>`, checked by the gateway's JWT authorizer; changing it means changing all of "
+        "Downstream contract: 100+ backend services all expect Authorization: Bearer <id "
+        "token>, checked by the gateway's JWT authorizer; changing it means changing all of "
         "them at once.",
         "Hosting cost: the Next.js apps run on Vercel, which bills functions by wall-clock "
         "time, including time spent waiting on a slow backend.",
@@ -111,7 +126,8 @@ CASE_DRIVERS = "\n".join(
     ]
 )
 
-CASE_OUTCOME = """\
+CASE_OUTCOME = _unwrap(
+    """\
 We keep the current cookie storage **for now** and treat that as a decision, not
 an omission:
 
@@ -128,23 +144,29 @@ The matrix agrees, but the deciding factor was timing and ownership: the cleanes
 active fix (option 3) lives in another team's component, and that team is busy
 until its RBAC initiative lands.
 """
+)
 
-CASE_GOOD = """\
+CASE_GOOD = _unwrap(
+    """\
 * No disruption to 100+ services or to the Vercel bill.
 * The upgrade to Amplify v6 and Managed Login turns the future fix into a flag.
 * The analysis of the three active fixes is kept, so nobody has to redo it.
 * Stakeholders see a signed artefact with conditions, not a vague promise.
 """
+)
 
-CASE_BAD = """\
+CASE_BAD = _unwrap(
+    """\
 * The pentest finding stays open until a trigger fires: an XSS bug could still
   leak tokens in the meantime.
 * We depend on an experimental Amplify feature becoming usable.
 * The deferral needs active care — if nobody watches the triggers it quietly
   turns into procrastination.
 """
+)
 
-CASE_CONFIRMATION = """\
+CASE_CONFIRMATION = _unwrap(
+    """\
 * The risk acceptance for this finding is signed and has not expired.
 * The CSP report endpoint shows no script-src violations on the customer apps.
 * Both triggers are armed in Decision Ledger, and the decision is revisited no
@@ -152,13 +174,16 @@ CASE_CONFIRMATION = """\
 * When a trigger fires: the experimental HttpOnly mode is switched on in a
   staging environment first, and the pentest finding is retested.
 """
+)
 
-CASE_MORE = """\
+CASE_MORE = _unwrap(
+    """\
 The gateway-authorizer path (option 3) with a dedicated refresh route is the
 state we expect to move to once the RBAC initiative is done; it is logged
 separately as a proposal. Vendor guidance was useful but changed when we
 clarified our constraints — treat it as an input, not a conclusion.
 """
+)
 
 CASE_OPTIONS = [
     OptionSpec(
