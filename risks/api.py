@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from adr.models import Decision
 from config.api.errors import Conflict, from_django
+from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import IsReader
 
 from . import services
@@ -33,7 +34,7 @@ def _users():
 
 
 class MitigationSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(
+    owner = SafeSlugRelatedField(
         slug_field="username", queryset=_users(), required=False, allow_null=True
     )
 
@@ -45,7 +46,7 @@ class MitigationSerializer(serializers.ModelSerializer):
 
 
 class SignatorySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", queryset=_users())
+    user = SafeSlugRelatedField(slug_field="username", queryset=_users())
 
     class Meta:
         model = RequiredSignatory
@@ -54,7 +55,7 @@ class SignatorySerializer(serializers.ModelSerializer):
 
 
 class SignatureSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = SafeSlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Signature
@@ -78,7 +79,7 @@ class SignatureSerializer(serializers.ModelSerializer):
 
 
 class AcceptanceSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", queryset=_users())
+    owner = SafeSlugRelatedField(slug_field="username", queryset=_users())
     decisions = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Decision.objects.all(), required=False
     )
@@ -88,8 +89,8 @@ class AcceptanceSerializer(serializers.ModelSerializer):
     signatures = SignatureSerializer(many=True, read_only=True)
     rating = serializers.IntegerField(read_only=True)
     rating_label = serializers.CharField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = SafeSlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = SafeSlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = RiskAcceptance

@@ -46,9 +46,18 @@ def acceptance_list(
     return qs
 
 
-def acceptance_get(*, user, pk: int) -> RiskAcceptance:
-    """One acceptance with everything the detail, sign and print pages show."""
-    require_reader(user)
+def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
+    """One acceptance with everything the detail, sign and print pages show.
+
+    `signatory_reads`: a named signatory without a ledger role may still read what they
+    are asked to sign (the sign page).
+    """
+    if not (
+        signatory_reads
+        and getattr(user, "is_authenticated", False)
+        and RequiredSignatory.objects.filter(acceptance_id=pk, user=user).exists()
+    ):
+        require_reader(user)
     qs = RiskAcceptance.objects.select_related(
         "owner", "submitted_by", "created_by"
     ).prefetch_related(

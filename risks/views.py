@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
 
 from . import selectors, services
 from .forms import (
@@ -224,7 +224,7 @@ def acceptance_sign(request, pk: int):
     Reached only with a logged-in session (the login middleware redirects anything
     else, API tokens included), and the password is re-entered here every time.
     """
-    acceptance = selectors.acceptance_get(user=request.user, pk=pk)
+    acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     line = services.require_can_sign(request.user, acceptance)
     ctx = _document_context(request, acceptance)
     errors: list[str] = []
@@ -252,6 +252,8 @@ def acceptance_sign(request, pk: int):
             else:
                 verb = "signed" if signature.verdict == "approve" else "declined"
                 messages.success(request, f"You {verb} “{acceptance.title}”.")
+                if not can_read(request.user):
+                    return redirect("risks:sign", pk=acceptance.pk)
                 return redirect(acceptance)
     else:
         form = SignForm(initial={"digest": ctx["digest"]})

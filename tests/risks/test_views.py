@@ -313,3 +313,17 @@ def test_revoking_from_the_page_needs_a_reason(login, architect, submitted):
 
 def test_a_get_on_an_action_url_changes_nothing(login, architect, draft):
     assert login(architect).get(f"/risks/{draft.pk}/submit/").status_code == 405
+
+
+def test_a_named_signatory_without_a_role_may_read_and_sign(login, architect, draft, outsider):
+    services.signatory_add(actor=architect, acceptance=draft, user=outsider, meaning="DPO")
+    services.acceptance_submit(actor=architect, acceptance=draft)
+    client = login(outsider)
+    assert client.get(f"/risks/{draft.pk}/").status_code == 403
+    assert client.get(f"/risks/{draft.pk}/sign/").status_code == 200
+    response = client.post(
+        f"/risks/{draft.pk}/sign/",
+        {"verdict": "approve", "password": PASSWORD, "digest": services.acceptance_digest(draft)},
+    )
+    assert response.status_code == 302
+    assert Signature.objects.get().meaning == "DPO"
