@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.forms.utils import ErrorDict
 
 from . import services
 from .models import (
@@ -188,6 +189,12 @@ class RelationForm(forms.Form):
         return data
 
 
+ROW_DEFAULTS = {
+    "criteria": {"weight": "1"},
+    "relations": {"kind": DecisionRelation.Kind.RELATES_TO},
+}
+
+
 class BaseRows(forms.BaseFormSet):
     def rows(self):
         """(index, form, delete?) for every form that holds data, in order."""
@@ -341,6 +348,37 @@ class DecisionEditor:
                 cells.append(CellInput(ci, oi, text, score))
             self.matrix.append(MatrixRowInput(ci, cform, cells))
         self.errors: list[str] = []
+
+    GROWABLE = ("options", "criteria", "notes", "relations")
+
+    @staticmethod
+    def with_more_rows(data, prefix: str):
+        """A copy of the posted data with one more blank form in formset `prefix`."""
+        data = data.copy()
+        key = f"{prefix}-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, 0))
+        except ValueError:
+            return data  # a broken management form: shown as an error on submit
+        data[key] = str(min(total + 1, ROWS_MAX + ROWS_EXTRA))
+        # A bound form shows posted values, not initial ones: give the new row its
+        # defaults, or it would come back "changed" (e.g. an empty weight).
+        for name, value in ROW_DEFAULTS.get(prefix, {}).items():
+            data.setdefault(f"{prefix}-{total}-{name}", value)
+        return data
+
+    def hide_errors(self) -> None:
+        """Render the bound forms as typed, without validating them (no error noise)."""
+        for formset in (self.options, self.criteria, self.notes, self.relations):
+            try:
+                forms_ = formset.forms
+            except ValidationError:
+                continue
+            formset._errors, formset._non_form_errors = [], formset.error_class()
+            for form in forms_:
+                form._errors, form.cleaned_data = ErrorDict(), {}
+        self.form._errors, self.form.cleaned_data = ErrorDict(), {}
+        self.cell_errors = 0
 
     @staticmethod
     def _option_label(index: int, form) -> str:

@@ -212,11 +212,17 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
     if decision is None and not DecisionLog.objects.exists():
         messages.info(request, "Create a decision log first.")
         return redirect("adr:log-create")
-    editor = DecisionEditor(
-        decision=decision, data=request.POST if request.method == "POST" else None, log=log
-    )
+    adding = request.method == "POST" and request.POST.get("_add") in DecisionEditor.GROWABLE
+    data = request.POST if request.method == "POST" else None
+    if adding:
+        data = DecisionEditor.with_more_rows(request.POST, request.POST["_add"])
+    editor = DecisionEditor(decision=decision, data=data, log=log)
     status = 200
-    if request.method == "POST":
+    if adding:
+        # "Add an option/criterion/…": the same form again with one more blank row and
+        # nothing saved (htmx swaps the form in place; without JS it is a plain submit).
+        editor.hide_errors()
+    elif request.method == "POST":
         if editor.is_valid():
             try:
                 saved = services.decision_save_full(

@@ -152,3 +152,23 @@ def test_save_and_add_more_rows_returns_to_the_form(architect, log, login, read_
     data.update({"title": "Growing", "_continue": "1"})
     response = client.post("/decisions/new/", data)
     assert response.status_code == 302 and response["Location"] == "/decisions/AUTH-0001/edit/"
+
+
+def test_linked_risk_acceptances_and_triggers_are_listed(
+    architect, stakeholder, log, login, django_assert_max_num_queries
+):
+    from risks.models import RiskAcceptance
+
+    d = decision_create(actor=architect, log=log, title="Deferred fix")
+    for i in range(5):
+        ra = RiskAcceptance.objects.create(
+            title=f"JS-readable tokens {i}", risk_statement="XSS reads tokens", owner=stakeholder
+        )
+        ra.decisions.add(d)
+    client = login(stakeholder)
+    with django_assert_max_num_queries(16):
+        page = client.get("/decisions/AUTH-0001/").content.decode()
+    assert "JS-readable tokens 4" in page and "Draft" in page
+    assert f'href="{ra.get_absolute_url()}"' in page
+    if hasattr(type(d), "triggers"):
+        assert "Triggers" in page

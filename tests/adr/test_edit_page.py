@@ -220,3 +220,30 @@ def test_the_edit_page_prefills_revisit_dates(architect, log, login, read_form):
     decision_create(actor=architect, log=log, title="Later", revisit_by=date(2027, 1, 31))
     data = read_form(login(architect), "/decisions/AUTH-0001/edit/")
     assert data["revisit_by"] == "2027-01-31"
+
+
+@pytest.mark.parametrize("prefix", ["options", "criteria", "notes", "relations"])
+def test_adding_a_row_redisplays_the_form_with_one_more_blank_row_and_saves_nothing(
+    architect, log, login, read_form, prefix
+):
+    build_decision(architect, log)
+    client = login(architect)
+    data = read_form(client, "/decisions/AUTH-0001/edit/")
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({"title": "", "options-0-title": "typed but unsaved", "_add": prefix})
+    response = client.post("/decisions/AUTH-0001/edit/", data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'name="{prefix}-TOTAL_FORMS" value="{total + 1}"' in body
+    assert "typed but unsaved" in body
+    assert "errorlist" not in body  # nothing was validated
+    assert Decision.objects.get().title == "Protect tokens"
+    if prefix == "options":
+        assert f'name="cell-0-{total}-text"' in body  # the matrix grew a column
+    # Saving straight after adding a row ignores the still-blank row.
+    from .conftest import form_values
+
+    data = form_values(body)
+    data["title"] = "Saved after adding"
+    response = client.post("/decisions/AUTH-0001/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]

@@ -1,6 +1,7 @@
 """The create → edit → History journey in real headless Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from adr.models import Decision, MatrixCell
 
@@ -53,6 +54,14 @@ def test_an_architect_creates_edits_and_reads_the_history_of_a_decision(
     page.fill("#id_title", "Keep auth tokens out of JavaScript's reach")
     page.fill("#id_context", "The pentest found **JS-readable** tokens.\nA BFF is the target.")
     page.fill("[name=cell-0-0-score]", "5")
+    # "Add a criterion" re-renders the form in place over htmx, keeping what was typed.
+    names = page.locator("input[name^='criteria-'][name$='-name']")
+    before = names.count()
+    page.click("button:has-text('Add a criterion')")
+    expect(names).to_have_count(before + 1)
+    assert page.url.endswith("/decisions/AUTH-0001/edit/")
+    assert page.input_value("#id_title") == "Keep auth tokens out of JavaScript's reach"
+    assert page.input_value("[name=cell-0-0-score]") == "5"
     page.fill("#id_reason", "after the security review")
     page.click("button:has-text('Save changes')")
     page.wait_for_url("**/decisions/AUTH-0001/")
