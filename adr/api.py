@@ -17,6 +17,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from config.api.errors import from_django
+from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import ArchitectWrites
 
 from . import services
@@ -124,7 +125,7 @@ class TagListField(serializers.ListField):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    log = serializers.SlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all())
+    log = SafeSlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all())
     reference = serializers.CharField(read_only=True)
     tags = TagListField(required=False, default=list)
 

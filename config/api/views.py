@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from .ledger_json import dumps, ledger_export
 from .permissions import IsReader
+
+LOG_KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}")
 
 
 class LedgerExportView(APIView):
@@ -29,7 +34,10 @@ class LedgerExportView(APIView):
         responses={(200, "application/json"): OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        keys = [k for k in request.query_params.getlist("log") if k.strip()]
+        keys = [k.strip() for k in request.query_params.getlist("log") if k.strip()]
+        bad = [k for k in keys if not LOG_KEY.fullmatch(k)]
+        if bad:
+            raise ValidationError({"log": [f"{bad[0]!r} is not a log key (e.g. AUTH)."]})
         data = ledger_export(user=request.user, log_keys=keys or None)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response = HttpResponse(dumps(data), content_type="application/json")

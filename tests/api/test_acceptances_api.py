@@ -130,3 +130,13 @@ def test_the_list_keeps_its_query_count(
     client = api(auditor)
     with django_assert_max_num_queries(14):
         assert client.get("/api/v1/risk-acceptances/").json()["count"] == 20
+
+
+def test_a_nul_character_in_a_username_is_a_400(api, architect):
+    response = api(architect).post(
+        "/api/v1/risk-acceptances/",
+        {"title": "T", "risk_statement": "R", "owner": "sa\x00m"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"owner": ["Invalid value."]}

@@ -53,3 +53,9 @@ def test_an_unknown_log_is_a_clear_error(db):
 
     with pytest.raises(CommandError, match="No such log: NOPE"):
         call_command("export_ledger_json", "--log", "nope")
+
+
+def test_a_malformed_log_key_is_a_400_not_a_server_error(api, auditor):
+    response = api(auditor).get("/api/v1/export/?log=A%00B")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"log": ["'A\\x00B' is not a log key (e.g. AUTH)."]}
