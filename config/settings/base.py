@@ -5,6 +5,7 @@ Every setting that a deployment changes is read here through django-environ, so
 work the same under dev, test and production.
 """
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -184,8 +185,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     # kombu does not create its folders; any process may be the first to send.
+    # (A read-only VAR_DIR is left for the worker to complain about when it starts.)
     for _folder in ("out", "processed"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
