@@ -3,12 +3,14 @@
 import pytest
 from django.utils import timezone
 
+from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.models import FiredEvent, Trigger
 from triggers.services import sweep, trigger_create
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles"),
 ]
 
 

@@ -12,12 +12,14 @@ from config.notifications.models import Notification
 from tests.conftest import require_redis
 from tests.support.celery import celery_processes
 from tests.support.smtp import SmtpSink
+from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.models import FiredEvent, Trigger
 from triggers.services import sweep, trigger_create
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles"),
 ]
 
 

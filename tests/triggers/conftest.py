@@ -66,3 +66,15 @@ def acceptance_and_sunset(architect, stakeholder, stakeholder2, stakeholder3, de
         decisions=[deferred_decision],
         expires_on=today + timedelta(days=120),
     )
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """Role groups for transactional tests: a flush by an earlier transactional test removes
+    the groups that migration 0002_roles created. Request it before any persona."""
+    from django.contrib.auth.models import Group
+
+    from config.accounts.roles import ALL_ROLES
+
+    for name in ALL_ROLES:
+        Group.objects.get_or_create(name=name)

@@ -44,9 +44,10 @@ def deliver_due(now=None) -> list[str]:
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("roles")
 def test_two_sweeps_at_the_same_moment_fire_each_trigger_once_and_write_each_email_once(
-    architect, stakeholder, stakeholder2
+    roles, architect, stakeholder, stakeholder2
 ):
     require_postgres()
     triggers = _date_triggers(architect, [stakeholder, stakeholder2], 30)
@@ -80,9 +81,10 @@ def test_two_sweeps_at_the_same_moment_fire_each_trigger_once_and_write_each_ema
     ) == {"fired"}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("roles")
 def test_a_second_sweep_blocked_behind_a_claimed_batch_skips_it_and_the_first_fires_it(
-    architect, stakeholder
+    roles, architect, stakeholder
 ):
     require_postgres()
     (trigger,) = _date_triggers(architect, [stakeholder], 1)
