@@ -336,14 +336,14 @@ def import_files(
     for plan in planned:
         if plan.number in superseded and plan.adr.status != "superseded":
             if plan.adr.status not in ("accepted", "proposed", "deprecated"):
-                plan.adr.notes.append(f"Original status: {plan.adr.status}")
+                _note(plan.adr, f"Original status: {plan.adr.status_raw or plan.adr.status}")
             plan.adr.status = "superseded"
         if plan.adr.status == "deferred" and not plan.adr.revisit_by:
             plan.result.messages.append(
                 "deferred without a revisit-by date: imported as proposed (add a trigger or a "
                 "revisit date, then defer it in the ledger)"
             )
-            plan.adr.notes.append("Original status: deferred")
+            _note(plan.adr, f"Original status: {plan.adr.status_raw or 'deferred'}")
             plan.adr.status = "proposed"
 
     # 3. Apply, each file in its own savepoint; relations last.
@@ -391,6 +391,11 @@ def import_files(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def _note(adr: ParsedADR, text: str) -> None:
+    if text not in adr.notes:
+        adr.notes.append(text)
 
 
 def _message(exc: Exception) -> str:

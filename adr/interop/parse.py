@@ -208,6 +208,7 @@ class ParsedADR:
     filename: str
     title: str = ""
     status: str = "proposed"
+    status_raw: str = ""
     decided_on: date | None = None
     revisit_by: date | None = None
     deciders: str = ""
@@ -557,6 +558,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
             relation = relation_from_line(m.group(0))
             if relation:
                 adr.relations.append(relation)
+        adr.status_raw = raw_status.strip()
         status, exact = map_status(raw_status)
         if status is None:
             adr.problems.append(f"status {raw_status!r} not recognised; imported as proposed")

@@ -107,7 +107,7 @@ def test_corpora_keep_what_they_say(architect, corpora):
     assert "nav_order: 1" in lic.more_information
     on_hold = Decision.objects.get(log=madr, number=3)
     assert on_hold.status == "proposed"
-    assert "Original status: deferred" in on_hold.more_information
+    assert "Original status: on hold" in on_hold.more_information
     confirmation = Decision.objects.get(log=madr, number=18)
     assert "Before next release" in confirmation.confirmation
     # A fenced example with headings inside an option stays in that option.
