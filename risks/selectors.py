@@ -69,6 +69,9 @@ def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAccep
         ),
         Prefetch("decisions", queryset=Decision.objects.select_related("log")),
     )
+    if hasattr(RiskAcceptance, "triggers"):
+        # The triggers app (which plugs into us) adds this reverse relation.
+        qs = qs.prefetch_related("triggers")
     return get_object_or_404(qs, pk=pk)
 
 

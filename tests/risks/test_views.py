@@ -327,3 +327,18 @@ def test_a_named_signatory_without_a_role_may_read_and_sign(login, architect, dr
     )
     assert response.status_code == 302
     assert Signature.objects.get().meaning == "DPO"
+
+
+def test_the_detail_page_lists_the_acceptances_triggers(login, architect, draft):
+    from triggers.services import trigger_create
+
+    trigger_create(
+        actor=architect,
+        name="Legacy frontend sunset",
+        kind="date",
+        params={"date": (timezone.localdate() + timedelta(days=150)).isoformat()},
+        risk_acceptance=draft,
+    )
+    html = login(architect).get(f"/risks/{draft.pk}/").content.decode()
+    assert "Legacy frontend sunset" in html
+    assert f"/triggers/new/?acceptance={draft.pk}" in html
