@@ -397,8 +397,34 @@ def handle(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
         work.reschedule(trigger)
 
 
+CLOSED_ACCEPTANCE_STATES = ("revoked", "remediated", "expired")
+
+
+def _acceptance_gone(work: Work, trigger: Trigger) -> bool:
+    """An expiry or mitigation trigger of a closed acceptance has nothing left to watch."""
+    acceptance = trigger.risk_acceptance
+    if acceptance is None or acceptance.state not in CLOSED_ACCEPTANCE_STATES:
+        return False
+    work.record(trigger, O.NOT_MET, observed=f"acceptance {acceptance.state}")
+    trigger.state = S.DISARMED
+    trigger.state_reason = f"disarmed: the acceptance is {acceptance.get_state_display().lower()}"
+    trigger.next_check_at = None
+    trigger.last_checked_at = work.now
+    work.touch(trigger, "acceptance closed")
+    return True
+
+
+def _recheck_tomorrow(work: Work, trigger: Trigger, observed: str) -> None:
+    work.record(trigger, O.NOT_MET, observed=observed)
+    trigger.last_checked_at = work.now
+    trigger.next_check_at = start_of_day(local_today(work.now) + timedelta(days=1))
+    work.touch(trigger, "checked")
+
+
 def _evaluate_date(work: Work, trigger: Trigger, result: SweepResult) -> None:
     now = work.now
+    if trigger.kind == K.EXPIRY and _acceptance_gone(work, trigger):
+        return
     fire_at = trigger.fire_at
     if fire_at is None:
         work.record(trigger, O.ERROR, error="No valid date in the parameters.")
@@ -407,6 +433,11 @@ def _evaluate_date(work: Work, trigger: Trigger, result: SweepResult) -> None:
         return
     day = trigger.fire_day.isoformat()
     if now >= fire_at:
+        acceptance = trigger.risk_acceptance
+        if trigger.kind == K.EXPIRY and acceptance is not None and acceptance.state == "draft":
+            # A draft cannot expire (it was never in force); look again tomorrow.
+            _recheck_tomorrow(work, trigger, "acceptance draft")
+            return
         work.record(trigger, O.FIRED, observed=day)
         if trigger.kind == K.EXPIRY:
             reason = f"The risk acceptance expired on {day}."
@@ -476,6 +507,8 @@ def _evaluate_mitigation(work: Work, trigger: Trigger, result: SweepResult) -> N
     now = work.now
     mitigation = trigger.mitigation
     acceptance = trigger.risk_acceptance
+    if _acceptance_gone(work, trigger):
+        return
     if mitigation is None or mitigation.due_on is None:
         work.reschedule(trigger)
         return
@@ -486,10 +519,7 @@ def _evaluate_mitigation(work: Work, trigger: Trigger, result: SweepResult) -> N
         return
     if acceptance is not None and acceptance.state != "accepted":
         # Only an accepted risk rests on its mitigations; look again tomorrow.
-        work.record(trigger, O.NOT_MET, observed=f"{status}; acceptance {acceptance.state}")
-        trigger.last_checked_at = now
-        trigger.next_check_at = start_of_day(local_today(now) + timedelta(days=1))
-        work.touch(trigger, "checked")
+        _recheck_tomorrow(work, trigger, f"{status}; acceptance {acceptance.state}")
         return
     work.record(trigger, O.FIRED, observed=status)
     reason = (
