@@ -59,7 +59,7 @@ class TriggerForm(forms.Form):
     )
     escalation_contact = forms.ModelChoiceField(queryset=None, required=False)
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args, kind: str, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         from risks.models import RiskAcceptance
 
@@ -71,6 +71,10 @@ class TriggerForm(forms.Form):
         kind_fields = {name for names in KIND_FIELDS.values() for name in names}
         for name in kind_fields - set(KIND_FIELDS.get(kind, [])):
             del self.fields[name]
+        if editing:
+            # What a trigger belongs to (and its initiative) is fixed once it exists.
+            for name in ("justification", "risk_acceptance", "sensitivity_note", "initiative"):
+                self.fields.pop(name, None)
 
     def params(self) -> dict:
         data = self.cleaned_data

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:pk>/resolve/", views.resolve, name="resolve"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -92,6 +93,7 @@ def _detail_context(request, trigger, **forms):
         "webhook_url": request.build_absolute_uri(trigger.webhook_path),
         "signature_header": services.SIGNATURE_HEADER,
         "timestamp_header": services.TIMESTAMP_HEADER,
+        "time_zone": settings.TIME_ZONE,
     }
 
 
@@ -226,6 +228,62 @@ def create(request):
             "kind_label": Trigger.Kind(kind).label,
             "creatable_kinds": CREATABLE_KINDS,
             "query": request.GET.urlencode(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def edit(request, pk: int):
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects edit triggers.")
+    trigger = get_object_or_404(Trigger, pk=pk)
+    kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
+    params = dict(trigger.params)
+    if isinstance(params.get("lead_days"), list):
+        params["lead_days"] = ", ".join(str(d) for d in params["lead_days"])
+    initial = {
+        "name": trigger.name,
+        "description": trigger.description,
+        "justification": trigger.justification,
+        "decisions": list(trigger.decisions.all()),
+        "risk_acceptance": trigger.risk_acceptance_id,
+        "sensitivity_note": trigger.sensitivity_note_id,
+        "initiative": trigger.initiative_id,
+        "watchers": list(trigger.watchers.all()),
+        "extra_addresses": trigger.extra_addresses,
+        "escalation_contact": trigger.escalation_contact_id,
+        **params,
+    }
+    form = TriggerForm(request.POST or None, kind=kind, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.trigger_update(
+                actor=request.user,
+                trigger=trigger,
+                name=data["name"],
+                description=data["description"],
+                params=form.params() if kind and trigger.is_live else None,
+                decisions=list(data["decisions"]),
+                watchers=list(data["watchers"]),
+                extra_addresses=data["extra_addresses"],
+                escalation_contact=data["escalation_contact"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Trigger saved.")
+            return redirect(trigger)
+    return render(
+        request,
+        "triggers/form.html",
+        {
+            "nav": "triggers",
+            "form": form,
+            "kind": trigger.kind,
+            "kind_label": trigger.get_kind_display(),
+            "trigger": trigger,
         },
         status=400 if request.method == "POST" else 200,
     )

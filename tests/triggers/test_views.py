@@ -240,3 +240,30 @@ def test_the_demo_endpoint_serves_json_only_in_demo_mode(client, settings):
     assert isinstance(data["legacy_frontend"]["daily_users"], int)
     settings.LEDGER_DEMO_MODE = False
     assert client.get("/demo/legacy-frontend-usage.json").status_code == 404
+
+
+def test_an_architect_edits_a_live_date_trigger_and_its_watchers(login, architect, stakeholder):
+    trigger = trigger_create(
+        actor=architect,
+        name="Sunset",
+        kind="date",
+        params={"date": "2031-03-31", "lead_days": [30]},
+    )
+    client = login(architect)
+    page = client.get(f"/triggers/{trigger.pk}/edit/").content.decode()
+    assert 'value="2031-03-31"' in page and 'value="30"' in page
+    response = client.post(
+        f"/triggers/{trigger.pk}/edit/",
+        {
+            "name": "Legacy sunset",
+            "date": "2031-04-30",
+            "lead_days": "7",
+            "watchers": [stakeholder.pk],
+        },
+    )
+    assert response.status_code == 302
+    trigger.refresh_from_db()
+    assert trigger.name == "Legacy sunset"
+    assert trigger.params == {"date": "2031-04-30", "lead_days": [7]}
+    assert list(trigger.watchers.all()) == [stakeholder]
+    assert login(stakeholder).get(f"/triggers/{trigger.pk}/edit/").status_code == 403
