@@ -1,9 +1,23 @@
 """Project-level views: error pages that keep the layout (and the CSP header), health."""
 
+import logging
+
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
+
+logger = logging.getLogger(__name__)
+
+# Served when even the error page cannot be rendered (e.g. the database is down and the
+# layout needs the user's roles). No template, no database, no inline script or style.
+FALLBACK_500 = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8>"
+    "<title>Something went wrong · Decision Ledger</title></head>"
+    "<body><h1>500 — Something went wrong</h1>"
+    "<p>The error has been logged. Please try again in a moment.</p>"
+    '<p><a href="/">Back to the ledger</a></p></body></html>'
+)
 
 
 def _error(request, status: int, title: str, message: str):
@@ -32,12 +46,16 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    return _error(
-        request,
-        500,
-        "Something went wrong",
-        "The error has been logged. Nothing you entered was saved half-way.",
-    )
+    try:
+        return _error(
+            request,
+            500,
+            "Something went wrong",
+            "The error has been logged. Nothing you entered was saved half-way.",
+        )
+    except Exception:  # the failure may be the very thing the layout needs
+        logger.exception("The 500 page could not be rendered; serving the plain one.")
+        return HttpResponseServerError(FALLBACK_500)
 
 
 def healthz(request) -> HttpResponse:

@@ -203,3 +203,20 @@ def test_the_login_page_carries_a_nonce_used_by_its_scripts(db, client):
     assert f'nonce="{nonce}"'.encode() in response.content
     # A fresh nonce per response.
     assert nonce not in client.get("/accounts/login/")["Content-Security-Policy"]
+
+
+def test_the_500_page_falls_back_to_plain_html_when_the_layout_cannot_render(db, rf):
+    from django.db import OperationalError
+    from django.utils.functional import SimpleLazyObject
+
+    from config.views import server_error
+
+    def database_down():
+        raise OperationalError("could not connect to server")
+
+    request = rf.get("/anything/")
+    request.user = SimpleLazyObject(database_down)
+    response = server_error(request)
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"<script" not in response.content and b"style" not in response.content
