@@ -60,6 +60,6 @@ class Command(BaseCommand):
             if created or not user.check_password(password):
                 user.set_password(password)
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
             users[username] = user
         return users
