@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, User
@@ -26,6 +27,8 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             raise PermissionDenied("History is read-only.")
+        if not str(version_id).isdigit():  # e.g. UserAdmin's relative "../password/" link
+            raise Http404("No such history record.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
