@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api.errors import from_django
@@ -95,10 +96,51 @@ class CriterionSerializer(serializers.ModelSerializer):
         fields = ["id", "position", "name", "description", "weight", "cells"]
 
 
+class CriterionWriteSerializer(serializers.ModelSerializer):
+    cells = CellSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "decision", "position", "name", "description", "weight", "cells"]
+        read_only_fields = ["id"]
+
+
+class CriterionUpdateSerializer(CriterionWriteSerializer):
+    class Meta(CriterionWriteSerializer.Meta):
+        read_only_fields = ["id", "decision"]
+
+
+class CellWriteSerializer(serializers.Serializer):
+    """One matrix cell: empty text and no score clears it."""
+
+    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
+    option = serializers.PrimaryKeyRelatedField(queryset=Option.objects.all())
+    text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    score = serializers.IntegerField(
+        min_value=MatrixCell.SCORE_MIN,
+        max_value=MatrixCell.SCORE_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
 class SensitivityNoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = SensitivityNote
         fields = ["id", "position", "condition", "consequence", "favours"]
+
+
+class SensitivityNoteWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SensitivityNote
+        fields = ["id", "decision", "position", "condition", "consequence", "favours"]
+        read_only_fields = ["id"]
+
+
+class SensitivityNoteUpdateSerializer(SensitivityNoteWriteSerializer):
+    class Meta(SensitivityNoteWriteSerializer.Meta):
+        read_only_fields = ["id", "decision"]
 
 
 class RelationSerializer(serializers.ModelSerializer):
@@ -441,8 +483,96 @@ class RelationViewSet(
         _call(services.relation_remove, actor=self.request.user, relation=instance)
 
 
+class _DecisionPartViewSet(viewsets.ModelViewSet):
+    """Shared shape for parts of a decision written through a `*_save`/`*_delete` service."""
+
+    permission_classes = [ArchitectWrites]
+    create_serializer = None
+    update_serializer = None
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return self.update_serializer
+        return self.create_serializer
+
+    def _save(self, **kwargs):
+        raise NotImplementedError
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        decision = data.pop("decision")
+        serializer.instance = self._save(decision=decision, obj=None, **data)
+
+    def perform_update(self, serializer):
+        obj = serializer.instance
+        serializer.instance = self._save(
+            decision=obj.decision, obj=obj, **dict(serializer.validated_data)
+        )
+
+
+class CriterionViewSet(_DecisionPartViewSet):
+    """Rows of decision matrices (filter `decision`); POST `cells/` sets one cell."""
+
+    filterset_fields = ["decision"]
+    queryset = Criterion.objects.prefetch_related("cells").order_by("decision", "position", "id")
+    create_serializer = CriterionWriteSerializer
+    update_serializer = CriterionUpdateSerializer
+
+    def _save(self, *, decision, obj, **data):
+        return _call(
+            services.criterion_save,
+            actor=self.request.user,
+            decision=decision,
+            criterion=obj,
+            **data,
+        )
+
+    def perform_destroy(self, instance):
+        _call(services.criterion_delete, actor=self.request.user, criterion=instance)
+
+    @extend_schema(request=CellWriteSerializer, responses=CriterionSerializer)
+    @action(detail=False, methods=["post"])
+    def cells(self, request):
+        data = CellWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        _call(
+            services.cell_set,
+            actor=request.user,
+            criterion=values["criterion"],
+            option=values["option"],
+            text=values.get("text", ""),
+            score=values.get("score"),
+        )
+        criterion = self.get_queryset().get(pk=values["criterion"].pk)
+        return Response(CriterionSerializer(criterion).data)
+
+
+class SensitivityNoteViewSet(_DecisionPartViewSet):
+    """'The matrix shifts if…' notes (filter `decision`)."""
+
+    filterset_fields = ["decision"]
+    queryset = SensitivityNote.objects.order_by("decision", "position", "id")
+    create_serializer = SensitivityNoteWriteSerializer
+    update_serializer = SensitivityNoteUpdateSerializer
+
+    def _save(self, *, decision, obj, **data):
+        return _call(
+            services.sensitivity_note_save,
+            actor=self.request.user,
+            decision=decision,
+            note=obj,
+            **data,
+        )
+
+    def perform_destroy(self, instance):
+        _call(services.sensitivity_note_delete, actor=self.request.user, note=instance)
+
+
 def register(router) -> None:
     router.register("logs", LogViewSet, basename="log")
     router.register("decisions", DecisionViewSet, basename="decision")
     router.register("options", OptionViewSet, basename="option")
     router.register("relations", RelationViewSet, basename="relation")
+    router.register("criteria", CriterionViewSet, basename="criterion")
+    router.register("sensitivity-notes", SensitivityNoteViewSet, basename="sensitivity-note")

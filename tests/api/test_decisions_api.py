@@ -148,3 +148,48 @@ def test_number_and_review_flags_cannot_be_written(api, architect, decision):
     decision.refresh_from_db()
     assert (decision.number, decision.needs_review, decision.log.key) == (1, False, "AUTH")
     assert Decision.objects.count() == 1
+
+
+def test_the_matrix_and_sensitivity_notes_are_written_through_the_services(
+    api, architect, stakeholder, decision
+):
+    client = api(architect)
+    opt1, opt2 = decision.options.order_by("position")
+    crit = client.post(
+        "/api/v1/criteria/",
+        {"decision": decision.pk, "name": "Cost", "weight": "1.5"},
+        format="json",
+    )
+    assert crit.status_code == 201, crit.content
+    crit_id = crit.json()["id"]
+    cell = client.post(
+        "/api/v1/criteria/cells/",
+        {"criterion": crit_id, "option": opt2.pk, "text": "cheap", "score": 4},
+        format="json",
+    )
+    assert cell.json()["cells"] == [{"option": opt2.pk, "text": "cheap", "score": 4}]
+    out_of_range = client.post(
+        "/api/v1/criteria/cells/",
+        {"criterion": crit_id, "option": opt2.pk, "score": 9},
+        format="json",
+    )
+    assert out_of_range.status_code == 400
+    other = services.decision_create(actor=architect, log=decision.log, title="Other")
+    foreign = services.option_save(actor=architect, decision=other, title="Elsewhere")
+    mixed = client.post(
+        "/api/v1/criteria/cells/", {"criterion": crit_id, "option": foreign.pk}, format="json"
+    )
+    assert mixed.status_code == 400
+    note = client.post(
+        "/api/v1/sensitivity-notes/",
+        {"decision": decision.pk, "condition": "Not on Vercel?", "favours": opt1.pk},
+        format="json",
+    )
+    assert note.status_code == 201, note.content
+    wrong = client.patch(
+        f"/api/v1/sensitivity-notes/{note.json()['id']}/", {"favours": foreign.pk}, format="json"
+    )
+    assert wrong.status_code == 400
+    assert api(stakeholder).delete(f"/api/v1/criteria/{crit_id}/").status_code == 403
+    assert client.delete(f"/api/v1/criteria/{crit_id}/").status_code == 204
+    assert not decision.criteria.exists()
