@@ -268,3 +268,6 @@ LOGGING = {
 
 # History is read-only everywhere; the admin never reverts (config/accounts/admin.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# The decision edit page posts a whole matrix (text + score per cell) in one form:
+# 30 options x 30 criteria (+ blank rows) is ~4,000 fields. Django's default is 1,000.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
