@@ -24,7 +24,7 @@ from .models import (
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_MARKDOWN = 50_000
 ROWS_EXTRA = 3
-ROWS_MAX = 40
+ROWS_MAX = 30
 
 
 class LogForm(forms.ModelForm):

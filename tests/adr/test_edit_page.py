@@ -247,3 +247,16 @@ def test_adding_a_row_redisplays_the_form_with_one_more_blank_row_and_saves_noth
     data["title"] = "Saved after adding"
     response = client.post("/decisions/AUTH-0001/edit/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_a_20_by_20_matrix_is_edited_in_one_submit(architect, log, login, read_form):
+    build_decision(architect, log, options=20, criteria=20)
+    client = login(architect)
+    data = read_form(client, "/decisions/AUTH-0001/edit/")
+    assert len(data) > 1000  # more than Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS
+    data["cell-19-19-score"] = "0"
+    data["cell-19-19-text"] = "changed"
+    response = client.post("/decisions/AUTH-0001/edit/", data)
+    assert response.status_code == 302
+    cell = MatrixCell.objects.get(criterion__position=19, option__position=19)
+    assert (cell.text, cell.score) == ("changed", 0)
