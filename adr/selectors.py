@@ -162,19 +162,50 @@ def decision_matrix(decision: Decision) -> Matrix:
 def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
     """Every change to the decision and its parts, newest first, with readable diffs.
 
-    A fixed number of queries: one per tracked model, whatever the number of rows.
+    A fixed number of queries (one per tracked model, plus one for tag names and one
+    for related decisions), whatever the number of rows or edits.
     """
     require_reader(user)
     long_text = tuple(Decision.MARKDOWN_FIELDS) + ("drivers",)
 
-    def fetch(model, **filters):
-        return (
+    def fetch(model, **filters) -> list:
+        return list(
             model.history.filter(**filters)
             .select_related("history_user")
             .order_by("-history_date", "-history_id")
         )
 
     d = decision.pk
+    options = fetch(Option, decision_id=d)
+    criteria = fetch(Criterion, decision_id=d)
+    # Cells of criteria that may since have been deleted: go through criterion history.
+    cells = fetch(MatrixCell, criterion_id__in={r.id for r in criteria})
+    notes = fetch(SensitivityNote, decision_id=d)
+    relations = fetch(DecisionRelation, source_id=d)
+    # Names as last recorded (newest first, so the first seen wins), deleted rows included.
+    option_title: dict[int, str] = {}
+    for r in options:
+        option_title.setdefault(r.id, r.title)
+    criterion_name: dict[int, str] = {}
+    for r in criteria:
+        criterion_name.setdefault(r.id, r.name)
+    targets = {
+        t.pk: t
+        for t in Decision.objects.filter(pk__in={r.target_id for r in relations}).select_related(
+            "log"
+        )
+    }
+
+    def cell_label(r) -> str:
+        crit = criterion_name.get(r.criterion_id, "?")
+        opt = option_title.get(r.option_id, "?")
+        return f"Matrix cell “{crit}” × “{opt}”"
+
+    def relation_label(r) -> str:
+        target = targets.get(r.target_id)
+        ref = target.reference if target else f"#{r.target_id}"
+        return f"Relation: {DecisionRelation.Kind(r.kind).label.lower()} {ref}"
+
     groups = [
         # Tags are diffed below in one query; simple-history's own m2m diff costs two
         # queries per record.
@@ -185,28 +216,35 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
             excluded_fields=("tags",),
         ),
         history_entries(
-            fetch(Option, decision_id=d),
+            options,
             long_text_fields=("description", "findings", "good", "neutral", "bad"),
             label=lambda r: f"Option “{r.title}”",
         ),
-        history_entries(fetch(Criterion, decision_id=d), label=lambda r: f"Criterion “{r.name}”"),
-        # Cells of criteria that may since have been deleted: go through criterion history.
-        history_entries(
-            fetch(
-                MatrixCell, criterion_id__in=Criterion.history.filter(decision_id=d).values("id")
-            ),
-            label=lambda r: "Matrix cell",
-        ),
-        history_entries(
-            fetch(SensitivityNote, decision_id=d),
-            label=lambda r: f"Sensitivity note “{r.condition}”",
-        ),
-        history_entries(
-            fetch(DecisionRelation, source_id=d), label=lambda r: f"Relation ({r.kind})"
-        ),
+        history_entries(criteria, label=lambda r: f"Criterion “{r.name}”"),
+        history_entries(cells, label=cell_label),
+        history_entries(notes, label=lambda r: f"Sensitivity note “{r.condition}”"),
+        history_entries(relations, label=relation_label),
     ]
     _name_tags(groups[0])
+    _readable_values(groups, option_title)
     return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
+
+
+def _readable_values(groups, option_title: dict[int, str]) -> None:
+    """Show choice labels and option titles rather than stored codes and ids."""
+    statuses = dict(Decision.Status.choices)
+    kinds = dict(DecisionRelation.Kind.choices)
+    for entry in chain.from_iterable(groups):
+        for change in entry.changes:
+            if change.field == "status":
+                change.old = statuses.get(change.old, change.old)
+                change.new = statuses.get(change.new, change.new)
+            elif change.field == "kind":
+                change.old = kinds.get(change.old, change.old)
+                change.new = kinds.get(change.new, change.new)
+            elif change.field == "favours":
+                change.old = option_title.get(change.old, change.old)
+                change.new = option_title.get(change.new, change.new)
 
 
 def _name_tags(entries: list[HistoryEntry]) -> None:

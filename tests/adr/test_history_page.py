@@ -59,3 +59,21 @@ def test_readers_see_the_history_but_no_way_to_change_it(request, architect, log
     assert page.status_code == 200
     body = page.content.decode()
     assert "read-only" in body and '<form method="post"' not in body.split("<main")[1]
+
+
+def test_history_shows_names_not_codes(architect, log, login):
+    from adr.services import decision_change_status, relation_add, sensitivity_note_save
+
+    d = build_decision(architect, log, options=2, criteria=1)
+    other = build_decision(architect, log, title="Other", options=0, criteria=0)
+    decision_change_status(actor=architect, decision=d, status="accepted")
+    relation_add(actor=architect, source=d, target=other, kind="relates_to")
+    note = sensitivity_note_save(actor=architect, decision=d, condition="If cheap")
+    sensitivity_note_save(
+        actor=architect, decision=d, note=note, favours=d.options.get(title="Option 1")
+    )
+    page = login(architect).get("/decisions/AUTH-0001/history/").content.decode()
+    assert "<del>Proposed</del>" in page and "<ins>Accepted</ins>" in page
+    assert "Relation: relates to AUTH-0002" in page
+    assert "Matrix cell “Criterion 0” × “Option 1”" in page
+    assert "<ins>Option 1</ins>" in page  # the favoured option, by title
