@@ -493,6 +493,9 @@ def decision_save_full(
             **fields,
         )
     else:
+        # One editor at a time per decision: a second submit waits for the first to
+        # commit (e.g. two people choosing different options never trip the constraint).
+        Decision.objects.select_for_update().filter(pk=decision.pk).values_list("pk").get()
         decision = decision_update(
             actor=actor, decision=decision, tags=tags, reason=reason or "edited", **fields
         )
