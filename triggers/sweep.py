@@ -349,13 +349,15 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sweep
     while True:
         with transaction.atomic():
             # Metric triggers only once their probe has run (above, outside the transaction).
+            # Every handled trigger leaves the due set (next_check_at moves past `now` or to
+            # NULL), so the loop ends; `seen` only guards against a trigger that would not.
             batch = list(
                 _due(now)
                 .filter(~Q(kind=K.METRIC) | Q(pk__in=list(probe_results)) | Q(state=S.FIRED))
-                .exclude(pk__in=seen)
                 .order_by("next_check_at", "pk")
                 .select_for_update(skip_locked=True, of=("self",))[:batch_size]
             )
+            batch = [trigger for trigger in batch if trigger.pk not in seen]
             if not batch:
                 break
             result.batches += 1
