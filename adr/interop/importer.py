@@ -9,6 +9,7 @@ of the web upload.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
@@ -28,6 +29,7 @@ from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
 NUMBERED = re.compile(r"^(?P<num>\d{1,7})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
 LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
 SERVICE_USERNAME = "ledger-import"
+logger = logging.getLogger(__name__)
 
 TEXT_FIELDS = (
     "title",
@@ -290,6 +292,10 @@ def import_files(
         except UnreadableFile as exc:
             result.messages.append(f"{exc}; skipped")
             continue
+        except Exception as exc:  # a parser bug must not stop the other files
+            logger.exception("could not parse %s", name)
+            result.messages.append(f"could not be read ({exc.__class__.__name__}); skipped")
+            continue
         result.messages.extend(adr.problems)
         by_number[number] = name
         planned.append(_Planned(name=name, number=number, adr=adr, result=result))
@@ -353,7 +359,7 @@ def import_files(
             try:
                 with transaction.atomic():
                     decisions[plan.number] = _apply(plan, log, actor, source_label)
-            except (ValidationError, ValueError, TypeError) as exc:
+            except (ValidationError, ValueError, TypeError, DatabaseError) as exc:
                 plan.result.action = "failed"
                 plan.result.messages.append(f"could not import: {_message(exc)}")
 

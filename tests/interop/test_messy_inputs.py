@@ -8,10 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adr import services
 from adr.interop.importer import import_files
-from adr.interop.parse import map_status, parse_adr
+from adr.interop.parse import UnreadableFile, map_status, parse_adr
 from adr.models import Decision, DecisionRelation
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +239,27 @@ def test_a_non_architect_user_cannot_import(stakeholder, tmp_path, architect):
     (tmp_path / "0001-use-postgres.md").write_bytes(GOOD)
     with pytest.raises(CommandError, match="sam: This needs the role: architect"):
         call_command("import_adrs", str(tmp_path), "--log", "ROLE", "--user", "sam")
+
+
+PIECES = [*"#*-`~:[]()\"' \n\tabcXYZ019.,|>é\x00", "## ", "### ", "---\n", "```\n"]
+PIECES += ["* Good, because ", 'Chosen option: "', "Supersedes [1. x](0001-x.md)", "status: "]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.lists(st.sampled_from(PIECES), max_size=120).map("".join))
+def test_the_parser_never_crashes_on_arbitrary_text(text):
+    try:
+        adr = parse_adr("0001-fuzz.md", text.encode("utf-8"), fallback_title="Fuzz")
+    except UnreadableFile:
+        assert not text.replace("\x00", "").strip()
+        return
+    assert adr.title
+
+
+def test_a_dry_run_reports_and_saves_nothing(architect, tmp_path):
+    services.log_create(actor=architect, key="DRY", name="d")
+    (tmp_path / "0001-use-postgres.md").write_bytes(GOOD)
+    out = StringIO()
+    call_command("import_adrs", str(tmp_path), "--log", "DRY", "--dry-run", stdout=out)
+    assert "DRY RUN, nothing saved: 1 created" in out.getvalue()
+    assert not Decision.objects.exists()
