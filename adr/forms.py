@@ -537,7 +537,9 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=[], label="New status")
     reason = forms.CharField(max_length=100, required=False)
     revisit_by = forms.DateField(
-        required=False, widget=DATE_WIDGET, help_text="Needed to defer a decision."
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Needed to defer, unless an armed trigger watches this decision.",
     )
 
     def __init__(self, *args, decision: Decision, **kwargs):

@@ -152,10 +152,11 @@ def decision_detail(request, key: str, number: int):
 def decision_history(request, key: str, number: int):
     decision = _get_decision(request, key, number)
     entries = selectors.decision_history(user=request.user, decision=decision)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "adr/decision_history.html",
-        {"d": decision, "entries": entries, "tab": "history", "nav": "decisions"},
+        {"d": decision, "entries": page, "page": page, "tab": "history", "nav": "decisions"},
     )
 
 

@@ -77,3 +77,13 @@ def test_history_shows_names_not_codes(architect, log, login):
     assert "Relation: relates to AUTH-0002" in page
     assert "Matrix cell “Criterion 0” × “Option 1”" in page
     assert "<ins>Option 1</ins>" in page  # the favoured option, by title
+
+
+def test_a_long_history_is_paged(architect, log, login):
+    build_decision(architect, log, options=11, criteria=10)  # 1 + 11 + 10 + 110 entries
+    client = login(architect)
+    first = client.get("/decisions/AUTH-0001/history/").content.decode()
+    assert first.count('class="history-entry') == 100
+    second = client.get("/decisions/AUTH-0001/history/?page=2").content.decode()
+    assert second.count('class="history-entry') == 32
+    assert "Decision</strong> created" in second  # oldest last
