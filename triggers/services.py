@@ -164,8 +164,10 @@ def trigger_create(
 ) -> Trigger:
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
-    if kind == K.INITIATIVE and initiative is None:
-        raise ValidationError({"initiative": "Choose the initiative this trigger waits for."})
+    if kind == K.INITIATIVE:
+        if initiative is None:
+            raise ValidationError({"initiative": "Choose the initiative this trigger waits for."})
+        initiative = Initiative.objects.get(pk=initiative.pk)  # its current status
     if kind == K.MITIGATION_OVERDUE and mitigation is None:
         raise ValidationError({"mitigation": "Choose the mitigation to watch."})
     if sensitivity_note is not None and not decisions:
@@ -389,6 +391,7 @@ def initiative_set_status(
     now = now or timezone.now()
     if status not in Initiative.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Initiative.Status.values)}."})
+    caller = initiative
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     if initiative.status == status:
         return initiative
@@ -416,6 +419,7 @@ def initiative_set_status(
                 details={"initiative": initiative.pk, "by": str(actor)},
             )
         work.flush()
+    caller.status, caller.done_at = initiative.status, initiative.done_at
     return initiative
 
 

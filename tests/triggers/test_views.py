@@ -267,3 +267,35 @@ def test_an_architect_edits_a_live_date_trigger_and_its_watchers(login, architec
     assert trigger.params == {"date": "2031-04-30", "lead_days": [7]}
     assert list(trigger.watchers.all()) == [stakeholder]
     assert login(stakeholder).get(f"/triggers/{trigger.pk}/edit/").status_code == 403
+
+
+def test_a_trigger_on_an_initiative_that_is_already_done_fires_on_the_next_sweep(
+    architect, staff, stakeholder
+):
+    from triggers.services import initiative_set_status
+
+    rbac = initiative_create(actor=architect, name="RBAC rollout")
+    initiative_set_status(actor=staff, initiative=rbac, status="done")
+    trigger = trigger_create(
+        actor=architect,
+        name="RBAC done",
+        kind="initiative",
+        initiative=rbac,
+        watchers=[stakeholder],
+    )
+    assert trigger.next_check_at is not None
+    assert sweep().fired == 1
+    trigger.refresh_from_db()
+    assert trigger.state == "fired"
+
+
+def test_the_initiative_api_refuses_bad_input_and_anonymous_callers(client, login, architect):
+    rbac = initiative_create(actor=architect, name="RBAC rollout")
+    url = f"/api/v1/initiatives/{rbac.pk}/"
+    response = client.patch(url, data='{"status": "done"}', content_type="application/json")
+    assert response.status_code in (401, 403)
+    client = login(architect)
+    response = client.patch(url, data='{"status": "finished"}', content_type="application/json")
+    assert response.status_code == 400
+    assert client.get("/api/v1/initiatives/").json()["results"][0]["status"] == "planned"
+    assert client.put(url, data="{}", content_type="application/json").status_code == 405
