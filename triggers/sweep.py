@@ -51,6 +51,7 @@ S = Trigger.State
 O = Evaluation.Outcome  # noqa: E741
 BATCH_SIZE = 200
 METRIC_CONCURRENCY = 8
+PROBE_RETRY = timedelta(seconds=1)  # i.e. the next sweep
 TRIGGER_FIELDS = [
     "state",
     "state_reason",
@@ -479,7 +480,10 @@ def _evaluate_metric(work: Work, trigger: Trigger, probe, result: SweepResult) -
         result.probe_errors += 1
         trigger.consecutive_failures += 1
         work.record(trigger, O.ERROR, observed=probe.observed, error=probe.error)
-        work.reschedule(trigger, "probe failed")
+        # Retried on the next sweep, not after the full interval.
+        trigger.last_checked_at = work.now
+        trigger.next_check_at = work.now + PROBE_RETRY
+        work.touch(trigger, "probe failed")
         if trigger.consecutive_failures == settings.LEDGER_METRIC_FAILURES_BEFORE_ALERT:
             trigger.probe_alerts += 1
             work.notify(
