@@ -15,6 +15,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 OPERATORS = {
     "<": operator.lt,
@@ -125,6 +128,53 @@ def to_number(value) -> float:
     return float(value)
 
 
+class _PeerCheck:
+    """Refuse a connection whose peer is private/loopback/link-local *before* sending a byte.
+
+    check_url() resolves the host first (for a clear message); this closes the gap of a
+    name that resolves differently a moment later (DNS rebinding).
+    """
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        peer = sock.getpeername()[0]
+        if not settings.LEDGER_METRIC_ALLOW_PRIVATE and _address_forbidden(peer):
+            sock.close()
+            raise ProbeRefused(f"{self.host} connected to {peer}, a private address.")
+        return sock
+
+
+class _HTTPConnection(_PeerCheck, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_PeerCheck, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxies from the environment: they would hide the peer
+    adapter = _CheckedAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def fetch(url: str, *, timeout: float | None = None) -> tuple[bytes | None, str]:
     """GET `url` following at most 3 redirects, each checked again. Returns (body, error)."""
     timeout = timeout or settings.LEDGER_METRIC_TIMEOUT_SECONDS
@@ -133,13 +183,16 @@ def fetch(url: str, *, timeout: float | None = None) -> tuple[bytes | None, str]
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             check_url(current)
-            with requests.get(
-                current,
-                timeout=(connect_timeout, timeout),
-                allow_redirects=False,
-                stream=True,
-                headers={"Accept": "application/json", "User-Agent": "DecisionLedger-probe/1"},
-            ) as response:
+            with (
+                _session() as session,
+                session.get(
+                    current,
+                    timeout=(connect_timeout, timeout),
+                    allow_redirects=False,
+                    stream=True,
+                    headers={"Accept": "application/json", "User-Agent": "DecisionLedger-probe/1"},
+                ) as response,
+            ):
                 if response.is_redirect:
                     current = urljoin(current, response.headers.get("Location", ""))
                     continue

@@ -180,3 +180,15 @@ def test_metric_comparisons_and_dotted_paths():
         assert probes.condition_met(50.0, {"op": op, "threshold": 50}) is expected
     with pytest.raises(ValueError):
         probes.to_number(True)
+
+
+def test_the_connection_itself_refuses_a_private_peer_even_if_dns_changed_after_the_check(
+    server, settings
+):
+    # check_url() is skipped here, as if the name had resolved to a public address a
+    # moment before (DNS rebinding): the socket's real peer is checked before any byte.
+    settings.LEDGER_METRIC_ALLOW_PRIVATE = False
+    with pytest.raises(probes.ProbeRefused, match="private address"):
+        probes._session().get(f"{server}/usage.json", timeout=2)
+    settings.LEDGER_METRIC_ALLOW_PRIVATE = True
+    assert probes._session().get(f"{server}/usage.json", timeout=2).status_code == 200
