@@ -32,21 +32,44 @@ def emails(event: str) -> list[str]:
 def test_a_decision_cannot_be_deferred_until_a_trigger_or_revisit_date_exists(
     architect, deferred_decision
 ):
-    from adr.services import decision_change_status
+    from adr import services as adr
+
+    decision = deferred_decision
+    options = [
+        adr.option_save(actor=architect, decision=decision, title=title, position=i)
+        for i, title in enumerate(
+            ["HttpOnly cookies + gateway", "localStorage", "BFF proxy", "Defer with mitigations"]
+        )
+    ]
+    criteria = [
+        adr.criterion_save(actor=architect, decision=decision, name=name, position=i)
+        for i, name in enumerate(["Frontend impact", "Backend impact", "New attack surface"])
+    ]
+    for criterion in criteria:
+        for score, option in enumerate(options, start=1):
+            adr.cell_set(actor=architect, criterion=criterion, option=option, text="…", score=score)
+    note = adr.sensitivity_note_save(
+        actor=architect,
+        decision=decision,
+        condition="Not on the legacy frontends?",
+        consequence="Option 1 becomes the default.",
+        favours=options[0],
+    )
 
     with pytest.raises(ValidationError, match="armed trigger or a revisit-by date"):
-        decision_change_status(actor=architect, decision=deferred_decision, status="deferred")
+        adr.decision_change_status(actor=architect, decision=decision, status="deferred")
     trigger_create(
         actor=architect,
         name="Legacy frontend sunset",
         kind="date",
         params={"date": (timezone.localdate() + timedelta(days=90)).isoformat()},
-        decisions=[deferred_decision],
+        sensitivity_note=note,  # watching the note links its decision
     )
-    decision_change_status(actor=architect, decision=deferred_decision, status="deferred")
-    deferred_decision.refresh_from_db()
-    assert deferred_decision.status == "deferred"
-    assert list(deferred_decision.triggers.all())[0].name == "Legacy frontend sunset"
+    adr.decision_change_status(actor=architect, decision=decision, status="deferred")
+    decision.refresh_from_db()
+    assert decision.status == "deferred"
+    assert [t.name for t in decision.triggers.all()] == ["Legacy frontend sunset"]
+    assert [t.name for t in note.triggers.all()] == ["Legacy frontend sunset"]
 
 
 def test_a_disarmed_trigger_no_longer_backs_a_deferral(architect, deferred_decision):
