@@ -190,7 +190,11 @@ def create(request):
         initial["decisions"] = [decision_id]
     acceptance_id = _int(request.GET.get("acceptance"))
     if acceptance_id:
+        from risks.models import RiskAcceptance
+
         initial["risk_acceptance"] = acceptance_id
+        linked = RiskAcceptance.decisions.through.objects.filter(riskacceptance_id=acceptance_id)
+        initial.setdefault("decisions", list(linked.values_list("decision_id", flat=True)))
     note_id = _int(request.GET.get("note"))
     if note_id:
         initial["sensitivity_note"] = note_id

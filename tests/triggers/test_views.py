@@ -299,3 +299,13 @@ def test_the_initiative_api_refuses_bad_input_and_anonymous_callers(client, logi
     assert response.status_code == 400
     assert client.get("/api/v1/initiatives/").json()["results"][0]["status"] == "planned"
     assert client.put(url, data="{}", content_type="application/json").status_code == 405
+
+
+def test_adding_a_trigger_from_an_acceptance_preselects_it_and_its_decisions(
+    login, architect, stakeholder, stakeholder2, stakeholder3, acceptance_and_sunset
+):
+    acceptance, _ = acceptance_and_sunset
+    response = login(architect).get(f"/triggers/new/?kind=webhook&acceptance={acceptance.pk}")
+    form = response.context["form"]
+    assert form.initial["risk_acceptance"] == acceptance.pk
+    assert form.initial["decisions"] == [d.pk for d in acceptance.decisions.all()]
