@@ -143,6 +143,18 @@ def test_the_staff_crawl_finds_csp_on_every_page_and_no_500(seeded, client):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("username", ["sam", "audrey", "alice"])
+def test_the_crawl_as_each_role_finds_csp_on_every_page_and_no_500(seeded, client, username):
+    client.raise_request_exception = False
+    client.force_login(get_user_model().objects.get(username=username))
+    responses = crawl(client)
+    assert any(
+        u.startswith("/decisions/AUTH-") for u, r in responses.items() if r.status_code == 200
+    )
+    problems = _failures(responses)
+    assert not problems, "\n".join(problems)
+
+
 def test_the_anonymous_crawl_reaches_only_the_login_page(db, client):
     call_command("seed_demo", stdout=StringIO())
     client.raise_request_exception = False
