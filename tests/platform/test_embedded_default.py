@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import _missing
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_ENV = (
     "DATABASE_URL",
@@ -59,7 +61,7 @@ def _get(url: str, session: requests.Session | None = None):
 
 def test_run_dev_serves_the_demo_and_beat_drives_the_worker(tmp_path):
     if not (ROOT / ".venv" / "bin" / "celery").exists():
-        pytest.skip("bin/run-dev runs from the project's .venv (make install)")
+        _missing("bin/run-dev runs from the project's .venv (make install)")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_ENV}
