@@ -76,6 +76,16 @@ def decision_list(
     return qs.order_by("log__key", "-number")
 
 
+def decision_get_brief(*, user, key: str, number: int) -> Decision:
+    """A decision with what its page header shows (log, tags): for the History tab."""
+    require_reader(user)
+    return (
+        Decision.objects.select_related("log")
+        .prefetch_related("tags")
+        .get(log__key=key.upper(), number=number)
+    )
+
+
 def decision_get(*, user, key: str, number: int) -> Decision:
     """One decision with everything its detail page shows, in a fixed number of queries."""
     require_reader(user)
@@ -86,6 +96,9 @@ def decision_get(*, user, key: str, number: int) -> Decision:
         extra.append("risk_acceptances")
     if hasattr(Decision, "triggers"):
         extra.append("triggers")
+    notes = SensitivityNote.objects.select_related("favours")
+    if hasattr(SensitivityNote, "triggers"):  # a note may be watched by a trigger
+        notes = notes.prefetch_related("triggers")
     return (
         Decision.objects.select_related("log", "created_by")
         .prefetch_related(
@@ -93,9 +106,7 @@ def decision_get(*, user, key: str, number: int) -> Decision:
             "tags",
             Prefetch("options", queryset=Option.objects.order_by("position", "id")),
             Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
-            Prefetch(
-                "sensitivity_notes", queryset=SensitivityNote.objects.select_related("favours")
-            ),
+            Prefetch("sensitivity_notes", queryset=notes),
             Prefetch(
                 "relations_out", queryset=DecisionRelation.objects.select_related("target__log")
             ),

@@ -28,9 +28,10 @@ def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _get_decision(request, key: str, number: int) -> Decision:
+def _get_decision(request, key: str, number: int, *, brief: bool = False) -> Decision:
+    get = selectors.decision_get_brief if brief else selectors.decision_get
     try:
-        return selectors.decision_get(user=request.user, key=key, number=number)
+        return get(user=request.user, key=key, number=number)
     except Decision.DoesNotExist:
         raise Http404("No such decision.") from None
 
@@ -150,7 +151,7 @@ def decision_detail(request, key: str, number: int):
 
 
 def decision_history(request, key: str, number: int):
-    decision = _get_decision(request, key, number)
+    decision = _get_decision(request, key, number, brief=True)
     entries = selectors.decision_history(user=request.user, decision=decision)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(
@@ -195,7 +196,7 @@ def decision_status(request, key: str, number: int):
 @require_POST
 def decision_reviewed(request, key: str, number: int):
     require_role(request.user, ARCHITECT)
-    decision = _get_decision(request, key, number)
+    decision = _get_decision(request, key, number, brief=True)
     reason = (request.POST.get("reason") or "").strip()[:100] or "reviewed"
     services.decision_clear_review(actor=request.user, decision=decision, reason=reason)
     messages.success(request, f"{decision.reference} marked as reviewed.")

@@ -172,3 +172,27 @@ def test_linked_risk_acceptances_and_triggers_are_listed(
     assert f'href="{ra.get_absolute_url()}"' in page
     if hasattr(type(d), "triggers"):
         assert "Triggers" in page
+
+
+def test_triggers_on_the_decision_and_its_sensitivity_notes_are_listed(
+    architect, auditor, log, login, django_assert_max_num_queries
+):
+    from adr.models import SensitivityNote
+
+    if not hasattr(SensitivityNote, "triggers"):
+        pytest.skip("the triggers app has no Trigger model yet")
+    from adr.services import sensitivity_note_save
+    from triggers.models import Trigger
+
+    d = decision_create(actor=architect, log=log, title="Deferred fix")
+    notes = [
+        sensitivity_note_save(actor=architect, decision=d, condition=f"If {i}") for i in range(4)
+    ]
+    for i, note in enumerate(notes):
+        t = Trigger.objects.create(name=f"Sunset {i}", kind="date", sensitivity_note=note)
+        t.decisions.add(d)
+    client = login(auditor)
+    with django_assert_max_num_queries(17):
+        page = client.get("/decisions/AUTH-0001/").content.decode()
+    assert "Sunset 3" in page and "watched: Sunset 0 (armed)" in page
+    assert f'href="{t.get_absolute_url()}"' in page

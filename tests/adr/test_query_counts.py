@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 LIST_BOUND = 12
 DETAIL_BOUND = 16
-HISTORY_BOUND = 20
+HISTORY_BOUND = 14
 EDIT_BOUND = 14
 
 
