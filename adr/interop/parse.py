@@ -279,10 +279,36 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
-def split_sections(lines: list[str], level: int) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Split at headings of `level` (or higher), ignoring fenced code blocks."""
+# Free-text sections: a heading the parser does not know, right after one of these,
+# belongs to it (a field's own Markdown may have headings: they must come back).
+STICKY = {"context", "drivers", "outcome", "consequences", "cons_good", "cons_bad"}
+STICKY |= {"confirmation", "more"}
+
+
+def stick(sections, key_of) -> list[tuple[str | None, str, list[str], str]]:
+    """(key, heading, body, raw heading line) per section; an unknown one right after a
+    sticky one joins it, heading line and all."""
+    out: list[tuple[str | None, str, list[str], str]] = []
+    for heading, body, raw in sections:
+        key = key_of(heading)
+        if key is None and out and out[-1][0] in STICKY:
+            out[-1][2].extend([raw, *body])
+            continue
+        out.append((key, heading, list(body), raw))
+    return out
+
+
+def _key(heading: str) -> str | None:
+    return SECTION_KEYS.get(normalise_heading(heading))
+
+
+def split_sections(
+    lines: list[str], level: int
+) -> tuple[list[str], list[tuple[str, list[str], str]]]:
+    """Split at headings of `level` (or higher), ignoring fenced code blocks.
+    Each section is (heading text, body lines, the heading line as written)."""
     preamble: list[str] = []
-    sections: list[tuple[str, list[str]]] = []
+    sections: list[tuple[str, list[str], str]] = []
     fence: str | None = None
     current = preamble
     for line in lines:
@@ -297,7 +323,7 @@ def split_sections(lines: list[str], level: int) -> tuple[list[str], list[tuple[
             h = HEADING.match(line)
             if h and len(h.group(1)) <= level:
                 current = []
-                sections.append((h.group(2), current))
+                sections.append((h.group(2), current, line))
                 continue
         current.append(line)
     return preamble, sections
@@ -420,8 +446,8 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
     if h1_sections:
         title_line, body = h1_sections[0][0], h1_sections[0][1]
         rest = before + body
-        for heading, extra in h1_sections[1:]:
-            rest += ["## " + heading] + extra
+        for _heading, extra, raw in h1_sections[1:]:
+            rest += [raw, *extra]
     else:
         rest = lines
     preamble, sections = split_sections(rest, 2)
@@ -462,8 +488,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
     drivers_parts: list[str] = []
     confirmation_parts: list[str] = []
 
-    for heading, body in sections:
-        key = SECTION_KEYS.get(normalise_heading(heading))
+    for key, heading, body, _raw in stick(sections, _key):
         block = _strip_block(body)
         if key == "status":
             kept = []
@@ -486,8 +511,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
         elif key == "outcome":
             sub_pre, subs = split_sections(body, 3)
             outcome_lines.extend(sub_pre)
-            for sub_heading, sub_body in subs:
-                sub_key = SECTION_KEYS.get(normalise_heading(sub_heading))
+            for sub_key, _sub_heading, sub_body, sub_raw in stick(subs, _key):
                 if sub_key == "consequences":
                     g, b = _consequences(sub_body)
                     good_parts.append(g)
@@ -501,7 +525,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
                 elif sub_key == "more":
                     more_parts.append(_strip_block(sub_body))
                 else:
-                    outcome_lines.extend(["", "### " + sub_heading] + sub_body)
+                    outcome_lines.extend([sub_raw, *sub_body])
         elif key == "consequences":
             g, b = _consequences(body)
             good_parts.append(g)
@@ -516,7 +540,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
             sub_pre, subs = split_sections(body, 3)
             if _strip_block(sub_pre):
                 leftovers.append(f"### {heading}\n\n" + _strip_block(sub_pre))
-            pros_cons.extend(subs)
+            pros_cons.extend((heading, body) for heading, body, _raw in subs)
         elif key == "more":
             more_parts.append(block)
         elif key == "links":
@@ -628,15 +652,23 @@ def _consequences(body: list[str]) -> tuple[str, str]:
             good.append(line)
     good_text = _strip_block(good)
     bad_text = _strip_block(bad)
-    for heading, sub_body in subs:
+
+    def sub_key(heading: str) -> str | None:
         key = normalise_heading(heading)
-        text = _strip_block(sub_body)
         if key in ("positive consequences", "good", "good consequences", "positive"):
+            return "cons_good"
+        if key in ("negative consequences", "bad", "bad consequences", "negative"):
+            return "cons_bad"
+        return None
+
+    for key, _heading, sub_body, raw in stick(subs, sub_key):
+        text = _strip_block(sub_body)
+        if key == "cons_good":
             good_text = "\n\n".join(p for p in (good_text, text) if p)
-        elif key in ("negative consequences", "bad", "bad consequences", "negative"):
+        elif key == "cons_bad":
             bad_text = "\n\n".join(p for p in (bad_text, text) if p)
         else:
-            good_text = "\n\n".join(p for p in (good_text, f"#### {heading}\n\n{text}") if p)
+            good_text = "\n\n".join(p for p in (good_text, _strip_block([raw, *sub_body])) if p)
     return good_text.strip(), bad_text.strip()
 
 
@@ -658,10 +690,12 @@ def _option_body(option: ParsedOption, body: list[str]) -> None:
             h = HEADING.match(line)
             if h and len(h.group(1)) >= 4:
                 current = None
-                if normalise_heading(h.group(2)) in ("implementation findings", "findings"):
+                if findings is None and normalise_heading(h.group(2)) in (
+                    "implementation findings",
+                    "findings",
+                ):
                     findings = []
                     continue
-                findings = None
             if findings is not None:
                 findings.append(line)
                 continue
