@@ -387,10 +387,6 @@ class DecisionEditor:
             title = form.data.get(form.add_prefix("title"), title) or ""
         return f"Option {index + 1}: {title}" if title else f"Option {index + 1}"
 
-    @property
-    def option_forms(self):
-        return list(enumerate(self.options.forms))
-
     def is_valid(self) -> bool:
         valid = all(
             [
@@ -473,7 +469,7 @@ class DecisionEditor:
                     delete=delete,
                     fields=self._fields(f, OptionForm._meta.fields, delete),
                 )
-                for _i, f, delete in self._indexed(self.options)
+                for _i, f, delete in self.options.rows()
             ],
             "criteria": [
                 services.CriterionRow(
@@ -481,7 +477,7 @@ class DecisionEditor:
                     delete=delete,
                     fields=self._fields(f, CriterionForm._meta.fields, delete),
                 )
-                for _i, f, delete in self._indexed(self.criteria)
+                for _i, f, delete in self.criteria.rows()
             ],
             # Cells refer to row indexes; the service ignores those of blank rows.
             "cells": [
@@ -505,7 +501,7 @@ class DecisionEditor:
                         else None
                     ),
                 )
-                for _i, f, delete in self._indexed(self.notes)
+                for _i, f, delete in self.notes.rows()
             ],
             "relations": [
                 services.RelationRow(
@@ -515,17 +511,13 @@ class DecisionEditor:
                     kind=f.cleaned_data.get("kind") or DecisionRelation.Kind.RELATES_TO,
                     note=f.cleaned_data.get("note") or "",
                 )
-                for _i, f, delete in self._indexed(self.relations)
+                for _i, f, delete in self.relations.rows()
             ],
         }
 
     @staticmethod
     def _fields(form, names, delete: bool) -> dict:
         return {} if delete else {name: form.cleaned_data[name] for name in names}
-
-    @staticmethod
-    def _indexed(formset):
-        return list(formset.rows())
 
     @staticmethod
     def _position(formset, index: int) -> int:
