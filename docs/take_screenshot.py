@@ -35,7 +35,7 @@ def main() -> None:
         page.screenshot(
             path=str(DOCS / "screenshot-matrix.png"),
             full_page=True,
-            clip={"x": 0, "y": box["y"] - 16, "width": 1280, "height": 860},
+            clip={"x": 0, "y": box["y"] - 16, "width": 1280, "height": 1180},
         )
         browser.close()
     print(f"wrote {DOCS / 'screenshot.png'} and {DOCS / 'screenshot-matrix.png'}")
