@@ -19,7 +19,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from config.accounts.roles import ARCHITECT, has_role, require_role
@@ -521,16 +521,37 @@ def acceptance_submit_check(acceptance) -> str | None:
 
 
 def acceptance_saved(acceptance, actor=None) -> None:
-    """Keep the acceptance's *expiry* trigger (and mitigation-overdue triggers) in step."""
+    """Keep the acceptance's *expiry* trigger (and mitigation-overdue triggers) in step.
+
+    Runs inside the risks transaction, which holds the acceptance's row lock, while a sweep
+    holds trigger locks and then locks acceptances: to never wait in the opposite order
+    (a deadlock), the triggers are locked with NOWAIT here; if a sweep has one right now,
+    the sync runs again just after this transaction commits, when the wait is harmless.
+    """
+    try:
+        with transaction.atomic():
+            _sync_expiry(acceptance, actor, nowait=True)
+            _sync_mitigations(acceptance, actor, nowait=True)
+    except DatabaseError:
+        pk = acceptance.pk
+        transaction.on_commit(lambda: _resync_after_commit(pk, actor))
+
+
+def _resync_after_commit(acceptance_pk: int, actor) -> None:
+    from risks.models import RiskAcceptance
+
+    acceptance = RiskAcceptance.objects.filter(pk=acceptance_pk).first()
+    if acceptance is None:
+        return
     with transaction.atomic():
         _sync_expiry(acceptance, actor)
         _sync_mitigations(acceptance, actor)
 
 
-def _sync_expiry(acceptance, actor) -> None:
+def _sync_expiry(acceptance, actor, *, nowait: bool = False) -> None:
     now = timezone.now()
     trigger = (
-        Trigger.objects.select_for_update()
+        Trigger.objects.select_for_update(nowait=nowait)
         .filter(risk_acceptance=acceptance, kind=K.EXPIRY)
         .order_by("-generation", "-pk")
         .first()
@@ -574,11 +595,11 @@ def _sync_expiry(acceptance, actor) -> None:
         )
 
 
-def _sync_mitigations(acceptance, actor) -> None:
+def _sync_mitigations(acceptance, actor, *, nowait: bool = False) -> None:
     now = timezone.now()
     existing = {
         t.mitigation_id: t
-        for t in Trigger.objects.select_for_update().filter(
+        for t in Trigger.objects.select_for_update(nowait=nowait).filter(
             risk_acceptance=acceptance, kind=K.MITIGATION_OVERDUE
         )
     }

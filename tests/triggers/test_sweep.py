@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -282,3 +283,50 @@ def test_the_sweep_query_count_does_not_grow_with_the_number_of_due_triggers(
     assert measure(4) == measure(40)
     # Two batches cost one batch's worth more, not 40 triggers' worth.
     assert measure(150) <= 2 * measure(40)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("roles")
+def test_editing_an_acceptance_while_a_sweep_holds_its_expiry_trigger_never_deadlocks(
+    architect, stakeholder, stakeholder2
+):
+    require_postgres()
+    from risks import services as risk_services
+
+    today = timezone.localdate()
+    acceptance = risk_services.acceptance_create(
+        actor=architect,
+        title="Tokens",
+        risk_statement="XSS reads tokens.",
+        owner=stakeholder,
+        expires_on=today + timedelta(days=60),
+    )
+    expiry = Trigger.objects.get(risk_acceptance=acceptance, kind="expiry")
+    locked, errors = threading.Event(), []
+
+    def sweep_like_holder():
+        # Like a sweep: the trigger first, then (a moment later) the acceptance, which the
+        # edit below holds while its hook wants the trigger: the classic deadlock shape.
+        from risks.models import RiskAcceptance
+
+        try:
+            with transaction.atomic():
+                Trigger.objects.select_for_update().get(pk=expiry.pk)
+                locked.set()
+                time.sleep(0.5)
+                RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=sweep_like_holder)
+    holder.start()
+    locked.wait(10)
+    risk_services.acceptance_update(
+        actor=architect, acceptance=acceptance, expires_on=today + timedelta(days=90)
+    )
+    holder.join(10)
+    assert not errors, errors
+    expiry.refresh_from_db()
+    assert expiry.fire_day == today + timedelta(days=90)
