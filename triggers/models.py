@@ -105,7 +105,7 @@ class Trigger(models.Model):
     generation = models.PositiveIntegerField(default=1)
     # When the sweep must look at this trigger next (a UTC instant); NULL = nothing due.
     next_check_at = models.DateTimeField(null=True, blank=True)
-    # The day a date/expiry trigger fires (start of day, UTC); set on save from params.
+    # When a date/expiry/mitigation trigger fires if nothing changes (UTC); set on save.
     deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     decisions = models.ManyToManyField("adr.Decision", blank=True, related_name="triggers")
@@ -192,14 +192,23 @@ class Trigger(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.deadline_at = self.fire_at if self.kind in (self.Kind.DATE, self.Kind.EXPIRY) else None
+        self.deadline_at = self.compute_deadline()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "params" in update_fields:
+        if update_fields is not None and {"params", "next_check_at"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "deadline_at"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("triggers:detail", kwargs={"pk": self.pk})
+
+    def compute_deadline(self) -> datetime | None:
+        """When this trigger fires if nothing changes: a date, an expiry, a mitigation's due."""
+        if self.kind in (self.Kind.DATE, self.Kind.EXPIRY):
+            return self.fire_at
+        if self.kind == self.Kind.MITIGATION_OVERDUE and self.mitigation_id:
+            due = self.mitigation.due_on
+            return start_of_day(due + timedelta(days=1)) if due else None
+        return None
 
     @property
     def is_live(self) -> bool:

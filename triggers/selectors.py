@@ -56,7 +56,7 @@ class Timeline:
 
 
 def upcoming_timeline(
-    *, now: datetime | None = None, days: int = 180, width: int = 960, limit: int = 40
+    *, now: datetime | None = None, days: int = 365, width: int = 960, limit: int = 40
 ) -> Timeline:
     """Upcoming deadlines (date and expiry triggers) laid out for an inline SVG."""
     now = now or timezone.now()
@@ -75,7 +75,7 @@ def upcoming_timeline(
         x = margin + fraction * (width - 2 * margin)
         points.append(TimelinePoint(trigger, at, round(x, 1), 40 + (i % 4) * 16, at < now))
     ticks = []
-    for month in range(0, days + 1, 30):
+    for month in range(0, days + 1, 61):
         at = now + timedelta(days=month)
         x = margin + (month / days) * (width - 2 * margin)
         ticks.append((round(x, 1), timezone.localtime(at).strftime("%d %b")))
