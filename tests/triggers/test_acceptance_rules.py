@@ -119,6 +119,7 @@ def test_a_planned_mitigation_past_its_due_date_fires_and_the_acceptance_becomes
     )
     overdue = Trigger.objects.get(risk_acceptance=acceptance, kind="mitigation_overdue")
     assert overdue.next_check_at == start_of_day(today + timedelta(days=11))
+    assert overdue.deadline_at == overdue.next_check_at  # on the timeline
     risk_services.acceptance_submit(actor=architect, acceptance=acceptance)
     from tests.conftest import PASSWORD
 
