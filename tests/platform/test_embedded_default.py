@@ -115,6 +115,10 @@ def test_run_dev_serves_the_demo_and_beat_drives_the_worker(tmp_path):
         _wait_for(swept, 90, "beat to send the sweep and the worker to run it")
         assert (tmp_path / "ledger.sqlite3").exists()
     finally:
+        # Shown by pytest if the test fails.
+        print("--- run-dev output ---\n" + log.read_text()[-4000:])
+        if celery_log.exists():
+            print("--- celery.log ---\n" + celery_log.read_text()[-4000:])
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=40)
