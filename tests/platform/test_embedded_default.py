@@ -84,8 +84,13 @@ def test_run_dev_serves_the_demo_and_beat_drives_the_worker(tmp_path):
             "the login page",
         )
         assert login
-        output = log.read_text()
-        assert f"running at http://127.0.0.1:{port}/" in output
+
+        # The banner comes a moment after the processes start: wait for it too.
+        def banner() -> str:
+            text = log.read_text()
+            return text if f"running at {base}/" in text else ""
+
+        output = _wait_for(banner, 30, "the banner with the URL")
         assert "alice-architect-2026" in output  # the demo logins are printed
 
         session = requests.Session()
