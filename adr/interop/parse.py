@@ -282,7 +282,7 @@ def _clean(text: str) -> str:
 # Free-text sections: a heading the parser does not know, right after one of these,
 # belongs to it (a field's own Markdown may have headings: they must come back).
 STICKY = {"context", "drivers", "outcome", "consequences", "cons_good", "cons_bad"}
-STICKY |= {"confirmation", "more"}
+STICKY |= {"confirmation", "more", "pros_cons"}
 
 
 def stick(sections, key_of) -> list[tuple[str | None, str, list[str], str]]:
@@ -303,10 +303,10 @@ def _key(heading: str) -> str | None:
 
 
 def split_sections(
-    lines: list[str], level: int
+    lines: list[str], level: int, *, exact: bool = False
 ) -> tuple[list[str], list[tuple[str, list[str], str]]]:
-    """Split at headings of `level` (or higher), ignoring fenced code blocks.
-    Each section is (heading text, body lines, the heading line as written)."""
+    """Split at headings of `level` (or higher; only `level` if `exact`), ignoring fenced
+    code blocks. Each section is (heading text, body lines, the heading line as written)."""
     preamble: list[str] = []
     sections: list[tuple[str, list[str], str]] = []
     fence: str | None = None
@@ -321,7 +321,7 @@ def split_sections(
                 fence = None
         if fence is None and not m:
             h = HEADING.match(line)
-            if h and len(h.group(1)) <= level:
+            if h and (len(h.group(1)) == level if exact else len(h.group(1)) <= level):
                 current = []
                 sections.append((h.group(2), current, line))
                 continue
@@ -481,7 +481,7 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
     more_parts: list[str] = []
     leftovers: list[str] = []
     option_titles: list[tuple[str, list[str]]] = []
-    pros_cons: list[tuple[str, list[str]]] = []
+    pros_cons: list[tuple[str, list[str], str]] = []
     outcome_lines: list[str] = []
     good_parts: list[str] = []
     bad_parts: list[str] = []
@@ -537,10 +537,11 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
         elif key == "confirmation":
             confirmation_parts.append(block)
         elif key == "pros_cons":
-            sub_pre, subs = split_sections(body, 3)
+            # Only level-3 headings start an option: an option's own Markdown may hold others.
+            sub_pre, subs = split_sections(body, 3, exact=True)
             if _strip_block(sub_pre):
                 leftovers.append(f"### {heading}\n\n" + _strip_block(sub_pre))
-            pros_cons.extend((heading, body) for heading, body, _raw in subs)
+            pros_cons.extend(subs)
         elif key == "more":
             more_parts.append(block)
         elif key == "links":
@@ -650,8 +651,6 @@ def _consequences(body: list[str]) -> tuple[str, str]:
         else:
             target = None
             good.append(line)
-    good_text = _strip_block(good)
-    bad_text = _strip_block(bad)
 
     def sub_key(heading: str) -> str | None:
         key = normalise_heading(heading)
@@ -661,14 +660,16 @@ def _consequences(body: list[str]) -> tuple[str, str]:
             return "cons_bad"
         return None
 
+    good_chunks, bad_chunks = [good], [bad]
     for key, _heading, sub_body, raw in stick(subs, sub_key):
-        text = _strip_block(sub_body)
         if key == "cons_good":
-            good_text = "\n\n".join(p for p in (good_text, text) if p)
+            good_chunks.append(sub_body)
         elif key == "cons_bad":
-            bad_text = "\n\n".join(p for p in (bad_text, text) if p)
-        else:
-            good_text = "\n\n".join(p for p in (good_text, _strip_block([raw, *sub_body])) if p)
+            bad_chunks.append(sub_body)
+        else:  # an unknown heading before any known one: free text, kept as written
+            good.extend([raw, *sub_body])
+    good_text = "\n\n".join(t for t in (_strip_block(c) for c in good_chunks) if t)
+    bad_text = "\n\n".join(t for t in (_strip_block(c) for c in bad_chunks) if t)
     return good_text.strip(), bad_text.strip()
 
 
@@ -676,6 +677,7 @@ def _option_body(option: ParsedOption, body: list[str]) -> None:
     """Arguments (`* Good, because …`) anywhere outside code fences, a `Verdict:` line,
     an `#### Implementation findings` subsection; everything else is the description."""
     description: list[str] = []
+    verdict_at: list[int] = []
     findings: list[str] | None = None
     current: list[str] | None = None
     fence: str | None = None
@@ -709,20 +711,43 @@ def _option_body(option: ParsedOption, body: list[str]) -> None:
                 current[-1] = (current[-1] + " " + line.strip()).strip()
                 continue
             current = None
-            v = re.match(r"^Verdict:[ \t]*(.*)$", line)
-            if v and not option.verdict:
-                option.verdict = v.group(1).strip()
-                continue
+            if re.match(r"^Verdict:[ \t]*(.*)$", line):
+                verdict_at.append(len(description))
         elif findings is not None:
             findings.append(line)
             continue
         description.append(line)
     if findings is not None:
         option.findings = _strip_block(findings).strip()
+    if verdict_at:
+        # The last `Verdict:` line is the verdict (writers put it after the arguments);
+        # earlier ones belong to the description.
+        option.verdict = description.pop(verdict_at[-1]).split(":", 1)[1].strip()
     option.description = _strip_block(description).strip()
 
 
-def _build_options(adr: ParsedADR, listed, pros_cons) -> None:
+def _names_option(heading: str, titles: list[str]) -> bool:
+    """Does an h3 under Pros and Cons name one of the listed options?"""
+    name = plain(heading)
+    return any(
+        heading.strip() == t
+        or plain(t) == name
+        or plain(t).startswith(name)
+        or name.startswith(plain(t))
+        for t in titles
+    )
+
+
+def _build_options(adr: ParsedADR, listed, subsections) -> None:
+    # When options are listed, an h3 that names none of them is part of the option above
+    # (an option's description may have its own headings).
+    titles = [title for title, _extra in listed]
+    pros_cons: list[tuple[str, list[str]]] = []
+    for heading, body, raw in subsections:
+        if titles and pros_cons and not _names_option(heading, titles):
+            pros_cons[-1][1].extend([raw, *body])
+            continue
+        pros_cons.append((heading, list(body)))
     options: list[ParsedOption] = []
     for title, extra in listed:
         opt = ParsedOption(title=title)

@@ -19,6 +19,8 @@ EXAMPLES = int(os.environ.get("LEDGER_FUZZ_EXAMPLES", "15"))
 
 WORDS = ["alpha", "beta", "* item", "- dash", "`code`", "**bold**", "[x](http://e.x)", "1. one"]
 WORDS += ["### Sub", "> quote", "Good, because", "Verdict: v", "Status: s", "Date: d", "|a|b|"]
+# (An unclosed ``` fence in a field swallows what follows it in the file: not generated.)
+WORDS += ["## Head", "#### Deep", "---"]
 line = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join)
 text = st.lists(st.one_of(line, st.just("")), max_size=6).map("\n".join).map(str.strip)
 short = st.lists(
@@ -27,9 +29,9 @@ short = st.lists(
 
 
 @settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,
+    derandomize=EXAMPLES <= 15,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
