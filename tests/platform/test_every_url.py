@@ -244,3 +244,35 @@ def test_the_500_page_falls_back_to_plain_html_when_the_layout_cannot_render(db,
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
     assert b"<script" not in response.content and b"style" not in response.content
+
+
+HOSTILE_QUERIES = [
+    "q=%00",
+    "q=" + "x" * 5000,
+    "page=-1",
+    "page=99999999999999999999",
+    "status=%00&tag=%00&log=%00",
+    "log=%E2%80%AE%F0%9F%92%A5&state=%27%22%3E%3Cscript%3E",
+    "due_within=abc&decision=abc&owner=%00",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_query_strings_on_every_list_page_never_give_a_500(seeded, client, query):
+    client.raise_request_exception = False
+    client.force_login(seeded)
+    urls = [u for u in argument_free_urls() if not u.startswith(("/admin/", "/accounts/logout"))]
+    responses = {f"{url}?{query}": client.get(f"{url}?{query}") for url in urls}
+    problems = _failures(responses)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "url", ["/decisions/?q=%00", "/risks/?owner=%00", "/decisions/new/?log=A%00", "/%00/"]
+)
+def test_a_nul_byte_in_a_url_is_a_400_with_our_error_page(db, client, staff, url):
+    client.force_login(staff)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert b"Bad request" in response.content
+    assert_csp(response, url)
