@@ -5,9 +5,6 @@ from pathlib import Path
 
 import pytest
 
-# The browser fixtures (`page`, `browser_login`) for this folder's journey test.
-from tests.browser.conftest import browser_login, chromium_browser, page  # noqa: F401
-
 REPO = Path(__file__).resolve().parents[2]
 # CI clones the repo with shared/ beside it; locally /work/shared sits beside /work/main.
 CORPORA = REPO.parent / "shared" / "corpora"

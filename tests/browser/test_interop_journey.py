@@ -10,8 +10,7 @@ import zipfile
 import pytest
 
 from adr.models import Decision
-
-from .conftest import corpus_folders
+from tests.interop.conftest import CORPORA, corpus_folders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,12 @@ def _shot(page, name: str) -> None:
 
 
 def _corpus_zip(tmp_path):
-    folder = next(p for p in corpus_folders() if p.name == "adr-tools")
+    folder = next((p for p in corpus_folders() if p.name == "adr-tools"), None)
+    if folder is None:
+        message = f"the shared ADR corpora are not at {CORPORA}"
+        if os.environ.get("LEDGER_REQUIRE_SERVICES") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     target = tmp_path / "adr-tools.zip"
     with zipfile.ZipFile(target, "w") as z:
         for path in sorted(folder.iterdir()):
@@ -37,7 +41,6 @@ def test_journey_8_an_adr_folder_is_imported_from_a_zip_and_downloaded_back(
     browser_login,
     architect,
     log,
-    corpora,
     tmp_path,
 ):
     browser_login(page, architect)
