@@ -454,6 +454,9 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
     if title_line is not None:
         adr.title = re.sub(r"^(?:ADR[-\s]?)?\d+[.:)]?\s+(?:[-–—:]\s+)?", "", title_line.strip())
         adr.title = COMMENT.sub("", adr.title).strip() or title_line.strip()
+        if not adr.title:
+            adr.title = fallback_title
+            adr.problems.append("empty title heading; the title comes from the file name")
     else:
         adr.title = fallback_title
         if sections:

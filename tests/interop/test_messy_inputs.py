@@ -245,7 +245,13 @@ PIECES = [*"#*-`~:[]()\"' \n\tabcXYZ019.,|>é\x00", "## ", "### ", "---\n", "```
 PIECES += ["* Good, because ", 'Chosen option: "', "Supersedes [1. x](0001-x.md)", "status: "]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(text=st.lists(st.sampled_from(PIECES), max_size=120).map("".join))
 def test_the_parser_never_crashes_on_arbitrary_text(text):
     try:
