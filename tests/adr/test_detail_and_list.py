@@ -107,7 +107,8 @@ def test_short_references_resolve_and_links_are_padded(architect, log, login):
         ("review=1", {"PAY-0001"}),
         ("q=nothing-matches-this", set()),
         ("status=bogus&tag=&log=", {"AUTH-0001", "AUTH-0002", "AUTH-0003", "PAY-0001"}),
-        ("page=999&q=%00%ff", set()),
+        # NUL bytes never reach the view: config/middleware.py answers 400 (tests/platform).
+        ("page=999&q=%ff", set()),
     ],
 )
 def test_the_list_filters_and_searches(architect, log, login, query, expected):
