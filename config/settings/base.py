@@ -184,11 +184,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     # kombu does not create its folders; any process may be the first to send.
     # (A read-only VAR_DIR is left for the worker to complain about when it starts.)
-    for _folder in ("out", "processed"):
+    for _folder in ("out", "processed", "control"):
         with contextlib.suppress(OSError):
             (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
