@@ -85,8 +85,5 @@ def enqueue_many(emails: list[Email]) -> list[Notification]:
             if row is not None:
                 created.append(row)
         return created
-    from config.notifications.tasks import send_notification
-
-    pks = [row.pk for row in created]
-    transaction.on_commit(lambda: [send_notification.delay(pk) for pk in pks])
+    notifications.send_on_commit(row.pk for row in created)
     return created

@@ -66,10 +66,32 @@ def notification_enqueue(
     except IntegrityError:
         return None  # another transaction queued the same key first
 
-    from .tasks import send_notification
-
-    transaction.on_commit(lambda: send_notification.delay(row.pk))
+    send_on_commit([row.pk])
     return row
+
+
+def send_on_commit(pks: Iterable[int]) -> None:
+    """After the caller's transaction commits, nudge the broker to send these rows.
+
+    The row is the record of work: if the broker is unreachable the request must
+    not fail after its data was saved, so the error is logged and the periodic
+    requeue (run by every sweep) sends the rows once the broker is back.
+    """
+    pks = list(pks)
+    if not pks:
+        return
+
+    def nudge() -> None:
+        from .tasks import send_notification
+
+        for pk in pks:
+            try:
+                send_notification.delay(pk)
+            except Exception:  # noqa: BLE001 - any broker failure: the requeue sweep retries
+                log.warning("broker unreachable; notification %s stays pending", pk, exc_info=True)
+                return
+
+    transaction.on_commit(nudge)
 
 
 def notify_users(
@@ -159,8 +181,6 @@ def notification_send(*, notification_id: int) -> str:
 def notifications_requeue_pending(*, now=None) -> dict[str, int]:
     """The database is the record of work: nudge rows whose broker message may be lost,
     and mark sends that never reported back as uncertain (never re-sent silently)."""
-    from .tasks import send_notification
-
     now = now or timezone.now()
     stale = Notification.objects.filter(
         state=Notification.State.SENDING, claimed_at__lt=now - UNCERTAIN_AFTER
@@ -187,8 +207,7 @@ def notifications_requeue_pending(*, now=None) -> dict[str, int]:
         .exclude(pk__in=due)
         .values_list("pk", flat=True)[:500]
     )
-    for pk in due:
-        transaction.on_commit(lambda pk=pk: send_notification.delay(pk))
+    send_on_commit(due)
     return {"requeued": len(due), "uncertain": uncertain}
 
 
@@ -198,8 +217,6 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
         raise PermissionDenied("Only staff can resend an email.")
     if notification.state not in (Notification.State.UNCERTAIN, Notification.State.FAILED):
         raise ValueError("Only uncertain or failed emails can be resent.")
-    from .tasks import send_notification
-
     notification.state = Notification.State.PENDING
     notification.next_attempt_at = timezone.now()
     tracked_save(
@@ -208,5 +225,5 @@ def notification_resend(*, notification: Notification, actor) -> Notification:
         reason="resend requested by staff",
         update_fields=["state", "next_attempt_at"],
     )
-    transaction.on_commit(lambda: send_notification.delay(notification.pk))
+    send_on_commit([notification.pk])
     return notification

@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Decisions, risk acceptances, triggers and initiatives.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Anonymous visitors see nothing but the login page: the schema and docs need a
+    # session or a token too.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI's files come from drf-spectacular-sidecar (no CDN, CSP 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -19,7 +19,7 @@ def test_each_log_numbers_from_one(db, architect, log):
     assert refs == ["AUTH-0001", "PAY-0001", "AUTH-0002", "PAY-0002", "AUTH-0003"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_architects_creating_at_once_get_distinct_gap_free_numbers(architect, log):
     require_postgres()
     threads_n, per_thread = 4, 5
@@ -49,7 +49,7 @@ def test_two_architects_creating_at_once_get_distinct_gap_free_numbers(architect
     assert connections["default"].vendor == "postgresql"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_creation_that_rolls_back_leaves_no_gap(architect, log):
     require_postgres()
     from django.core.exceptions import ValidationError

@@ -11,7 +11,13 @@ from drf_spectacular.validation import validate_schema
 pytestmark = pytest.mark.django_db
 
 
-def test_the_schema_is_served_and_valid_openapi(client):
+def test_the_schema_is_not_shown_to_anonymous_visitors(client):
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code in (401, 403)
+
+
+def test_the_schema_is_served_and_valid_openapi(client, auditor):
+    client.force_login(auditor)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
@@ -34,7 +40,8 @@ def test_schema_generation_has_no_warnings(tmp_path):
     )
 
 
-def test_the_docs_page_loads_only_our_own_files(client):
+def test_the_docs_page_loads_only_our_own_files(client, auditor):
+    client.force_login(auditor)
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

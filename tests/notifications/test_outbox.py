@@ -104,3 +104,23 @@ def test_the_outbox_page_is_for_staff_only(login, architect, staff):
     response = login(staff).get("/outbox/")
     assert response.status_code == 200
     assert b"a@example.test" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits(settings):
+    from config.celery_app import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.conf.broker_connection_retry = False
+    app.conf.task_publish_retry = False
+    try:
+        with transaction.atomic():
+            row = _queue("broker-down")
+        # The commit ran the nudge, which failed quietly: the row is still pending.
+        row.refresh_from_db()
+        assert row.state == "pending"
+    finally:
+        app.conf.broker_url = original
+        app.conf.task_publish_retry = True
+        app.conf.broker_connection_retry = True

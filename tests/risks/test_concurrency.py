@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, require_postgres
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
