@@ -237,7 +237,8 @@ def test_the_api_lists_triggers_and_acknowledges_a_fired_one(login, architect, s
 def test_the_demo_endpoint_serves_json_only_in_demo_mode(client, settings):
     settings.LEDGER_DEMO_MODE = True
     data = client.get("/demo/legacy-frontend-usage.json").json()
-    assert isinstance(data["legacy_frontend"]["daily_users"], int)
+    # Above the demo trigger's threshold (< 50): a fresh demo does not fire by itself.
+    assert data["legacy_frontend"]["daily_users"] >= 50
     settings.LEDGER_DEMO_MODE = False
     assert client.get("/demo/legacy-frontend-usage.json").status_code == 404
 
