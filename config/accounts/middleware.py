@@ -1,5 +1,8 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
 
 # Paths an anonymous visitor may reach: the login page, static files, the API
 # (which answers 401/403 itself) and webhook receivers (authenticated by HMAC).
@@ -16,3 +19,24 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Show times in the viewer's own time zone (stored instants stay UTC)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = getattr(getattr(request, "user", None), "time_zone", "")
+        try:
+            if zone:
+                timezone.activate(ZoneInfo(zone))
+            else:
+                timezone.deactivate()
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

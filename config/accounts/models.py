@@ -15,6 +15,11 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=150, blank=True, help_text="How your name is printed on signatures."
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Times are shown in this zone; empty means the server's TIME_ZONE.",
+    )
 
     class Meta:
         ordering = ["username"]

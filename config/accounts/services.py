@@ -1,6 +1,8 @@
-"""Writes for accounts: per-user API tokens (stored as SHA-256, shown once)."""
+"""Writes for accounts: per-user API tokens (stored as SHA-256, shown once), preferences."""
 
 from __future__ import annotations
+
+import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +13,22 @@ from config.history import tracked_save
 from .models import ApiToken
 
 MAX_ACTIVE_TOKENS = 20
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+@transaction.atomic
+def user_set_time_zone(*, user, time_zone: str):
+    """Set the zone the user's pages show times in ('' = the server's TIME_ZONE)."""
+    time_zone = (time_zone or "").strip()
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError({"time_zone": f"Unknown time zone {time_zone[:64]!r}."})
+    if user.time_zone != time_zone:
+        user.time_zone = time_zone
+        tracked_save(user, actor=user, reason="time zone changed", update_fields=["time_zone"])
+    return user
 
 
 @transaction.atomic

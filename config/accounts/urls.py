@@ -15,5 +15,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/time-zone/", views.time_zone, name="time-zone"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

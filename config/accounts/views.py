@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,20 @@ def profile(request):
         else:
             context["new_token"] = {"name": token.name, "raw": raw}
     context["tokens"] = request.user.api_tokens.order_by("-created_at")
+    context["time_zones"] = services.time_zone_choices()
+    context["default_time_zone"] = settings.TIME_ZONE
     return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+def time_zone(request):
+    try:
+        services.user_set_time_zone(user=request.user, time_zone=request.POST.get("time_zone", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Times are now shown in your chosen time zone.")
+    return redirect("accounts:profile")
 
 
 @require_POST

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.accounts.middleware.LoginRequiredMiddleware",
+    "config.accounts.middleware.UserTimezoneMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
