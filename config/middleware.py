@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+
 from config.views import bad_request
 
 
@@ -21,5 +23,10 @@ class RejectNulBytesMiddleware:
         if "\x00" in request.path_info or any(
             "\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query
         ):
+            if request.path_info.startswith("/api/"):
+                from config.api.errors import body
+
+                message = "NUL bytes are not allowed in the URL."
+                return JsonResponse(body(400, "invalid", message), status=400)
             return bad_request(request)
         return self.get_response(request)

@@ -155,3 +155,9 @@ def test_nobody_revokes_someone_elses_token(login, stakeholder, stakeholder2):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_nul_byte_in_an_api_url_gets_the_api_error_body(client):
+    response = client.get("/api/v1/decisions/?q=%00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
