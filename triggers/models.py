@@ -327,7 +327,9 @@ class WebhookDelivery(models.Model):
     signature = models.CharField(max_length=64, unique=True)
     timestamp = models.BigIntegerField()
     received_at = models.DateTimeField(default=timezone.now)
-    # No history: a replay guard, pruned by the sweep; the FiredEvent is the audit record.
+    # Every model has history, this replay guard too: who called when stays on record
+    # after the sweep prunes the row (the FiredEvent remains the audit of the firing).
+    history = HistoricalRecords()
 
     class Meta:
         indexes = [
