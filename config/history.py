@@ -15,21 +15,23 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
-def tracked_save(obj: models.Model, *, actor=None, reason: str = "", **kwargs: Any) -> None:
-    """Save `obj`, recording `actor` and `reason` on the history row it writes."""
+def stamp(obj: models.Model, *, actor=None, reason: str = "") -> models.Model:
+    """Set the history user and change reason on `obj` for its next save or delete."""
     if actor is not None and getattr(actor, "pk", None):
         obj._history_user = actor
     if reason:
         obj._change_reason = reason[:100]
-    obj.save(**kwargs)
+    return obj
+
+
+def tracked_save(obj: models.Model, *, actor=None, reason: str = "", **kwargs: Any) -> None:
+    """Save `obj`, recording `actor` and `reason` on the history row it writes."""
+    stamp(obj, actor=actor, reason=reason).save(**kwargs)
 
 
 def tracked_delete(obj: models.Model, *, actor=None, reason: str = "") -> None:
-    if actor is not None and getattr(actor, "pk", None):
-        obj._history_user = actor
-    if reason:
-        obj._change_reason = reason[:100]
-    obj.delete()
+    """Delete `obj`, recording `actor` and `reason` on its last history row."""
+    stamp(obj, actor=actor, reason=reason).delete()
 
 
 @dataclass
