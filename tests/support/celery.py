@@ -19,6 +19,7 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+CELERY = [sys.executable, "-m", "celery", "-A", "config"]
 
 
 def _database_url() -> str:
@@ -50,7 +51,7 @@ def worker_env(*, broker_url: str, email_url: str | None = None, **extra: str) -
 
 def _purge(broker_url: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
+        [*CELERY, "purge", "-f"],
         cwd=ROOT,
         env=worker_env(broker_url=broker_url),
         capture_output=True,
@@ -67,52 +68,31 @@ def celery_processes(
     _purge(broker_url)
     env = worker_env(broker_url=broker_url, email_url=email_url, **extra)
     logdir = Path(tempfile.mkdtemp(prefix="ledger-celery-"))
-    procs: list[subprocess.Popen] = []
-    worker_log = open(logdir / "worker.log", "w")  # noqa: SIM115
-    procs.append(
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname=test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    )
-    if beat:
-        beat_log = open(logdir / "beat.log", "w")  # noqa: SIM115
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "--loglevel=INFO",
-                    f"--schedule={logdir / 'beat-schedule'}",
-                ],
+
+    def spawn(name: str, *args: str) -> subprocess.Popen:
+        # The child keeps its own copy of the log's file descriptor.
+        with open(logdir / f"{name}.log", "w") as log:
+            return subprocess.Popen(
+                [*CELERY, name, "--loglevel=INFO", *args],
                 cwd=ROOT,
                 env=env,
-                stdout=beat_log,
+                stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    procs = [
+        spawn(
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname=test-{os.getpid()}@%h",
         )
+    ]
+    if beat:
+        procs.append(spawn("beat", f"--schedule={logdir / 'beat-schedule'}"))
     try:
         _wait_ready(logdir / "worker.log")
         yield procs
