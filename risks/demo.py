@@ -120,7 +120,7 @@ def seed(*, users: dict, stdout=None) -> str:
     except ValidationError:
         # Only other apps' checks may refuse here (the triggers app wants a trigger, which
         # the triggers demo adds after us in the same transaction).
-        services.submit(
+        services.acceptance_submit(
             actor=alice,
             acceptance=acceptance,
             reason="submitted for signature (demo data)",

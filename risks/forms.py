@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from adr.models import Decision
 
 from .models import Mitigation, RiskAcceptance, Signature
+from .services import CONTENT_FIELDS
 
 User = get_user_model()
 
@@ -44,19 +45,7 @@ class AcceptanceForm(forms.ModelForm):
 
     class Meta:
         model = RiskAcceptance
-        fields = [
-            "title",
-            "finding_source",
-            "finding_reference",
-            "risk_statement",
-            "likelihood",
-            "impact",
-            "scope",
-            "residual_risk",
-            "owner",
-            "expires_on",
-            "decisions",
-        ]
+        fields = [*CONTENT_FIELDS, "decisions"]
         widgets = {
             "expires_on": DateInput(),
             "risk_statement": forms.Textarea(attrs={"rows": 4}),

@@ -236,18 +236,26 @@ def _awaited_users(acceptance: RiskAcceptance) -> list:
     return [u for u in _signatory_users(acceptance) if u.pk not in signed]
 
 
-def _void_signatures(acceptance: RiskAcceptance, *, actor, reason: str) -> int:
-    count = 0
+def _void_signatures(
+    acceptance: RiskAcceptance,
+    *,
+    actor,
+    reason: str,
+    void_reason: str | None = None,
+    keep: Signature | None = None,
+) -> None:
+    """Void every valid signature but `keep`; `void_reason` (default: `reason`) is stored."""
     now = timezone.now()
-    for sig in Signature.objects.filter(acceptance=acceptance, void=False).order_by("id"):
+    signatures = Signature.objects.filter(acceptance=acceptance, void=False).order_by("id")
+    if keep is not None:
+        signatures = signatures.exclude(pk=keep.pk)
+    for sig in signatures:
         sig.void = True
         sig.voided_at = now
-        sig.void_reason = reason[:300]
+        sig.void_reason = (void_reason or reason)[:300]
         tracked_save(
             sig, actor=actor, reason=reason, update_fields=["void", "voided_at", "void_reason"]
         )
-        count += 1
-    return count
 
 
 def _run_saved_hooks(acceptance: RiskAcceptance, actor) -> None:
@@ -626,19 +634,19 @@ def submit_problems(
     return problems
 
 
-def acceptance_submit(
-    *, actor, acceptance: RiskAcceptance, reason: str = "submitted for signature"
-) -> RiskAcceptance:
-    """draft → awaiting signatures; each signatory is asked to sign (round N)."""
-    return submit(actor=actor, acceptance=acceptance, reason=reason)
-
-
 @transaction.atomic
-def submit(
-    *, actor, acceptance: RiskAcceptance, reason: str, hook_checks: bool = True
+def acceptance_submit(
+    *,
+    actor,
+    acceptance: RiskAcceptance,
+    reason: str = "submitted for signature",
+    hook_checks: bool = True,
 ) -> RiskAcceptance:
-    """acceptance_submit; `hook_checks=False` only for the demo seed, whose triggers are
-    added by the triggers demo later in the same transaction."""
+    """draft → awaiting signatures; each signatory is asked to sign (round N).
+
+    `hook_checks=False` only for the demo seed, whose triggers are added by the triggers
+    demo later in the same transaction.
+    """
     locked = _lock(acceptance)
     _require_editor(actor, locked)
     if locked.state != S.DRAFT:
@@ -794,7 +802,13 @@ def sign_verified(
     )
     if verdict == Signature.Verdict.DECLINE:
         awaited = [u for u in _awaited_users(locked) if u.pk != actor.pk]
-        _void_signatures_except(locked, keep=signature, actor=actor)
+        _void_signatures(
+            locked,
+            actor=actor,
+            reason="declined",
+            void_reason=f"declined by {actor.printed_name}",
+            keep=signature,
+        )
         _set_state(locked, S.DRAFT, actor=actor, reason=f"declined by {actor.printed_name}")
         tracked_save(
             locked,
@@ -814,16 +828,6 @@ def sign_verified(
     _notify_owner(locked, signature)
     _sync(acceptance, locked)
     return signature
-
-
-def _void_signatures_except(acceptance, *, keep: Signature, actor) -> None:
-    now = timezone.now()
-    for sig in Signature.objects.filter(acceptance=acceptance, void=False).exclude(pk=keep.pk):
-        sig.void, sig.voided_at = True, now
-        sig.void_reason = f"declined by {keep.printed_name}"[:300]
-        tracked_save(
-            sig, actor=actor, reason="declined", update_fields=["void", "voided_at", "void_reason"]
-        )
 
 
 def _leave_awaiting(acceptance: RiskAcceptance) -> None:
