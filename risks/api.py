@@ -13,7 +13,6 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -23,7 +22,7 @@ from config.api.errors import Conflict, from_django
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import IsReader
 
-from . import services
+from . import selectors, services
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
 User = get_user_model()
@@ -146,20 +145,19 @@ class AcceptanceFilter(django_filters.FilterSet):
         fields = ["state", "owner", "decision"]
 
 
-def _rows(data: dict) -> dict:
-    """Nested lists as the services take them (None leaves a list alone)."""
-    out = {}
+def _service_kwargs(validated_data: dict) -> dict:
+    """Validated data as the services take it: content fields, and the nested lists only
+    when sent (a missing list is left alone)."""
+    data = dict(validated_data)
     if "mitigations" in data:
-        out["mitigations"] = [
+        data["mitigations"] = [
             {k: v for k, v in row.items() if k != "position"} for row in data["mitigations"]
         ]
     if "signatories" in data:
-        out["signatories"] = [
+        data["signatories"] = [
             {"user": row["user"], "meaning": row.get("meaning", "")} for row in data["signatories"]
         ]
-    if "decisions" in data:
-        out["decisions"] = data["decisions"]
-    return out
+    return data
 
 
 class AcceptanceViewSet(
@@ -180,25 +178,7 @@ class AcceptanceViewSet(
     filterset_class = AcceptanceFilter
 
     def get_queryset(self):
-        return (
-            RiskAcceptance.objects.select_related("owner", "created_by", "submitted_by")
-            .prefetch_related(
-                Prefetch("decisions", queryset=Decision.objects.select_related("log")),
-                Prefetch(
-                    "mitigations",
-                    queryset=Mitigation.objects.select_related("owner").order_by("position"),
-                ),
-                Prefetch(
-                    "signatories",
-                    queryset=RequiredSignatory.objects.select_related("user").order_by("position"),
-                ),
-                Prefetch(
-                    "signatures",
-                    queryset=Signature.objects.select_related("user").order_by("signed_at", "id"),
-                ),
-            )
-            .order_by("-created_at", "-pk")
-        )
+        return selectors.acceptances_with_parts().order_by("-created_at", "-pk")
 
     def _fresh(self, pk: int) -> dict:
         return AcceptanceSerializer(self.get_queryset().get(pk=pk)).data
@@ -206,13 +186,11 @@ class AcceptanceViewSet(
     def create(self, request, *args, **kwargs):
         serializer = AcceptanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lists = _rows(data)
-        for key in ("mitigations", "signatories", "decisions"):
-            data.pop(key, None)
         try:
             acceptance = services.acceptance_create(
-                actor=request.user, reason="drafted over the API", **lists, **data
+                actor=request.user,
+                reason="drafted over the API",
+                **_service_kwargs(serializer.validated_data),
             )
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise from_django(exc) from exc
@@ -229,17 +207,12 @@ class AcceptanceViewSet(
         partial = kwargs.get("partial", False)
         serializer = AcceptanceSerializer(acceptance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lists = _rows(data)
-        for key in ("mitigations", "signatories", "decisions"):
-            data.pop(key, None)
         try:
             services.acceptance_update(
                 actor=request.user,
                 acceptance=acceptance,
                 reason="edited over the API",
-                **lists,
-                **data,
+                **_service_kwargs(serializer.validated_data),
             )
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise from_django(exc) from exc

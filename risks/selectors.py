@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -46,6 +47,22 @@ def acceptance_list(
     return qs
 
 
+def acceptances_with_parts() -> QuerySet[RiskAcceptance]:
+    """Acceptances with their people, mitigations, signatories, signatures and decisions
+    (the document pages and the API): a fixed number of queries for any number of rows."""
+    return RiskAcceptance.objects.select_related(
+        "owner", "submitted_by", "created_by"
+    ).prefetch_related(
+        Prefetch("mitigations", queryset=Mitigation.objects.select_related("owner")),
+        Prefetch("signatories", queryset=RequiredSignatory.objects.select_related("user")),
+        Prefetch(
+            "signatures",
+            queryset=Signature.objects.select_related("user").order_by("signed_at", "id"),
+        ),
+        Prefetch("decisions", queryset=Decision.objects.select_related("log")),
+    )
+
+
 def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
     """One acceptance with everything the detail, sign and print pages show.
 
@@ -58,17 +75,7 @@ def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAccep
         and RequiredSignatory.objects.filter(acceptance_id=pk, user=user).exists()
     ):
         require_reader(user)
-    qs = RiskAcceptance.objects.select_related(
-        "owner", "submitted_by", "created_by"
-    ).prefetch_related(
-        Prefetch("mitigations", queryset=Mitigation.objects.select_related("owner")),
-        Prefetch("signatories", queryset=RequiredSignatory.objects.select_related("user")),
-        Prefetch(
-            "signatures",
-            queryset=Signature.objects.select_related("user").order_by("signed_at", "id"),
-        ),
-        Prefetch("decisions", queryset=Decision.objects.select_related("log")),
-    )
+    qs = acceptances_with_parts()
     if hasattr(RiskAcceptance, "triggers"):
         # The triggers app (which plugs into us) adds this reverse relation.
         qs = qs.prefetch_related("triggers")
@@ -182,8 +189,6 @@ USER_FIELDS = {"owner", "submitted_by", "created_by"}
 
 def _name_users(entries: list[HistoryEntry]) -> None:
     """Show people, not ids, in user-field changes (one query for all of them)."""
-    from django.contrib.auth import get_user_model
-
     wanted = {
         value
         for entry in entries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,8 +40,6 @@ def acceptance_list(request):
         params["state"] = None
     qs = selectors.acceptance_list(user=request.user, **params)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    from django.contrib.auth import get_user_model
-
     owners = get_user_model().objects.filter(owned_acceptances__isnull=False).distinct()
     return render(
         request,
@@ -68,18 +67,17 @@ def _document_context(request, acceptance: RiskAcceptance) -> dict:
 def acceptance_detail(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
     ctx = _document_context(request, acceptance)
-    line = next((r["line"] for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
     my_row = next((r for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
+    is_editor = services.can_edit(request.user, acceptance)
     ctx.update(
         {
             "tab": "document",
-            "can_edit": services.can_edit(request.user, acceptance)
-            and acceptance.state in services.EDITABLE_STATES,
-            "can_sign": line is not None
+            "can_edit": is_editor and acceptance.state in services.EDITABLE_STATES,
+            "can_sign": my_row is not None
             and acceptance.state == RiskAcceptance.State.AWAITING
             and my_row["signature"] is None
             and acceptance.submitted_by_id != request.user.pk,
-            "is_editor": services.can_edit(request.user, acceptance),
+            "is_editor": is_editor,
             "reason_form": ReasonForm(),
             "problems": services.submit_problems(acceptance, actor=request.user)
             if acceptance.state == RiskAcceptance.State.DRAFT
@@ -226,7 +224,6 @@ def acceptance_sign(request, pk: int):
     """
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     line = services.require_can_sign(request.user, acceptance)
-    ctx = _document_context(request, acceptance)
     errors: list[str] = []
     if request.method == "POST":
         form = SignForm(request.POST)
@@ -256,7 +253,9 @@ def acceptance_sign(request, pk: int):
                     return redirect("risks:sign", pk=acceptance.pk)
                 return redirect(acceptance)
     else:
-        form = SignForm(initial={"digest": ctx["digest"]})
+        form = SignForm()
+    # The digest of what is shown, computed once, after any signing (which hashes for itself).
+    ctx = _document_context(request, acceptance)
     form.initial["digest"] = ctx["digest"]
     if request.method == "POST":
         # Always sign what is shown now; a stale digest was reported above.
