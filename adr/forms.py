@@ -61,21 +61,8 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = [
-            "title",
-            "decided_on",
-            "revisit_by",
-            "deciders",
-            "consulted",
-            "informed",
-            "context",
-            "drivers",
-            "outcome_rationale",
-            "consequences_good",
-            "consequences_bad",
-            "confirmation",
-            "more_information",
-        ]
+        # source_path is the importer's: the page does not edit it.
+        fields = [name for name in services.EDITABLE_FIELDS if name != "source_path"]
         widgets = {
             "decided_on": DATE_WIDGET,
             "revisit_by": DATE_WIDGET,
@@ -451,55 +438,45 @@ class DecisionEditor:
     def service_kwargs(self) -> dict:
         """The cleaned submit as `services.decision_save_full` arguments."""
         data = self.form.cleaned_data
-        fields = self.form.decision_fields()
+        # Form index → position among the forms that hold data (the service's rows).
+        option_at = self._positions(self.options)
+        criterion_at = self._positions(self.criteria)
 
         def pk(form):
             return form.cleaned_data.get("id") or None
 
-        kept_options = {i for i, _f, _d in self.options.rows()}
-        kept_criteria = {i for i, _f, _d in self.criteria.rows()}
+        def fields(form, names, delete: bool) -> dict:
+            return {} if delete else {name: form.cleaned_data[name] for name in names}
+
         return {
             "log": data.get("log"),
-            "fields": fields,
+            "fields": self.form.decision_fields(),
             "tags": services.parse_tags(data.get("tags") or ""),
             "reason": data.get("reason") or "",
             "options": [
                 services.OptionRow(
-                    id=pk(f),
-                    delete=delete,
-                    fields=self._fields(f, OptionForm._meta.fields, delete),
+                    id=pk(f), delete=delete, fields=fields(f, OptionForm._meta.fields, delete)
                 )
                 for _i, f, delete in self.options.rows()
             ],
             "criteria": [
                 services.CriterionRow(
-                    id=pk(f),
-                    delete=delete,
-                    fields=self._fields(f, CriterionForm._meta.fields, delete),
+                    id=pk(f), delete=delete, fields=fields(f, CriterionForm._meta.fields, delete)
                 )
                 for _i, f, delete in self.criteria.rows()
             ],
             # Cells refer to row indexes; the service ignores those of blank rows.
             "cells": [
-                services.CellRow(
-                    self._position(self.criteria, c.criterion),
-                    self._position(self.options, c.option),
-                    c.text,
-                    c.score,
-                )
+                services.CellRow(criterion_at[c.criterion], option_at[c.option], c.text, c.score)
                 for c in self.cell_rows
-                if c.criterion in kept_criteria and c.option in kept_options
+                if c.criterion in criterion_at and c.option in option_at
             ],
             "notes": [
                 services.NoteRow(
                     id=pk(f),
                     delete=delete,
-                    fields=self._fields(f, ("condition", "consequence"), delete),
-                    favours=(
-                        self._position(self.options, f.cleaned_data["favours"])
-                        if f.cleaned_data.get("favours") in kept_options
-                        else None
-                    ),
+                    fields=fields(f, ("condition", "consequence"), delete),
+                    favours=option_at.get(f.cleaned_data.get("favours")),
                 )
                 for _i, f, delete in self.notes.rows()
             ],
@@ -516,13 +493,8 @@ class DecisionEditor:
         }
 
     @staticmethod
-    def _fields(form, names, delete: bool) -> dict:
-        return {} if delete else {name: form.cleaned_data[name] for name in names}
-
-    @staticmethod
-    def _position(formset, index: int) -> int:
-        """Position of form `index` among the forms that hold data (the service's rows)."""
-        return [i for i, _f, _d in formset.rows()].index(index)
+    def _positions(formset) -> dict[int, int]:
+        return {index: position for position, (index, _f, _d) in enumerate(formset.rows())}
 
 
 class StatusForm(forms.Form):

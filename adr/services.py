@@ -47,9 +47,12 @@ TRANSITIONS: dict[str, set[str]] = {
 # app registers "has an armed trigger"). Each takes the decision and returns bool.
 DEFERRAL_ALTERNATIVES: list[Callable[[Decision], bool]] = []
 
+# A decision's own content, in page order (the edit form, the API and the importer use
+# this list; `status` and `needs_review` have their own services).
 EDITABLE_FIELDS = (
     "title",
     "decided_on",
+    "revisit_by",
     "deciders",
     "consulted",
     "informed",
@@ -60,7 +63,6 @@ EDITABLE_FIELDS = (
     "consequences_bad",
     "confirmation",
     "more_information",
-    "revisit_by",
     "source_path",
 )
 

@@ -31,18 +31,11 @@ LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNOREC
 SERVICE_USERNAME = "ledger-import"
 logger = logging.getLogger(__name__)
 
-TEXT_FIELDS = (
-    "title",
-    "deciders",
-    "consulted",
-    "informed",
-    "context",
-    "drivers",
-    "outcome_rationale",
-    "consequences_good",
-    "consequences_bad",
-    "confirmation",
-    "more_information",
+# The decision's text content as a file carries it (dates and source_path go apart).
+TEXT_FIELDS = tuple(
+    name
+    for name in services.EDITABLE_FIELDS
+    if name not in ("decided_on", "revisit_by", "source_path")
 )
 OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen")
 
