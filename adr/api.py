@@ -11,7 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -178,24 +178,11 @@ class DecisionSerializer(serializers.ModelSerializer):
             "reference",
             "log",
             "number",
-            "title",
             "status",
-            "decided_on",
-            "revisit_by",
-            "deciders",
-            "consulted",
-            "informed",
-            "context",
-            "drivers",
-            "outcome_rationale",
-            "consequences_good",
-            "consequences_bad",
-            "confirmation",
-            "more_information",
+            *services.EDITABLE_FIELDS,
             "tags",
             "needs_review",
             "needs_review_reason",
-            "source_path",
             "created_at",
             "updated_at",
         ]
@@ -265,6 +252,21 @@ class DecisionFilter(django_filters.FilterSet):
 # --- Views ---------------------------------------------------------------------------
 
 
+def _with_parts(decisions):
+    """What DecisionDetailSerializer nests, prefetched (a fixed number of queries)."""
+    relations = DecisionRelation.objects.select_related("source__log", "target__log")
+    return decisions.prefetch_related(
+        Prefetch("options", queryset=Option.objects.order_by("position", "id")),
+        Prefetch(
+            "criteria",
+            queryset=Criterion.objects.order_by("position", "id").prefetch_related("cells"),
+        ),
+        Prefetch("sensitivity_notes", queryset=SensitivityNote.objects.order_by("position")),
+        Prefetch("relations_out", queryset=relations),
+        Prefetch("relations_in", queryset=relations),
+    )
+
+
 def _call(fn, **kwargs):
     try:
         return fn(**kwargs)
@@ -288,7 +290,10 @@ class LogViewSet(
     filterset_fields: list = []
 
     def get_queryset(self):
-        return DecisionLog.objects.order_by("name", "key")
+        # One query for the list, not one count per log (LogSerializer.get_decision_count).
+        return DecisionLog.objects.annotate(decision_count=Count("decisions")).order_by(
+            "name", "key"
+        )
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -342,25 +347,13 @@ class DecisionViewSet(
     def get_queryset(self):
         qs = Decision.objects.select_related("log").prefetch_related("tags")
         if self.action == "retrieve":
-            qs = qs.prefetch_related(
-                Prefetch("options", queryset=Option.objects.order_by("position", "id")),
-                Prefetch(
-                    "criteria",
-                    queryset=Criterion.objects.order_by("position", "id").prefetch_related("cells"),
-                ),
-                Prefetch(
-                    "sensitivity_notes", queryset=SensitivityNote.objects.order_by("position")
-                ),
-                Prefetch(
-                    "relations_out",
-                    queryset=DecisionRelation.objects.select_related("source__log", "target__log"),
-                ),
-                Prefetch(
-                    "relations_in",
-                    queryset=DecisionRelation.objects.select_related("source__log", "target__log"),
-                ),
-            )
+            qs = _with_parts(qs)
         return qs.order_by("log__key", "-number")
+
+    def _detail(self, decision: Decision, **kwargs) -> Response:
+        """The saved decision as the detail serializer shows it, parts prefetched."""
+        fresh = _with_parts(Decision.objects.select_related("log").prefetch_related("tags"))
+        return Response(DecisionDetailSerializer(fresh.get(pk=decision.pk)).data, **kwargs)
 
     @extend_schema(request=DecisionSerializer, responses={201: DecisionDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -379,8 +372,7 @@ class DecisionViewSet(
             reason="created over the API",
             **data,
         )
-        decision = self.get_queryset().model.objects.get(pk=decision.pk)
-        return Response(DecisionDetailSerializer(decision).data, status=status.HTTP_201_CREATED)
+        return self._detail(decision, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
     def update(self, request, *args, **kwargs):
@@ -410,8 +402,7 @@ class DecisionViewSet(
                 reason="edited over the API",
                 **data,
             )
-        self.action = "retrieve"
-        return Response(DecisionDetailSerializer(self.get_queryset().get(pk=decision.pk)).data)
+        return self._detail(decision)
 
     @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -419,34 +410,44 @@ class DecisionViewSet(
         return self.update(request, *args, **kwargs)
 
 
-class OptionViewSet(viewsets.ModelViewSet):
-    """Options of decisions (filter `decision`). Writes go through option_save/option_delete."""
+class _DecisionPartViewSet(viewsets.ModelViewSet):
+    """Shared shape for parts of a decision written through a `*_save`/`*_delete` service."""
 
     permission_classes = [ArchitectWrites]
-    filterset_fields = ["decision", "chosen"]
-    queryset = Option.objects.select_related("decision").order_by("decision", "position", "id")
+    create_serializer = None
+    update_serializer = None
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
-            return OptionUpdateSerializer
-        return OptionSerializer
+            return self.update_serializer
+        return self.create_serializer
+
+    def _save(self, **kwargs):
+        raise NotImplementedError
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         decision = data.pop("decision")
-        serializer.instance = _call(
-            services.option_save, actor=self.request.user, decision=decision, **data
-        )
+        serializer.instance = self._save(decision=decision, obj=None, **data)
 
     def perform_update(self, serializer):
-        option = serializer.instance
-        data = dict(serializer.validated_data)
-        serializer.instance = _call(
-            services.option_save,
-            actor=self.request.user,
-            decision=option.decision,
-            option=option,
-            **data,
+        obj = serializer.instance
+        serializer.instance = self._save(
+            decision=obj.decision, obj=obj, **dict(serializer.validated_data)
+        )
+
+
+class OptionViewSet(_DecisionPartViewSet):
+    """Options of decisions (filter `decision`). Writes go through option_save/option_delete."""
+
+    filterset_fields = ["decision", "chosen"]
+    queryset = Option.objects.select_related("decision").order_by("decision", "position", "id")
+    create_serializer = OptionSerializer
+    update_serializer = OptionUpdateSerializer
+
+    def _save(self, *, decision, obj, **data):
+        return _call(
+            services.option_save, actor=self.request.user, decision=decision, option=obj, **data
         )
 
     def perform_destroy(self, instance):
@@ -481,33 +482,6 @@ class RelationViewSet(
 
     def perform_destroy(self, instance):
         _call(services.relation_remove, actor=self.request.user, relation=instance)
-
-
-class _DecisionPartViewSet(viewsets.ModelViewSet):
-    """Shared shape for parts of a decision written through a `*_save`/`*_delete` service."""
-
-    permission_classes = [ArchitectWrites]
-    create_serializer = None
-    update_serializer = None
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return self.update_serializer
-        return self.create_serializer
-
-    def _save(self, **kwargs):
-        raise NotImplementedError
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        decision = data.pop("decision")
-        serializer.instance = self._save(decision=decision, obj=None, **data)
-
-    def perform_update(self, serializer):
-        obj = serializer.instance
-        serializer.instance = self._save(
-            decision=obj.decision, obj=obj, **dict(serializer.validated_data)
-        )
 
 
 class CriterionViewSet(_DecisionPartViewSet):
