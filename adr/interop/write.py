@@ -186,6 +186,19 @@ def _matrix(decision: Decision) -> list[str]:
     return ["## Decision Matrix", MATRIX_INTRO, "```yaml\n" + dumped.rstrip() + "\n```"]
 
 
+def _problem(decision: Decision, context_heading: str) -> list[str]:
+    """Context, drivers and the list of considered options (both formats)."""
+    blocks = []
+    if decision.context.strip():
+        blocks += [context_heading, decision.context.strip()]
+    if decision.drivers.strip():
+        blocks += ["## Decision Drivers", decision.drivers.strip()]
+    options = list(decision.options.all())
+    if options:
+        blocks += ["## Considered Options", "\n".join(f"* {o.title}" for o in options)]
+    return blocks
+
+
 def _join(blocks: list[str]) -> str:
     return "\n\n".join(b.rstrip() for b in blocks if b is not None and b.strip()) + "\n"
 
@@ -211,13 +224,7 @@ def render_madr(decision: Decision) -> str:
         + "\n---\n\n# "
         + decision.title
     ]
-    if decision.context.strip():
-        blocks += ["## Context and Problem Statement", decision.context.strip()]
-    if decision.drivers.strip():
-        blocks += ["## Decision Drivers", decision.drivers.strip()]
-    options = list(decision.options.all())
-    if options:
-        blocks += ["## Considered Options", "\n".join(f"* {o.title}" for o in options)]
+    blocks += _problem(decision, "## Context and Problem Statement")
     outcome = _outcome(decision)
     consequences = _consequences(decision, "###", plain_if_only_good=False)
     if outcome or consequences or decision.confirmation.strip():
@@ -260,13 +267,7 @@ def render_nygard(decision: Decision) -> str:
     blocks = head + (["\n".join(meta)] if meta else [])
     status = [decision.get_status_display()] + relation_lines(decision)
     blocks += ["## Status", "\n\n".join(status)]
-    if decision.context.strip():
-        blocks += ["## Context", decision.context.strip()]
-    if decision.drivers.strip():
-        blocks += ["## Decision Drivers", decision.drivers.strip()]
-    options = list(decision.options.all())
-    if options:
-        blocks += ["## Considered Options", "\n".join(f"* {o.title}" for o in options)]
+    blocks += _problem(decision, "## Context")
     outcome = _outcome(decision)
     if outcome:
         blocks += ["## Decision", outcome]
