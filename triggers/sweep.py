@@ -41,7 +41,6 @@ from .models import (
     local_today,
     start_of_day,
 )
-from .outbox import Email, enqueue_many
 from .schedule import next_check, reminder_every
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,6 @@ K = Trigger.Kind
 S = Trigger.State
 O = Evaluation.Outcome  # noqa: E741
 BATCH_SIZE = 200
-METRIC_CONCURRENCY = 8
 PROBE_RETRY = timedelta(seconds=1)  # i.e. the next sweep
 TRIGGER_FIELDS = [
     "state",
@@ -234,7 +232,7 @@ class Work:
         return effects
 
     def _send(self) -> None:
-        emails: list[Email] = []
+        emails: list[notifications.Email] = []
         site = settings.SITE_URL.rstrip("/")
         for message in self.messages:
             trigger = message.trigger
@@ -251,37 +249,16 @@ class Work:
                 key = key.replace("{event}", str(message.fire.event.pk))
                 context["event"] = message.fire.event
             users, addresses = recipients(trigger, escalate=message.escalate)
-            seen: set[str] = set()
-            for user in users:
-                address = (user.email or "").strip().lower()
-                if not address or address in seen or not user.is_active:
-                    continue
-                seen.add(address)
-                emails.append(
-                    Email(
-                        address,
-                        message.event,
-                        f"{key}:{address}",
-                        message.template,
-                        context,
-                        user=user,
-                        about=trigger,
-                    )  # fmt: skip
-                )
-            for address in addresses:
-                if address not in seen:
-                    seen.add(address)
-                    emails.append(
-                        Email(
-                            address,
-                            message.event,
-                            f"{key}:{address}",
-                            message.template,
-                            context,
-                            about=trigger,
-                        )  # fmt: skip
-                    )
-        enqueue_many(emails)
+            emails += notifications.user_emails(
+                users=users,
+                addresses=addresses,
+                event=message.event,
+                key=key,
+                template=message.template,
+                context=context,
+                about=trigger,
+            )
+        notifications.notification_enqueue_many(emails)
 
 
 def recipients(trigger: Trigger, *, escalate: bool = False) -> tuple[list, list[str]]:
@@ -336,7 +313,7 @@ def run_probes(now: datetime) -> dict[int, probes.ProbeResult]:
     )
     if not rows:
         return {}
-    workers = getattr(settings, "LEDGER_METRIC_CONCURRENCY", METRIC_CONCURRENCY)
+    workers = settings.LEDGER_METRIC_CONCURRENCY
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
         return dict(pool.map(lambda row: (row[0], probes.probe(row[1])), rows))
 

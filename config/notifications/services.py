@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,9 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from config.emails import render_email
-from config.history import tracked_save
+from config.history import stamp, tracked_save
 
 from .models import Notification
 
@@ -28,6 +30,19 @@ REQUEUE_AFTER = timedelta(minutes=2)
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8… minutes, capped at an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+@dataclass
+class Email:
+    """One email to queue: `notification_enqueue`'s arguments, for the bulk path."""
+
+    recipient: str
+    event: str
+    dedupe_key: str
+    template: str
+    context: dict
+    user: object | None = None
+    about: object | None = None
 
 
 def notification_enqueue(
@@ -44,30 +59,67 @@ def notification_enqueue(
 
     Returns the new row, or None when that key was already in the outbox.
     """
-    if not recipient:
-        return None
-    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return None
-    email = render_email(template, {"recipient_user": user, **context})
+    rows = notification_enqueue_many(
+        [Email(recipient, event, dedupe_key, template, context, user=user, about=about)]
+    )
+    return rows[0] if rows else None
+
+
+def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
+    """Queue each email at most once per dedupe key; send them after commit.
+
+    The query count does not grow with the number of emails: one query finds the keys
+    already queued, one bulk insert writes the rows and one their history. Returns the
+    new rows (keys already in the outbox, and empty recipients, are skipped).
+    """
+    unique: dict[str, Email] = {}
+    for email in emails:
+        if email.recipient:
+            unique.setdefault(email.dedupe_key[:255], email)
+    if not unique:
+        return []
+    taken = set(
+        Notification.objects.filter(dedupe_key__in=list(unique)).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    rows = [_render(key, email) for key, email in unique.items() if key not in taken]
+    if not rows:
+        return []
     try:
         with transaction.atomic():
-            row = Notification(
-                recipient=recipient,
-                user=user,
-                event=event,
-                dedupe_key=dedupe_key[:255],
-                subject=email.subject,
-                body_text=email.text,
-                body_html=email.html,
-                subject_type=about._meta.label_lower if about is not None else "",
-                subject_id=about.pk if about is not None else None,
-            )
-            tracked_save(row, reason=f"queued: {event}")
+            created = bulk_create_with_history(rows, Notification)
     except IntegrityError:
-        return None  # another transaction queued the same key first
+        # Another transaction queued one of these keys meanwhile: save them one by one.
+        created = [row for row in rows if _save_unless_queued(row)]
+    send_on_commit(row.pk for row in created)
+    return created
 
-    send_on_commit([row.pk])
-    return row
+
+def _render(key: str, email: Email) -> Notification:
+    rendered = render_email(email.template, {"recipient_user": email.user, **email.context})
+    about = email.about
+    row = Notification(
+        recipient=email.recipient,
+        user=email.user,
+        event=email.event,
+        dedupe_key=key,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        subject_type=about._meta.label_lower if about is not None else "",
+        subject_id=about.pk if about is not None else None,
+    )
+    return stamp(row, reason=f"queued: {email.event}")
+
+
+def _save_unless_queued(row: Notification) -> bool:
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return False  # another transaction queued the same key first
+    return True
 
 
 def send_on_commit(pks: Iterable[int]) -> None:
@@ -98,25 +150,38 @@ def notify_users(
     *, users: Iterable, event: str, key: str, template: str, context: dict, about=None
 ) -> list[Notification]:
     """One email per user with an address; `key` identifies the event (recipient is added)."""
-    rows = []
+    return notification_enqueue_many(
+        user_emails(
+            users=users, event=event, key=key, template=template, context=context, about=about
+        )
+    )
+
+
+def user_emails(
+    *,
+    users: Iterable,
+    event: str,
+    key: str,
+    template: str,
+    context: dict,
+    about=None,
+    addresses: Iterable[str] = (),
+) -> list[Email]:
+    """The emails `notify_users` queues: one per distinct address of an active user, then
+    one per extra address not already covered; dedupe key f"{key}:{address}"."""
+    emails = []
     seen: set[str] = set()
-    for user in users:
-        address = (getattr(user, "email", "") or "").strip().lower()
+    targets = [(user, getattr(user, "email", "")) for user in users]
+    targets += [(None, address) for address in addresses]
+    for user, address in targets:
+        address = (address or "").strip().lower()
         if not address or address in seen or not getattr(user, "is_active", True):
             continue
         seen.add(address)
-        row = notification_enqueue(
-            recipient=address,
-            user=user,
-            event=event,
-            dedupe_key=f"{key}:{address}",
-            template=template,
-            context=context,
-            about=about,
+        emails.append(
+            Email(address, event, f"{key}:{address}", template, context, user=user, about=about)
         )
-        if row:
-            rows.append(row)
-    return rows
+    return emails
 
 
 def _claim(notification_id: int) -> Notification | None:
