@@ -102,7 +102,3 @@ class SignForm(forms.Form):
         help_text="Re-enter your password to sign. This is your electronic signature.",
     )
     digest = forms.CharField(widget=forms.HiddenInput)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -16,7 +16,6 @@ from . import selectors, services
 from .forms import (
     AcceptanceForm,
     MitigationFormSet,
-    ReasonForm,
     SignatoryFormSet,
     SignForm,
     formset_rows,
@@ -55,7 +54,7 @@ def acceptance_list(request):
     )
 
 
-def _document_context(request, acceptance: RiskAcceptance) -> dict:
+def _document_context(acceptance: RiskAcceptance) -> dict:
     return {
         "a": acceptance,
         "digest": services.acceptance_digest(acceptance),
@@ -66,7 +65,7 @@ def _document_context(request, acceptance: RiskAcceptance) -> dict:
 
 def acceptance_detail(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
-    ctx = _document_context(request, acceptance)
+    ctx = _document_context(acceptance)
     my_row = next((r for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
     is_editor = services.can_edit(request.user, acceptance)
     ctx.update(
@@ -78,7 +77,6 @@ def acceptance_detail(request, pk: int):
             and my_row["signature"] is None
             and acceptance.submitted_by_id != request.user.pk,
             "is_editor": is_editor,
-            "reason_form": ReasonForm(),
             "problems": services.submit_problems(acceptance, actor=request.user)
             if acceptance.state == RiskAcceptance.State.DRAFT
             else [],
@@ -99,7 +97,7 @@ def acceptance_history(request, pk: int):
 
 def acceptance_print(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
-    return render(request, "risks/print.html", _document_context(request, acceptance))
+    return render(request, "risks/print.html", _document_context(acceptance))
 
 
 def _mitigation_initial(acceptance):
@@ -255,7 +253,7 @@ def acceptance_sign(request, pk: int):
     else:
         form = SignForm()
     # The digest of what is shown, computed once, after any signing (which hashes for itself).
-    ctx = _document_context(request, acceptance)
+    ctx = _document_context(acceptance)
     form.initial["digest"] = ctx["digest"]
     if request.method == "POST":
         # Always sign what is shown now; a stale digest was reported above.
@@ -279,8 +277,7 @@ def acceptance_sign(request, pk: int):
 
 def _reason_action(request, pk: int, action, done: str):
     acceptance = get_object_or_404(RiskAcceptance, pk=pk)
-    form = ReasonForm(request.POST)
-    reason = form.data.get("reason", "")
+    reason = request.POST.get("reason", "")
     try:
         action(actor=request.user, acceptance=acceptance, reason=reason)
         messages.success(request, done)
