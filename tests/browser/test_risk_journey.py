@@ -5,21 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from risks import hooks
 from risks.models import RiskAcceptance, Signature
 from tests.conftest import PASSWORD
+from tests.risks.conftest import risks_without_trigger_hooks  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def risks_without_trigger_hooks(monkeypatch):
-    # The acceptance rules alone: "until triggers exist, the expiry suffices".
-    monkeypatch.setattr(hooks, "SUBMIT_CHECKS", [])
-    monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [])
 
 
 def test_journey_2_in_chromium(

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from config.notifications.models import Notification
 from config.notifications.services import notifications_requeue_pending
-from risks import hooks, services
+from risks import services
 from tests.conftest import PASSWORD, require_redis
+from tests.risks.conftest import new_acceptance, risks_without_trigger_hooks  # noqa: F401
 from tests.support.celery import celery_processes
 from tests.support.smtp import SmtpSink
 
@@ -20,22 +21,16 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def risks_without_trigger_hooks(monkeypatch):
-    monkeypatch.setattr(hooks, "SUBMIT_CHECKS", [])
-    monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [])
-
-
 def test_signature_emails_are_delivered_once_by_a_real_worker(
     architect, stakeholder, stakeholder2, stakeholder3
 ):
     broker = require_redis()
-    acceptance = services.acceptance_create(
-        actor=architect,
+    acceptance = new_acceptance(
+        architect,
         title="JS-readable tokens",
         risk_statement="XSS reads tokens.",
         owner=stakeholder,
-        expires_on=timezone.localdate() + timedelta(days=90),
+        days=90,
         mitigations=[{"description": "Strict CSP", "status": "in_place"}],
         signatories=[
             {"user": stakeholder, "meaning": "risk owner"},

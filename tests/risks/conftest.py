@@ -18,6 +18,31 @@ def risks_without_trigger_hooks(monkeypatch):
     monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [])
 
 
+def new_acceptance(architect, *, owner, title="t", risk_statement="r", days=30, **fields):
+    """A draft with what the services need and an expiry `days` ahead (within the policy)."""
+    return services.acceptance_create(
+        actor=architect,
+        title=title,
+        risk_statement=risk_statement,
+        owner=owner,
+        expires_on=timezone.localdate() + timedelta(days=days),
+        **fields,
+    )
+
+
+def add_date_trigger(architect, acceptance):
+    """The triggers app's date trigger (150 days ahead) on `acceptance`."""
+    from triggers.services import trigger_create
+
+    return trigger_create(
+        actor=architect,
+        name="Legacy frontend sunset",
+        kind="date",
+        params={"date": (timezone.localdate() + timedelta(days=150)).isoformat()},
+        risk_acceptance=acceptance,
+    )
+
+
 @pytest.fixture
 def deferral(log, architect):
     from adr.services import decision_create
@@ -34,8 +59,8 @@ def deferral(log, architect):
 @pytest.fixture
 def draft(architect, stakeholder, stakeholder2, stakeholder3, deferral):
     """A complete draft: owner sam, three signatories, two mitigations, one linked decision."""
-    return services.acceptance_create(
-        actor=architect,
+    return new_acceptance(
+        architect,
         title="JS-readable auth tokens in non-HttpOnly cookies",
         risk_statement="An XSS anywhere on the domain can read the tokens.",
         owner=stakeholder,
@@ -45,7 +70,7 @@ def draft(architect, stakeholder, stakeholder2, stakeholder3, deferral):
         impact=4,
         scope="All Next.js frontends on *.example.test",
         residual_risk="Medium while CSP holds.",
-        expires_on=timezone.localdate() + timedelta(days=180),
+        days=180,
         decisions=[deferral],
         mitigations=[
             {"description": "Strict CSP with nonces", "status": "in_place", "owner": stakeholder3},

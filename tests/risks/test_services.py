@@ -10,6 +10,7 @@ from django.utils import timezone
 from risks import hooks, services
 from risks.models import Mitigation, RiskAcceptance, Signature
 from tests.conftest import PASSWORD
+from tests.risks.conftest import new_acceptance
 
 pytestmark = pytest.mark.django_db
 S = RiskAcceptance.State
@@ -43,13 +44,7 @@ def test_only_architects_draft_acceptances(stakeholder):
 
 
 def test_submitting_needs_a_signatory(architect, stakeholder):
-    acc = services.acceptance_create(
-        actor=architect,
-        title="t",
-        risk_statement="r",
-        owner=stakeholder,
-        expires_on=timezone.localdate() + timedelta(days=30),
-    )
+    acc = new_acceptance(architect, owner=stakeholder)
     with pytest.raises(ValidationError, match="at least one signatory"):
         services.acceptance_submit(actor=architect, acceptance=acc)
 

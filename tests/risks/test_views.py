@@ -9,6 +9,7 @@ from config.accounts.models import ApiToken
 from risks import services
 from risks.models import RiskAcceptance, Signature, SigningAttempt
 from tests.conftest import PASSWORD, make_user
+from tests.risks.conftest import add_date_trigger, new_acceptance
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +66,11 @@ def test_the_list_page_has_a_bounded_number_of_queries(
 def busy(django_user_model, architect):
     """An acceptance with 8 signatories, 12 mitigations and 3 rounds of (voided) signatures."""
     users = [make_user(django_user_model, f"signer{i}", "stakeholder") for i in range(8)]
-    acc = services.acceptance_create(
-        actor=architect,
+    acc = new_acceptance(
+        architect,
         title="Busy",
-        risk_statement="r",
         owner=architect,
-        expires_on=timezone.localdate() + timedelta(days=60),
+        days=60,
         mitigations=[{"description": f"mitigation {j}"} for j in range(12)],
         signatories=[{"user": u, "meaning": f"role {i}"} for i, u in enumerate(users)],
     )
@@ -330,15 +330,7 @@ def test_a_named_signatory_without_a_role_may_read_and_sign(login, architect, dr
 
 
 def test_the_detail_page_lists_the_acceptances_triggers(login, architect, draft):
-    from triggers.services import trigger_create
-
-    trigger_create(
-        actor=architect,
-        name="Legacy frontend sunset",
-        kind="date",
-        params={"date": (timezone.localdate() + timedelta(days=150)).isoformat()},
-        risk_acceptance=draft,
-    )
+    add_date_trigger(architect, draft)
     html = login(architect).get(f"/risks/{draft.pk}/").content.decode()
     assert "Legacy frontend sunset" in html
     assert f"/triggers/new/?acceptance={draft.pk}" in html

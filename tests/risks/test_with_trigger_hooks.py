@@ -1,11 +1,9 @@
 """With the triggers app's hooks plugged in, as in the running product."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from risks import hooks
+from tests.risks.conftest import add_date_trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +18,12 @@ def test_hooks_are_registered():
 
 
 def test_submitting_needs_a_trigger_then_goes_to_signature(login, architect, draft):
-    from triggers.services import trigger_create
-
     client = login(architect)
     response = client.post(f"/risks/{draft.pk}/submit/", follow=True)
     assert b"trigger" in response.content
     draft.refresh_from_db()
     assert draft.state == "draft"
-    trigger_create(
-        actor=architect,
-        name="Legacy frontend sunset",
-        kind="date",
-        params={"date": (timezone.localdate() + timedelta(days=150)).isoformat()},
-        risk_acceptance=draft,
-    )
+    add_date_trigger(architect, draft)
     client.post(f"/risks/{draft.pk}/submit/")
     draft.refresh_from_db()
     assert draft.state == "awaiting"
