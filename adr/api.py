@@ -3,21 +3,19 @@
 goes through `adr.services`, so the API keeps exactly the web UI's rules and history.
 
 Permissions mirror the web UI: a role (or staff) reads, architects write, a user without
-a role gets 403 (config/api/permissions.py).
+a role gets 403 (config/api/permissions.py). A service's ValidationError or
+PermissionDenied becomes the API's 400 or 403 in config.api.errors.api_exception_handler.
 """
 
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.errors import from_django
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import ArchitectWrites
 
@@ -31,9 +29,6 @@ from .models import (
     Option,
     SensitivityNote,
 )
-
-SERVICE_ERRORS = (DjangoPermissionDenied, DjangoValidationError)
-
 
 # --- Serializers ---------------------------------------------------------------------
 
@@ -267,13 +262,6 @@ def _with_parts(decisions):
     )
 
 
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except SERVICE_ERRORS as exc:
-        raise from_django(exc) from exc
-
-
 class LogViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -297,8 +285,7 @@ class LogViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = _call(
-            services.log_create,
+        serializer.instance = services.log_create(
             actor=self.request.user,
             key=data["key"],
             name=data["name"],
@@ -310,8 +297,7 @@ class LogViewSet(
         log = self.get_object()
         data = LogUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        log = _call(
-            services.log_update,
+        log = services.log_update(
             actor=request.user,
             log=log,
             name=data.validated_data.get("name", log.name),
@@ -362,8 +348,7 @@ class DecisionViewSet(
         data = dict(serializer.validated_data)
         log, title, tags = data.pop("log"), data.pop("title"), data.pop("tags", [])
         status_value = data.pop("status", Decision.Status.PROPOSED)
-        decision = _call(
-            services.decision_create,
+        decision = services.decision_create(
             actor=request.user,
             log=log,
             title=title,
@@ -385,8 +370,7 @@ class DecisionViewSet(
         reason = data.pop("status_reason", "") or ""
         tags = data.pop("tags", None)
         if new_status and new_status != decision.status:
-            decision = _call(
-                services.decision_change_status,
+            decision = services.decision_change_status(
                 actor=request.user,
                 decision=decision,
                 status=new_status,
@@ -394,8 +378,7 @@ class DecisionViewSet(
                 revisit_by=data.get("revisit_by"),
             )
         if data or tags is not None:
-            decision = _call(
-                services.decision_update,
+            decision = services.decision_update(
                 actor=request.user,
                 decision=decision,
                 tags=tags,
@@ -446,12 +429,10 @@ class OptionViewSet(_DecisionPartViewSet):
     update_serializer = OptionUpdateSerializer
 
     def _save(self, *, decision, obj, **data):
-        return _call(
-            services.option_save, actor=self.request.user, decision=decision, option=obj, **data
-        )
+        return services.option_save(actor=self.request.user, decision=decision, option=obj, **data)
 
     def perform_destroy(self, instance):
-        _call(services.option_delete, actor=self.request.user, option=instance)
+        services.option_delete(actor=self.request.user, option=instance)
 
 
 class RelationViewSet(
@@ -471,8 +452,7 @@ class RelationViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = _call(
-            services.relation_add,
+        serializer.instance = services.relation_add(
             actor=self.request.user,
             source=data["source"],
             target=data["target"],
@@ -481,7 +461,7 @@ class RelationViewSet(
         )
 
     def perform_destroy(self, instance):
-        _call(services.relation_remove, actor=self.request.user, relation=instance)
+        services.relation_remove(actor=self.request.user, relation=instance)
 
 
 class CriterionViewSet(_DecisionPartViewSet):
@@ -493,8 +473,7 @@ class CriterionViewSet(_DecisionPartViewSet):
     update_serializer = CriterionUpdateSerializer
 
     def _save(self, *, decision, obj, **data):
-        return _call(
-            services.criterion_save,
+        return services.criterion_save(
             actor=self.request.user,
             decision=decision,
             criterion=obj,
@@ -502,7 +481,7 @@ class CriterionViewSet(_DecisionPartViewSet):
         )
 
     def perform_destroy(self, instance):
-        _call(services.criterion_delete, actor=self.request.user, criterion=instance)
+        services.criterion_delete(actor=self.request.user, criterion=instance)
 
     @extend_schema(request=CellWriteSerializer, responses=CriterionSerializer)
     @action(detail=False, methods=["post"])
@@ -510,8 +489,7 @@ class CriterionViewSet(_DecisionPartViewSet):
         data = CellWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        _call(
-            services.cell_set,
+        services.cell_set(
             actor=request.user,
             criterion=values["criterion"],
             option=values["option"],
@@ -531,8 +509,7 @@ class SensitivityNoteViewSet(_DecisionPartViewSet):
     update_serializer = SensitivityNoteUpdateSerializer
 
     def _save(self, *, decision, obj, **data):
-        return _call(
-            services.sensitivity_note_save,
+        return services.sensitivity_note_save(
             actor=self.request.user,
             decision=decision,
             note=obj,
@@ -540,7 +517,7 @@ class SensitivityNoteViewSet(_DecisionPartViewSet):
         )
 
     def perform_destroy(self, instance):
-        _call(services.sensitivity_note_delete, actor=self.request.user, note=instance)
+        services.sensitivity_note_delete(actor=self.request.user, note=instance)
 
 
 def register(router) -> None:
