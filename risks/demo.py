@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from adr.models import Decision
@@ -115,17 +114,14 @@ def seed(*, users: dict, stdout=None) -> str:
         signatories=[{"user": users[name], "meaning": meaning} for name, meaning in SIGNATORIES],
         reason="demo data",
     )
-    try:
-        services.acceptance_submit(actor=alice, acceptance=acceptance)
-    except ValidationError:
-        # Only other apps' checks may refuse here (the triggers app wants a trigger, which
-        # the triggers demo adds after us in the same transaction).
-        services.acceptance_submit(
-            actor=alice,
-            acceptance=acceptance,
-            reason="submitted for signature (demo data)",
-            hook_checks=False,
-        )
+    # Without other apps' checks: the triggers app wants a trigger, which the triggers demo
+    # adds after us in the same transaction.
+    services.acceptance_submit(
+        actor=alice,
+        acceptance=acceptance,
+        reason="submitted for signature (demo data)",
+        hook_checks=False,
+    )
     for name in ALREADY_SIGNED:
         services.sign_verified(
             actor=users[name], acceptance=acceptance, verdict="approve", auth_method=DEMO_AUTH

@@ -567,15 +567,6 @@ def mitigation_save(
 
 
 @transaction.atomic
-def mitigation_delete(
-    *, actor, mitigation: Mitigation, reason: str = "mitigation removed"
-) -> RiskAcceptance:
-    with _content_edit(actor=actor, acceptance=mitigation.acceptance, reason=reason) as locked:
-        tracked_delete(mitigation, actor=actor, reason=reason)
-    return _sync(mitigation.acceptance, locked)
-
-
-@transaction.atomic
 def signatory_add(
     *, actor, acceptance: RiskAcceptance, user, meaning: str, reason: str = "signatory named"
 ) -> RequiredSignatory:
