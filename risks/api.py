@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from adr.models import Decision
-from config.api.errors import Conflict, from_django
+from config.api.errors import Conflict
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import IsReader
 
@@ -167,7 +165,8 @@ class AcceptanceViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Risk acceptances. Filters: `state`, `owner` (username), `decision` (id).
+    """Risk acceptances (services' ValidationError/PermissionDenied answer 400/403 through
+    the API's exception handler). Filters: `state`, `owner` (username), `decision` (id).
 
     POST drafts a new acceptance (architects); PATCH/PUT edits a draft (its owner or an
     architect). No submitting or signing here: that needs the web UI and a password.
@@ -186,14 +185,11 @@ class AcceptanceViewSet(
     def create(self, request, *args, **kwargs):
         serializer = AcceptanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            acceptance = services.acceptance_create(
-                actor=request.user,
-                reason="drafted over the API",
-                **_service_kwargs(serializer.validated_data),
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as exc:
-            raise from_django(exc) from exc
+        acceptance = services.acceptance_create(
+            actor=request.user,
+            reason="drafted over the API",
+            **_service_kwargs(serializer.validated_data),
+        )
         return Response(self._fresh(acceptance.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=AcceptanceSerializer)
@@ -207,21 +203,13 @@ class AcceptanceViewSet(
         partial = kwargs.get("partial", False)
         serializer = AcceptanceSerializer(acceptance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.acceptance_update(
-                actor=request.user,
-                acceptance=acceptance,
-                reason="edited over the API",
-                **_service_kwargs(serializer.validated_data),
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as exc:
-            raise from_django(exc) from exc
+        services.acceptance_update(
+            actor=request.user,
+            acceptance=acceptance,
+            reason="edited over the API",
+            **_service_kwargs(serializer.validated_data),
+        )
         return Response(self._fresh(acceptance.pk))
-
-    @extend_schema(responses=AcceptanceSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
 
 
 def register(router) -> None:
