@@ -69,6 +69,16 @@ def _history(model, **filters) -> dict[int, list[dict]]:
     return grouped
 
 
+def _by_parent(history: dict[int, list[dict]], field: str, via: dict | None = None) -> dict:
+    """History groups by the parent their latest row names (so deleted rows count):
+    {parent id: {str(object id): rows}}; `via` maps that id one step further up."""
+    out: dict = defaultdict(dict)
+    for pk, rows in history.items():
+        parent = rows[-1]["fields"][field]
+        out[via.get(parent) if via is not None else parent][str(pk)] = rows
+    return out
+
+
 def _decisions(logs: list[DecisionLog]) -> dict[int, list[dict]]:
     decisions = list(
         Decision.objects.filter(log__in=logs).prefetch_related("tags").order_by("log", "number")
@@ -92,55 +102,38 @@ def _decisions(logs: list[DecisionLog]) -> dict[int, list[dict]]:
     for r in DecisionRelation.objects.filter(source_id__in=ids).order_by("id"):
         relations[r.source_id].append(r)
     h_decisions = _history(Decision, id__in=ids)
-    h_options = _history(Option, decision_id__in=ids)
+    h_options = _by_parent(_history(Option, decision_id__in=ids), "decision_id")
     h_criteria = _history(Criterion, decision_id__in=ids)
-    h_cells = _history(
-        MatrixCell, criterion_id__in=Criterion.history.filter(decision_id__in=ids).values("id")
+    # A cell belongs to the decision its criterion last belonged to (deleted ones too).
+    criterion_decision = {k: rows[-1]["fields"]["decision_id"] for k, rows in h_criteria.items()}
+    h_cells = _by_parent(
+        _history(
+            MatrixCell,
+            criterion_id__in=Criterion.history.filter(decision_id__in=ids).values("id"),
+        ),
+        "criterion_id",
+        via=criterion_decision,
     )
-    h_notes = _history(SensitivityNote, decision_id__in=ids)
-    h_relations = _history(DecisionRelation, source_id__in=ids)
-
-    def children_history(history, objs):
-        return {str(k): v for k, v in history.items() if k in objs}
+    h_criteria = _by_parent(h_criteria, "decision_id")
+    h_notes = _by_parent(_history(SensitivityNote, decision_id__in=ids), "decision_id")
+    h_relations = _by_parent(_history(DecisionRelation, source_id__in=ids), "source_id")
 
     by_log: dict[int, list[dict]] = defaultdict(list)
     for d in decisions:
-        opt_ids = {o.pk for o in options[d.pk]}
-        crit = criteria[d.pk]
         entry = _row(d)
         entry["reference"] = d.reference
         entry["tags"] = sorted(t.name for t in d.tags.all())
         entry["options"] = [_row(o) for o in options[d.pk]]
-        entry["criteria"] = [{**_row(c), "cells": cells[c.pk]} for c in crit]
+        entry["criteria"] = [{**_row(c), "cells": cells[c.pk]} for c in criteria[d.pk]]
         entry["sensitivity_notes"] = [_row(n) for n in notes[d.pk]]
         entry["relations"] = [_row(r) for r in relations[d.pk]]
-        deleted_option_ids = {
-            k for k, rows in h_options.items() if rows and rows[-1]["fields"]["decision_id"] == d.pk
-        }
-        crit_hist_ids = {
-            k
-            for k, rows in h_criteria.items()
-            if rows and rows[-1]["fields"]["decision_id"] == d.pk
-        }
         entry["history"] = {
             "decision": h_decisions.get(d.pk, []),
-            "options": children_history(h_options, opt_ids | deleted_option_ids),
-            "criteria": children_history(h_criteria, crit_hist_ids),
-            "cells": {
-                str(k): v
-                for k, v in h_cells.items()
-                if v and v[-1]["fields"]["criterion_id"] in crit_hist_ids
-            },
-            "sensitivity_notes": {
-                str(k): v
-                for k, v in h_notes.items()
-                if v and v[-1]["fields"]["decision_id"] == d.pk
-            },
-            "relations": {
-                str(k): v
-                for k, v in h_relations.items()
-                if v and v[-1]["fields"]["source_id"] == d.pk
-            },
+            "options": h_options.get(d.pk, {}),
+            "criteria": h_criteria.get(d.pk, {}),
+            "cells": h_cells.get(d.pk, {}),
+            "sensitivity_notes": h_notes.get(d.pk, {}),
+            "relations": h_relations.get(d.pk, {}),
         }
         by_log[d.log_id].append(entry)
     return by_log
@@ -168,7 +161,7 @@ def _acceptances(logs: list[DecisionLog] | None) -> list[dict]:
         groups[name] = rows
     h_acc = _history(RiskAcceptance, id__in=ids)
     h_children = {
-        name: _history(model, acceptance_id__in=ids)
+        name: _by_parent(_history(model, acceptance_id__in=ids), "acceptance_id")
         for name, model in (
             ("mitigations", Mitigation),
             ("signatories", RequiredSignatory),
@@ -183,11 +176,7 @@ def _acceptances(logs: list[DecisionLog] | None) -> list[dict]:
             entry[name] = groups[name][a.pk]
         entry["history"] = {"acceptance": h_acc.get(a.pk, [])}
         for name, history in h_children.items():
-            entry["history"][name] = {
-                str(k): v
-                for k, v in history.items()
-                if v and v[-1]["fields"]["acceptance_id"] == a.pk
-            }
+            entry["history"][name] = history.get(a.pk, {})
         out.append(entry)
     return out
 
