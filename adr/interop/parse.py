@@ -275,10 +275,6 @@ def _strip_block(lines: list[str]) -> str:
     return "\n".join(lines).strip("\n").rstrip()
 
 
-def _clean(text: str) -> str:
-    return text.strip()
-
-
 # Free-text sections: a heading the parser does not know, right after one of these,
 # belongs to it (a field's own Markdown may have headings: they must come back).
 STICKY = {"context", "drivers", "outcome", "consequences", "cons_good", "cons_bad"}

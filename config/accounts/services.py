@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,15 +16,17 @@ from .models import ApiToken
 MAX_ACTIVE_TOKENS = 20
 
 
-def time_zone_choices() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+@functools.cache
+def time_zone_choices() -> tuple[str, ...]:
+    """The zone names this system knows (read from disk once per process)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 @transaction.atomic
 def user_set_time_zone(*, user, time_zone: str):
     """Set the zone the user's pages show times in ('' = the server's TIME_ZONE)."""
     time_zone = (time_zone or "").strip()
-    if time_zone and time_zone not in zoneinfo.available_timezones():
+    if time_zone and time_zone not in time_zone_choices():
         raise ValidationError({"time_zone": f"Unknown time zone {time_zone[:64]!r}."})
     if user.time_zone != time_zone:
         user.time_zone = time_zone
