@@ -138,6 +138,21 @@ def test_logs_are_read_by_key_and_created_by_architects(api, architect, log):
     assert renamed.json()["name"] == "Payments team"
 
 
+def test_the_log_list_counts_decisions_without_a_query_per_log(
+    api, architect, log, django_assert_max_num_queries
+):
+    for i in range(20):
+        other = services.log_create(actor=architect, key=f"L{i:02d}", name=f"Log {i}")
+        services.decision_create(actor=architect, log=other, title="One")
+    services.decision_create(actor=architect, log=log, title="First")
+    services.decision_create(actor=architect, log=log, title="Second")
+    client = api(architect)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/logs/").json()
+    counts = {item["key"]: item["decision_count"] for item in body["results"]}
+    assert counts["AUTH"] == 2 and counts["L07"] == 1
+
+
 def test_number_and_review_flags_cannot_be_written(api, architect, decision):
     client = api(architect)
     client.patch(
