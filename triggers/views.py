@@ -37,6 +37,18 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _editable(data: dict) -> dict:
+    """The form fields that both creating and editing a trigger save."""
+    return {
+        "name": data["name"],
+        "description": data["description"],
+        "decisions": list(data["decisions"]),
+        "watchers": list(data["watchers"]),
+        "extra_addresses": data["extra_addresses"],
+        "escalation_contact": data["escalation_contact"],
+    }
+
+
 def _int(value, default=None):
     try:
         return int(value)
@@ -204,18 +216,13 @@ def create(request):
         try:
             trigger = services.trigger_create(
                 actor=request.user,
-                name=data["name"],
                 kind=kind,
                 params=form.params(),
-                description=data["description"],
                 justification=data["justification"],
-                decisions=list(data["decisions"]),
                 risk_acceptance=data["risk_acceptance"],
                 sensitivity_note=data["sensitivity_note"],
                 initiative=data.get("initiative"),
-                watchers=list(data["watchers"]),
-                extra_addresses=data["extra_addresses"],
-                escalation_contact=data["escalation_contact"],
+                **_editable(data),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -266,13 +273,8 @@ def edit(request, pk: int):
             services.trigger_update(
                 actor=request.user,
                 trigger=trigger,
-                name=data["name"],
-                description=data["description"],
                 params=form.params() if kind and trigger.is_live else None,
-                decisions=list(data["decisions"]),
-                watchers=list(data["watchers"]),
-                extra_addresses=data["extra_addresses"],
-                escalation_contact=data["escalation_contact"],
+                **_editable(data),
             )
         except ValidationError as error:
             _add_errors(form, error)

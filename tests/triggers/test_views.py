@@ -31,6 +31,19 @@ def _many(architect, decision, n=30):
     return rbac
 
 
+def _fired(architect, *, name: str, **links) -> Trigger:
+    """A date trigger for yesterday, fired by a sweep."""
+    trigger = trigger_create(
+        actor=architect,
+        name=name,
+        kind="date",
+        params={"date": (timezone.localdate() - timedelta(days=1)).isoformat()},
+        **links,
+    )
+    sweep()
+    return trigger
+
+
 def test_the_trigger_list_filters_and_draws_a_timeline_in_few_queries(
     login, architect, deferred_decision, django_assert_max_num_queries
 ):
@@ -60,15 +73,12 @@ def test_people_without_a_role_cannot_read_triggers(login, outsider):
 def test_the_detail_page_shows_the_evaluation_log_fired_events_and_actions(
     login, architect, stakeholder, deferred_decision, django_assert_max_num_queries
 ):
-    trigger = trigger_create(
-        actor=architect,
+    trigger = _fired(
+        architect,
         name="Legacy frontend sunset",
-        kind="date",
-        params={"date": (timezone.localdate() - timedelta(days=1)).isoformat()},
         decisions=[deferred_decision],
         watchers=[stakeholder],
     )
-    sweep()
     client = login(architect)
     with django_assert_max_num_queries(15):
         response = client.get(f"/triggers/{trigger.pk}/")
@@ -85,13 +95,7 @@ def test_the_detail_page_shows_the_evaluation_log_fired_events_and_actions(
 
 
 def test_a_stakeholder_cannot_acknowledge_or_disarm(login, architect, stakeholder):
-    trigger = trigger_create(
-        actor=architect,
-        name="x",
-        kind="date",
-        params={"date": (timezone.localdate() - timedelta(days=1)).isoformat()},
-    )
-    sweep()
+    trigger = _fired(architect, name="x")
     client = login(stakeholder)
     page = client.get(f"/triggers/{trigger.pk}/").content.decode()
     assert 'id="acknowledge"' not in page
@@ -210,13 +214,7 @@ def test_an_architect_adds_an_initiative(login, architect):
 
 
 def test_the_api_lists_triggers_and_acknowledges_a_fired_one(login, architect, stakeholder):
-    trigger = trigger_create(
-        actor=architect,
-        name="x",
-        kind="date",
-        params={"date": (timezone.localdate() - timedelta(days=1)).isoformat()},
-    )
-    sweep()
+    trigger = _fired(architect, name="x")
     client = login(stakeholder)
     listing = client.get("/api/v1/triggers/").json()
     assert listing["results"][0]["state"] == "fired"
