@@ -29,6 +29,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from config.history import stamp
 from config.notifications import services as notifications
 
 from . import probes
@@ -116,12 +117,10 @@ class Work:
             observed=str(observed)[:200],
             error=str(error)[:2000],
         )
-        evaluation._change_reason = f"evaluated: {outcome}"
-        self.evaluations.append(evaluation)
+        self.evaluations.append(stamp(evaluation, reason=f"evaluated: {outcome}"))
 
     def touch(self, trigger: Trigger, reason: str) -> None:
-        trigger._change_reason = reason[:100]
-        self.changed[trigger.pk] = trigger
+        self.changed[trigger.pk] = stamp(trigger, reason=reason)
 
     def reschedule(self, trigger: Trigger, reason: str = "checked") -> None:
         trigger.last_checked_at = self.now
@@ -171,8 +170,7 @@ class Work:
                 reason=fired.reason,
                 details=details,
             )
-            fired.event._change_reason = "fired"
-            events.append(fired.event)
+            events.append(stamp(fired.event, reason="fired"))
         if events:
             bulk_create_with_history(events, FiredEvent, default_user=self.actor)
         if self.changed:
