@@ -58,6 +58,9 @@ class TriggerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
     )
     escalation_contact = forms.ModelChoiceField(queryset=None, required=False)
+    escalation_email = forms.EmailField(
+        required=False, help_text="An address (e.g. a team list) told too when reminders escalate."
+    )
 
     def __init__(self, *args, kind: str, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,6 +46,7 @@ def _editable(data: dict) -> dict:
         "watchers": list(data["watchers"]),
         "extra_addresses": data["extra_addresses"],
         "escalation_contact": data["escalation_contact"],
+        "escalation_email": data["escalation_email"],
     }
 
 
@@ -264,6 +265,7 @@ def edit(request, pk: int):
         "watchers": list(trigger.watchers.all()),
         "extra_addresses": trigger.extra_addresses,
         "escalation_contact": trigger.escalation_contact_id,
+        "escalation_email": trigger.escalation_email,
         **params,
     }
     form = TriggerForm(request.POST or None, kind=kind, initial=initial, editing=True)

@@ -268,6 +268,22 @@ def test_an_architect_edits_a_live_date_trigger_and_its_watchers(login, architec
     assert login(stakeholder).get(f"/triggers/{trigger.pk}/edit/").status_code == 403
 
 
+def test_the_escalation_address_is_set_in_the_form_and_survives_an_edit(login, architect):
+    trigger = trigger_create(
+        actor=architect, name="Sunset", kind="date", params={"date": "2031-03-31"}
+    )
+    client = login(architect)
+    form = {"name": "Sunset", "date": "2031-03-31", "lead_days": "30"}
+    response = client.post(
+        f"/triggers/{trigger.pk}/edit/", {**form, "escalation_email": "CTO@Example.test"}
+    )
+    assert response.status_code == 302
+    trigger.refresh_from_db()
+    assert trigger.escalation_email == "cto@example.test"
+    page = client.get(f"/triggers/{trigger.pk}/edit/").content.decode()
+    assert 'value="cto@example.test"' in page
+
+
 def test_a_trigger_on_an_initiative_that_is_already_done_fires_on_the_next_sweep(
     architect, staff, stakeholder
 ):
