@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -75,9 +76,18 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
     scope_html = models.TextField(blank=True, editable=False)
     residual_risk_html = models.TextField(blank=True, editable=False)
 
+    # Full-text search document, written by the database itself (trigger in the
+    # migration named *_search), read through a GIN index by the app's search.py.
+    search_document = SearchVectorField(null=True, editable=False)
+
     history = HistoricalRecords(
         m2m_fields=[decisions],
-        excluded_fields=["risk_statement_html", "scope_html", "residual_risk_html"],
+        excluded_fields=[
+            "risk_statement_html",
+            "scope_html",
+            "residual_risk_html",
+            "search_document",
+        ],
     )
 
     class Meta:

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -157,6 +158,9 @@ class Trigger(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    # Full-text search document, written by the database itself (trigger in migration
+    # 0004_search), read through a GIN index by triggers/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,7 +173,7 @@ class Trigger(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[decisions, watchers],
-        excluded_fields=["webhook_secret", "last_checked_at"],
+        excluded_fields=["webhook_secret", "last_checked_at", "search_document"],
     )
 
     class Meta:
