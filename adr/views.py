@@ -48,8 +48,8 @@ def _get_log(request, key: str) -> DecisionLog:
 
 
 def log_list(request):
-    logs = selectors.log_list(user=request.user)
-    return render(request, "adr/log_list.html", {"logs": logs, "nav": "logs"})
+    page = Paginator(selectors.log_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "adr/log_list.html", {"logs": page, "page": page, "nav": "logs"})
 
 
 def log_detail(request, key: str):
