@@ -10,7 +10,7 @@ class TriggersConfig(AppConfig):
         from adr.services import DEFERRAL_ALTERNATIVES
         from risks import hooks
 
-        from . import services
+        from . import removal, services
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
@@ -18,3 +18,5 @@ class TriggersConfig(AppConfig):
             hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
         if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
             hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
+        if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
+            hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)
