@@ -187,8 +187,14 @@ class Signature(models.Model):
     acceptance = models.ForeignKey(
         RiskAcceptance, on_delete=models.PROTECT, related_name="signatures"
     )
+    # The line signed under. A signature is never edited (config.audit): when the line is
+    # removed the id stays, unconstrained, as history rows keep theirs.
     signatory = models.ForeignKey(
-        RequiredSignatory, null=True, on_delete=models.SET_NULL, related_name="signatures"
+        RequiredSignatory,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="signatures",
     )
     # PROTECT: a user who has signed anything cannot be deleted, only deactivated.
     user = models.ForeignKey(
@@ -219,10 +225,11 @@ class Signature(models.Model):
 class SigningAttempt(models.Model):
     """Every attempt to sign, including wrong passwords (the failures are the point)."""
 
+    # PROTECT (config.audit): attempts, failed ones above all, outlive their document and user.
     acceptance = models.ForeignKey(
-        RiskAcceptance, on_delete=models.CASCADE, related_name="signing_attempts"
+        RiskAcceptance, on_delete=models.PROTECT, related_name="signing_attempts"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     succeeded = models.BooleanField(default=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -11,7 +11,7 @@ class TriggersConfig(AppConfig):
         from config import search
         from risks import hooks
 
-        from . import services
+        from . import removal, services
         from .search import TriggerSearch
 
         search.register(TriggerSearch())
@@ -22,3 +22,5 @@ class TriggersConfig(AppConfig):
             hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
         if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
             hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
+        if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
+            hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)
