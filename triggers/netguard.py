@@ -180,17 +180,27 @@ def resolve(host: str, port: int, *, allow_private: bool = False) -> list[str]:
 # --- URLs --------------------------------------------------------------------------------
 
 
+def _same_host(host: str, entry: str) -> bool:
+    try:
+        return ipaddress.ip_address(host) == ipaddress.ip_address(entry)
+    except ValueError:
+        return host == entry
+
+
 def host_allowed(host: str, allowed_hosts: Sequence[str]) -> bool:
-    """`host` equals an entry, or ends with an entry written with a leading dot."""
-    host = (host or "").lower().rstrip(".")
+    """`host` equals an entry, or ends with an entry written with a leading dot.
+
+    IP literals compare as addresses (`[::1]` and `0:0::1` are the same entry).
+    """
+    host = (host or "").lower().rstrip(".").strip("[]")
     for entry in allowed_hosts:
-        entry = entry.strip().lower().rstrip(".")
+        entry = entry.strip().lower().rstrip(".").strip("[]")
         if not entry:
             continue
         if entry.startswith("."):
             if host.endswith(entry) or host == entry[1:]:
                 return True
-        elif host == entry:
+        elif _same_host(host, entry):
             return True
     return False
 

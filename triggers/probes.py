@@ -58,26 +58,30 @@ def host_allowed(host: str) -> bool:
     return netguard.host_allowed(host, settings.LEDGER_METRIC_ALLOWED_HOSTS)
 
 
-def check_url(url: str, *, resolve: bool = True) -> netguard.Target:
-    """Refuse (ProbeRefused) unless `url` is plain http(s), allow-listed and (after DNS) public.
-
-    For the trigger form, so it says *why*; the probe itself reports every connection
-    failure with one message (netguard.UNREACHABLE).
-    """
+def _allowed_target(url: str) -> netguard.Target:
     target = netguard.parse_url(url)
-    host = target.host
-    if not host_allowed(host):
+    if not host_allowed(target.host):
         raise ProbeRefused(
-            f"The host {host} is not on the metric allow-list "
+            f"The host {target.host} is not on the metric allow-list "
             "(LEDGER_METRIC_ALLOWED_HOSTS); ask an administrator to add it."
         )
+    return target
+
+
+def check_url(url: str) -> netguard.Target:
+    """Refuse (ProbeRefused) unless `url` is plain http(s), allow-listed and (after DNS) public.
+
+    For the trigger form, so it says *why*; the probe itself checks again when it
+    connects, and reports every connection failure with one message (netguard.UNREACHABLE).
+    """
+    target = _allowed_target(url)
+    host = target.host
     if settings.LEDGER_METRIC_ALLOW_PRIVATE:
         return target
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        if not resolve:
-            return target
+        pass
     else:
         if not netguard.is_public_address(host):
             raise ProbeRefused(
@@ -158,7 +162,7 @@ def fetch(
         if limit <= 0:
             return None, NOT_PROBED
     try:
-        check_url(url, resolve=False)  # the allow-list and URL form; addresses: netguard
+        _allowed_target(url)  # the URL's form and the allow-list; addresses: netguard
         response = netguard.request(
             "GET",
             url,
@@ -207,20 +211,21 @@ def probe(params: dict, *, deadline: float | None = None) -> ProbeResult:
 
 
 def probe_all(
-    jobs: Iterable[tuple[int, dict]], *, deadline: float, workers: int
+    jobs: Iterable[tuple[int, dict]], *, deadline: float, grace: float, workers: int
 ) -> dict[int, ProbeResult]:
-    """Probe `(key, params)` jobs concurrently; return what finished before `deadline`.
+    """Probe `(key, params)` jobs concurrently; return what finished by `deadline + grace`.
 
-    Each probe's own deadline is at most `deadline`; probes not started by then are
-    cancelled, and one stuck where no deadline reaches (a DNS lookup) is abandoned, not
-    waited for: the caller leaves its trigger due for the next sweep.
+    Each probe's own deadline is at most `deadline` (`grace` lets a probe cut at its
+    deadline report so); probes not started by then are cancelled, and one stuck where no
+    deadline reaches (a DNS lookup) is abandoned, not waited for: the caller leaves its
+    trigger due for the next sweep.
     """
     jobs = list(jobs)
     if not jobs:
         return {}
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))))
     futures = {pool.submit(probe, params, deadline=deadline): key for key, params in jobs}
-    done, _ = wait_for(futures, timeout=max(0.0, deadline - time.monotonic()))
+    done, _ = wait_for(futures, timeout=max(0.0, deadline + grace - time.monotonic()))
     pool.shutdown(wait=False, cancel_futures=True)
     results = {}
     for future in done:
