@@ -65,21 +65,13 @@ def record_failure(work: Work, trigger: Trigger, exc: BaseException) -> None:
         Evaluation.Outcome.ERROR,
         error=(
             f"The evaluation failed ({type(exc).__name__}: {exc}); "
-            f"failure {trigger.consecutive_failures} in a row, next try in {_human(delay)}."
+            f"failure {trigger.consecutive_failures} in a row, next try in "
+            f"{int(delay.total_seconds() // 60)} min."
         ),
     )
     trigger.last_checked_at = work.now
     trigger.next_check_at = work.now + delay
     work.touch(trigger, "evaluation failed")
-
-
-def _human(delay: timedelta) -> str:
-    minutes = int(delay.total_seconds() // 60)
-    return (
-        f"{minutes} minute{'s' if minutes != 1 else ''}"
-        if minutes < 120
-        else (f"{minutes // 60} hours")
-    )
 
 
 def handle_one(work: Work, trigger: Trigger, probe: ProbeResult | None, result: SweepResult):

@@ -308,7 +308,7 @@ class _Watchdog:
             self._socks.clear()
 
 
-class _Guard:
+class ConnectionGuard:
     """What one request's connections must respect: the addresses allowed, the deadline."""
 
     def __init__(self, *, allow_private: bool, watchdog: _Watchdog | None, connect_timeout: float):
@@ -341,22 +341,22 @@ class _Guard:
         raise Unreachable()
 
 
-class _GuardedConnectionMixin:
-    guard: _Guard
+class ConnectionGuardedConnectionMixin:
+    guard: ConnectionGuard
 
     def _new_conn(self) -> socket.socket:
         return self.guard.connect(self.host, self.port, self.source_address, self.socket_options)
 
 
-class GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+class GuardedHTTPConnection(ConnectionGuardedConnectionMixin, HTTPConnection):
     pass
 
 
-class GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+class GuardedHTTPSConnection(ConnectionGuardedConnectionMixin, HTTPSConnection):
     pass
 
 
-def connection_classes(guard: _Guard) -> dict[str, type]:
+def connection_classes(guard: ConnectionGuard) -> dict[str, type]:
     """Connection classes bound to `guard`, by scheme (one pair per request)."""
     return {
         "http": type("BoundHTTPConnection", (GuardedHTTPConnection,), {"guard": guard}),
@@ -364,11 +364,11 @@ def connection_classes(guard: _Guard) -> dict[str, type]:
     }
 
 
-def _pool(target: Target, guard: _Guard, timeout: urllib3.Timeout):
+def _pool(target: Target, guard: ConnectionGuard, timeout: urllib3.Timeout, ca_certs: str | None):
     classes = connection_classes(guard)
     if target.scheme == "https":
         pool = HTTPSConnectionPool(
-            target.host, target.port, timeout=timeout, retries=False, ca_certs=certifi.where()
+            target.host, target.port, timeout=timeout, retries=False, ca_certs=ca_certs
         )
     else:
         pool = HTTPConnectionPool(target.host, target.port, timeout=timeout, retries=False)
@@ -391,6 +391,7 @@ def request(
     allow_private: bool = False,
     max_redirects: int = 0,
     connect_timeout: float = 3.05,
+    ca_certs: str | None = None,
 ) -> Response:
     """Send one request (following at most `max_redirects` redirects, each checked again).
 
@@ -398,9 +399,12 @@ def request(
     given) must match every host on the way. Raises `Refused` (the URL or host is not
     allowed), `Unreachable` (no connection; one message), `TimedOut`, `TooLarge` or
     `TooManyRedirects`. Any status code is returned; redirects beyond the limit raise.
+    HTTPS certificates are verified for the host name (against `ca_certs`, by default
+    certifi's bundle, as requests does), although the socket connects to an address.
     """
+    ca_certs = ca_certs or certifi.where()
     watchdog = _Watchdog(time.monotonic() + timeout)
-    guard = _Guard(
+    guard = ConnectionGuard(
         allow_private=allow_private,
         watchdog=watchdog,
         connect_timeout=min(connect_timeout, timeout),
@@ -411,7 +415,14 @@ def request(
             if allowed_hosts is not None and not host_allowed(current.host, allowed_hosts):
                 raise Refused(f"The host {current.host} is not on the allow-list.")
             status, response_headers, content = _exchange(
-                method, current, guard, watchdog, body=body, headers=headers, max_bytes=max_bytes
+                method,
+                current,
+                guard,
+                watchdog,
+                body=body,
+                headers=headers,
+                max_bytes=max_bytes,
+                ca_certs=ca_certs,
             )
             location = response_headers.get("Location")
             if status in REDIRECT_STATUSES and location and max_redirects:
@@ -427,12 +438,22 @@ def request(
         watchdog.stop()
 
 
-def _exchange(method, target: Target, guard: _Guard, watchdog: _Watchdog, *, body, headers,
-              max_bytes: int) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+def _exchange(
+    method: str,
+    target: Target,
+    guard: ConnectionGuard,
+    watchdog: _Watchdog,
+    *,
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    max_bytes: int,
+    ca_certs: str,
+) -> tuple[int, dict[str, str], bytes]:
     remaining = watchdog.remaining()
     if remaining <= 0:
         raise TimedOut()
-    pool = _pool(target, guard, urllib3.Timeout(connect=guard.connect_timeout, read=remaining))
+    timeout = urllib3.Timeout(connect=guard.connect_timeout, read=remaining)
+    pool = _pool(target, guard, timeout, ca_certs)
     answered = False
     try:
         response = pool.urlopen(

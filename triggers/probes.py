@@ -126,7 +126,7 @@ class _GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        guard = netguard._Guard(
+        guard = netguard.ConnectionGuard(
             allow_private=settings.LEDGER_METRIC_ALLOW_PRIVATE,
             watchdog=None,
             connect_timeout=settings.LEDGER_METRIC_TIMEOUT_SECONDS,

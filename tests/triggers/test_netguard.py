@@ -246,3 +246,53 @@ def test_a_body_over_the_byte_cap_is_refused(peer):
     assert probes.probe(_params(f"http://127.0.0.1:{peer}/big.json")).error == (
         "The response is larger than 1 MB."
     )
+
+
+@pytest.fixture
+def tls_peer(tmp_path):
+    """An HTTPS peer on loopback whose certificate names metrics.test (openssl CLI)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=metrics.test", "-addext", "subjectAltName=DNS:metrics.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    _Peer.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Peer)
+    httpd.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1], str(cert)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_is_verified_for_the_host_name_while_connecting_to_the_checked_address(
+    tls_peer, monkeypatch
+):
+    port, ca = tls_peer
+    dns = FakeDNS(monkeypatch, {"metrics.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+    response = netguard.request(
+        "GET", f"https://metrics.test:{port}/usage.json", timeout=5, max_bytes=1000,
+        allow_private=True, ca_certs=ca,
+    )  # fmt: skip
+    assert (response.status, json.loads(response.body)) == (200, {"legacy": {"daily_users": 12}})
+    assert _Peer.seen == [("/usage.json", f"metrics.test:{port}")]
+    # The same address under a name the certificate does not carry: no connection.
+    with pytest.raises(netguard.Unreachable):
+        netguard.request(
+            "GET", f"https://other.test:{port}/usage.json", timeout=5, max_bytes=1000,
+            allow_private=True, ca_certs=ca,
+        )  # fmt: skip
+    assert dns.calls == ["metrics.test", "other.test"]
+    assert len(_Peer.seen) == 1
