@@ -19,8 +19,8 @@ One public entry point, `request()`, for any feature that calls a URL a user ent
   whatever phase the exchange is in, so a peer trickling bytes cannot hold it) and total
   bytes (the body is read in chunks and capped).
 
-Name resolution itself (`getaddrinfo`) has no timeout of its own; callers that must
-return on time (the sweep) also wait for the request with a deadline.
+Name resolution (`getaddrinfo`, which has no timeout of its own) runs in a helper
+thread that is given up on at the deadline.
 """
 
 from __future__ import annotations
@@ -316,9 +316,30 @@ class ConnectionGuard:
         self.watchdog = watchdog
         self.connect_timeout = connect_timeout
 
+    def resolve(self, host: str, port: int) -> list[str]:
+        """`resolve()`, but given up on at the deadline (getaddrinfo has no timeout)."""
+        if self.watchdog is None:
+            return resolve(host, port, allow_private=self.allow_private)
+        outcome: dict = {}
+
+        def run():
+            try:
+                outcome["addresses"] = resolve(host, port, allow_private=self.allow_private)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                outcome["error"] = exc
+
+        lookup = threading.Thread(target=run, daemon=True, name=f"resolve {host}")
+        lookup.start()
+        lookup.join(max(0.0, self.watchdog.remaining()))
+        if lookup.is_alive():
+            raise TimedOut()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["addresses"]
+
     def connect(self, host: str, port: int, source_address, socket_options) -> socket.socket:
         """Resolve once, check every address, connect to a checked one."""
-        addresses = resolve(host, port, allow_private=self.allow_private)
+        addresses = self.resolve(host, port)
         for address in addresses:
             timeout = self.connect_timeout
             if self.watchdog is not None:

@@ -216,9 +216,9 @@ def probe_all(
     """Probe `(key, params)` jobs concurrently; return what finished by `deadline + grace`.
 
     Each probe's own deadline is at most `deadline` (`grace` lets a probe cut at its
-    deadline report so); probes not started by then are cancelled, and one stuck where no
-    deadline reaches (a DNS lookup) is abandoned, not waited for: the caller leaves its
-    trigger due for the next sweep.
+    deadline report so); probes not started by then are cancelled, and one still running
+    (which its own deadline should have prevented) is abandoned, not waited for: the
+    caller leaves its trigger due for the next sweep.
     """
     jobs = list(jobs)
     if not jobs:
