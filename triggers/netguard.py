@@ -155,9 +155,11 @@ def is_public_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Addre
         return _ipv4_public(ip)
     if ip in _NAT64_LOCAL or ip in _IPV4_COMPATIBLE:
         return False  # local-use NAT64 and the deprecated ::a.b.c.d form lead nowhere public
+    if ip.teredo is not None:
+        return False  # Teredo: a tunnel to whatever it wraps, never a destination of ours
     embedded = _embedded_ipv4(ip)
     if embedded is not None:
-        return all(_ipv4_public(v4) for v4 in embedded) and ip.teredo is None
+        return all(_ipv4_public(v4) for v4 in embedded)
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
@@ -221,7 +223,7 @@ def parse_url(url: str) -> Target:
         raise Refused(f"The URL cannot be read: {exc}") from exc
     scheme = (ours.scheme or "").lower()
     if scheme not in DEFAULT_PORTS:
-        raise Refused("Only http and https URLs can be probed.")
+        raise Refused("Only http and https URLs are allowed.")
     if "@" in ours.netloc or theirs.auth:
         raise Refused("The URL may not contain a user name or password (user@host).")
     host = (ours.hostname or "").lower()
@@ -362,18 +364,18 @@ class ConnectionGuard:
         raise Unreachable()
 
 
-class ConnectionGuardedConnectionMixin:
+class _GuardedConnectionMixin:
     guard: ConnectionGuard
 
     def _new_conn(self) -> socket.socket:
         return self.guard.connect(self.host, self.port, self.source_address, self.socket_options)
 
 
-class GuardedHTTPConnection(ConnectionGuardedConnectionMixin, HTTPConnection):
+class GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
     pass
 
 
-class GuardedHTTPSConnection(ConnectionGuardedConnectionMixin, HTTPSConnection):
+class GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
     pass
 
 
