@@ -9,7 +9,9 @@ does not grow with the batch). Around that:
 - the batch is written inside a savepoint; if *writing* fails (an effect on an
   acceptance or decision raises, a constraint is violated), the savepoint is rolled back
   and every trigger of the batch is handled and written again on its own, each in its own
-  savepoint, so only the one at fault ends up with an error evaluation.
+  savepoint, so only the one at fault ends up with an error evaluation. (A savepoint per
+  trigger up front would cost two queries per trigger on every sweep, and the query
+  count would grow with the batch; this way only a failing batch pays.)
 
 A failed trigger backs off exponentially (`backoff`): `consecutive_failures` counts the
 failures in a row, `next_check_at` moves out by 1, 2, 4 … minutes (at most a day), and
@@ -36,19 +38,6 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(days=1)
-# What handling a trigger may change on it (restored when its evaluation raises).
-STATE_FIELDS = (
-    "state",
-    "state_reason",
-    "fired_at",
-    "reminders_sent",
-    "last_checked_at",
-    "next_check_at",
-    "warnings_sent",
-    "consecutive_failures",
-    "probe_alerts",
-    "last_error",
-)
 
 
 def backoff(failures: int) -> timedelta:
@@ -76,9 +65,9 @@ def record_failure(work: Work, trigger: Trigger, exc: BaseException) -> None:
 
 def handle_one(work: Work, trigger: Trigger, probe: ProbeResult | None, result: SweepResult):
     """`sweep.handle()` for one trigger; an exception becomes that trigger's error."""
-    from .sweep import SweepResult, Work, handle
+    from .sweep import TRIGGER_FIELDS, SweepResult, Work, handle
 
-    before = {name: getattr(trigger, name) for name in STATE_FIELDS}
+    before = {name: getattr(trigger, name) for name in TRIGGER_FIELDS}
     part, counts = Work(work.now, work.actor), SweepResult()
     try:
         handle(part, trigger, probe, counts)
