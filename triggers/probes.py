@@ -178,7 +178,7 @@ def fetch(
     except netguard.Refused as exc:
         return None, f"Refused: {exc}"
     except netguard.TimedOut:
-        return None, f"Timed out after {limit:g} s."
+        return None, f"Timed out after {limit:.3g} s."
     except netguard.TooLarge:
         return None, "The response is larger than 1 MB."
     except netguard.GuardError as exc:
