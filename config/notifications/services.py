@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,12 +11,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from config.emails import render_email
 from config.history import stamp, tracked_save
 
+from .delivery import DeliveryRefused, DeliveryUncertain, deliver
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 UNCERTAIN_AFTER = timedelta(minutes=10)
 REQUEUE_AFTER = timedelta(minutes=2)
+REQUEUE_BATCH = 2000
 
 
 def backoff(attempts: int) -> timedelta:
@@ -126,8 +128,9 @@ def send_on_commit(pks: Iterable[int]) -> None:
     """After the caller's transaction commits, nudge the broker to send these rows.
 
     The row is the record of work: if the broker is unreachable the request must
-    not fail after its data was saved, so the error is logged and the periodic
-    requeue (run by every sweep) sends the rows once the broker is back.
+    not fail after its data was saved, so the error is logged, the rows not nudged
+    are marked (`nudge_failed_at`) and the next requeue (run by every sweep) nudges
+    them at once, whatever their age.
     """
     pks = list(pks)
     if not pks:
@@ -136,14 +139,24 @@ def send_on_commit(pks: Iterable[int]) -> None:
     def nudge() -> None:
         from .tasks import send_notification
 
-        for pk in pks:
+        for index, pk in enumerate(pks):
             try:
                 send_notification.delay(pk)
             except Exception:  # noqa: BLE001 - any broker failure: the requeue sweep retries
                 log.warning("broker unreachable; notification %s stays pending", pk, exc_info=True)
+                _mark_nudge_failed(pks[index:])
                 return
 
     transaction.on_commit(nudge)
+
+
+def _mark_nudge_failed(pks: list[int]) -> None:
+    # nudge_failed_at is bookkeeping outside the history (excluded_fields), so a
+    # QuerySet.update loses no audit row; it only adds rows to the next requeue.
+    try:
+        Notification.objects.filter(pk__in=pks).update(nudge_failed_at=timezone.now())
+    except Exception:  # noqa: BLE001 - the database is down too: the age rule still finds them
+        log.warning("could not mark %d notifications as not nudged", len(pks), exc_info=True)
 
 
 def notify_users(
@@ -201,14 +214,22 @@ def _claim(notification_id: int) -> Notification | None:
         row.state = Notification.State.SENDING
         row.attempts += 1
         row.claimed_at = now
+        row.nudge_failed_at = None
         tracked_save(
-            row, reason="claimed for sending", update_fields=["state", "attempts", "claimed_at"]
+            row,
+            reason="claimed for sending",
+            update_fields=["state", "attempts", "claimed_at", "nudge_failed_at"],
         )
         return row
 
 
 def notification_send(*, notification_id: int) -> str:
-    """Claim the row, then talk to SMTP. Safe to call twice: the second call finds nothing."""
+    """Claim the row, then hand the email to the mail server, at most once.
+
+    Safe to call twice: the second call finds nothing to claim. A refusal before the
+    message was handed over waits to retry with backoff; a failure after it was handed
+    over (no clear answer: timeout, disconnect) leaves the row *uncertain* for staff.
+    """
     row = _claim(notification_id)
     if row is None:
         return "skipped"
@@ -222,58 +243,117 @@ def notification_send(*, notification_id: int) -> str:
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
     try:
-        message.send(fail_silently=False)
-    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        # The server refused or could not be reached: nothing was delivered, retry later.
-        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.state = Notification.State.FAILED
-        else:
-            row.state = Notification.State.RETRY
-            row.next_attempt_at = timezone.now() + backoff(row.attempts)
-        tracked_save(
-            row, reason="send failed", update_fields=["state", "last_error", "next_attempt_at"]
+        deliver(message)
+    except DeliveryUncertain as exc:
+        log.warning("notification %s may have been delivered: %s", row.pk, exc)
+        return _record_outcome(
+            row,
+            state=Notification.State.UNCERTAIN,
+            reason="handed over, no answer",
+            last_error=f"The mail server took the message but gave no clear answer ({exc}). "
+            "It may have been delivered: resend only if the recipient did not get it.",
         )
-        log.warning("notification %s: %s", row.pk, row.last_error)
-        return "retry"
-    row.state = Notification.State.SENT
-    row.sent_at = timezone.now()
-    row.last_error = ""
-    tracked_save(row, reason="sent", update_fields=["state", "sent_at", "last_error"])
-    return "sent"
+    except DeliveryRefused as exc:
+        log.warning("notification %s: %s", row.pk, exc)
+        if row.attempts >= MAX_ATTEMPTS:
+            return _record_outcome(
+                row, state=Notification.State.FAILED, reason="send failed", last_error=str(exc)
+            )
+        return _record_outcome(
+            row,
+            state=Notification.State.RETRY,
+            reason="send failed",
+            last_error=str(exc),
+            next_attempt_at=timezone.now() + backoff(row.attempts),
+        )
+    return _record_outcome(
+        row, state=Notification.State.SENT, reason="sent", last_error="", sent_at=timezone.now()
+    )
+
+
+_OUTCOMES = {
+    Notification.State.SENT: "sent",
+    Notification.State.RETRY: "retry",
+    Notification.State.FAILED: "failed",
+    Notification.State.UNCERTAIN: "uncertain",
+}
+
+
+def _record_outcome(claimed: Notification, *, state: str, reason: str, **fields) -> str:
+    """Write what the send ended in, on the locked row, only if it is still our attempt.
+
+    While we talked to SMTP the requeue may have declared the send uncertain (it took
+    longer than UNCERTAIN_AFTER); a real answer replaces that guess. A row claimed
+    again since (a staff resend) belongs to that attempt and is left alone.
+    """
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .filter(
+                pk=claimed.pk,
+                claimed_at=claimed.claimed_at,
+                state__in=[Notification.State.SENDING, Notification.State.UNCERTAIN],
+            )
+            .first()
+        )
+        if row is None:
+            log.warning(
+                "notification %s changed while sending; outcome %s not kept", claimed.pk, state
+            )
+            return _OUTCOMES[state]
+        row.state = state
+        for name, value in fields.items():
+            setattr(row, name, value)
+        fields["last_error"] = str(fields.get("last_error", ""))[:2000]
+        row.last_error = fields["last_error"]
+        tracked_save(row, reason=reason, update_fields=["state", *fields])
+    return _OUTCOMES[state]
 
 
 def notifications_requeue_pending(*, now=None) -> dict[str, int]:
     """The database is the record of work: nudge rows whose broker message may be lost,
-    and mark sends that never reported back as uncertain (never re-sent silently)."""
+    and mark sends that never reported back as uncertain (never re-sent silently).
+
+    Nudged: every due row whose nudge failed (the broker was down when it was
+    committed) and retry rows at once; other pending rows once they are older than
+    REQUEUE_AFTER (their message may have been lost with the broker, or the process
+    died between commit and nudge). A second nudge is harmless: the claim skips a row
+    that is no longer pending.
+    """
     now = now or timezone.now()
+    uncertain = _mark_stale_sends_uncertain(now)
+    due = list(
+        Notification.objects.filter(
+            Q(state=Notification.State.RETRY)
+            | Q(nudge_failed_at__isnull=False)
+            | Q(created_at__lte=now - REQUEUE_AFTER),
+            state__in=[Notification.State.PENDING, Notification.State.RETRY],
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    send_on_commit(due)
+    return {"requeued": len(due), "uncertain": uncertain}
+
+
+def _mark_stale_sends_uncertain(now) -> int:
+    """Sends claimed long ago that never reported back (the worker died): uncertain."""
     stale = Notification.objects.filter(
         state=Notification.State.SENDING, claimed_at__lt=now - UNCERTAIN_AFTER
     )
     uncertain = 0
-    for row in stale:
-        row.state = Notification.State.UNCERTAIN
-        row.last_error = "The send was interrupted before the mail server answered."
-        tracked_save(row, reason="marked uncertain", update_fields=["state", "last_error"])
-        uncertain += 1
-    due = list(
-        Notification.objects.filter(
-            state__in=[Notification.State.PENDING, Notification.State.RETRY],
-            next_attempt_at__lte=now,
-            created_at__lte=now - REQUEUE_AFTER,
-        ).values_list("pk", flat=True)[:500]
-    )
-    # Retry rows become due by their own clock, whatever their age.
-    due += list(
-        Notification.objects.filter(
-            state=Notification.State.RETRY,
-            next_attempt_at__lte=now,
-        )
-        .exclude(pk__in=due)
-        .values_list("pk", flat=True)[:500]
-    )
-    send_on_commit(due)
-    return {"requeued": len(due), "uncertain": uncertain}
+    for pk in stale.values_list("pk", flat=True)[:REQUEUE_BATCH]:
+        with transaction.atomic():
+            # Locked and re-checked: the sender may have reported back meanwhile.
+            row = stale.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if row is None:
+                continue
+            row.state = Notification.State.UNCERTAIN
+            row.last_error = "The send was interrupted before the mail server answered."
+            tracked_save(row, reason="marked uncertain", update_fields=["state", "last_error"])
+            uncertain += 1
+    return uncertain
 
 
 def notification_resend(*, notification: Notification, actor) -> Notification:
