@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from config.notifications import services
 from config.notifications.models import Notification
+from tests.support.redis_server import publishing_to
+from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -107,20 +109,18 @@ def test_the_outbox_page_is_for_staff_only(login, architect, staff):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits(settings):
-    from config.celery_app import app
-
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    app.conf.broker_connection_retry = False
-    app.conf.task_publish_retry = False
-    try:
+def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits_for_the_next_requeue():
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
         with transaction.atomic():
             row = _queue("broker-down")
-        # The commit ran the nudge, which failed quietly: the row is still pending.
+        # The commit ran the nudge, which failed quietly: the row is still pending, and
+        # marked so that the next requeue nudges it although it is only seconds old.
         row.refresh_from_db()
         assert row.state == "pending"
-    finally:
-        app.conf.broker_url = original
-        app.conf.task_publish_retry = True
-        app.conf.broker_connection_retry = True
+        assert row.nudge_failed_at is not None
+        with transaction.atomic():
+            assert services.notifications_requeue_pending()["requeued"] == 1
+    with transaction.atomic():
+        _queue("nudged-fine")  # the broker took this nudge: the row waits for its worker
+    marked = Notification.objects.filter(nudge_failed_at__isnull=False)
+    assert list(marked.values_list("dedupe_key", flat=True)) == ["broker-down"]
