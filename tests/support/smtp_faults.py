@@ -62,6 +62,7 @@ class FaultySmtpSink(SmtpSink):
         drop_after_data: bool = False,
         refuse_rcpt_first: int = 0,
         refuse_data_command_first: int = 0,
+        **controller_options,
     ):
         super().__init__()
         self.hold_answers = hold_answers
@@ -73,8 +74,10 @@ class FaultySmtpSink(SmtpSink):
         self.refusals: dict[str, int] = dict.fromkeys(self.counters, 0)
         self.received = threading.Event()
         self.released = threading.Event()
+        # controller_options: aiosmtpd's, e.g. tls_context (STARTTLS), ssl_context
+        # (implicit TLS), authenticator.
         self.controller = _FaultyController(
-            _FaultyHandler(self), hostname="127.0.0.1", port=self.port
+            _FaultyHandler(self), hostname="127.0.0.1", port=self.port, **controller_options
         )
 
     def take(self, counter: str) -> bool:
