@@ -14,8 +14,9 @@ the same as a refused connection. For at-most-once delivery the difference matte
 The connection is opened by Django's own backend (`backend.open()`), so every EMAIL_*
 setting keeps working: host, port, user, password, EMAIL_USE_TLS (STARTTLS),
 EMAIL_USE_SSL, EMAIL_SSL_CERTFILE/KEYFILE and EMAIL_TIMEOUT (per socket operation).
-Other backends (locmem in tests, file, console) have no stages: their errors count as
-refusals.
+Django's local backends (locmem in tests, file, console) have no stages: their errors
+count as refusals. Any other backend (an HTTP API, say) cannot tell how far it got, so
+its errors count as uncertain.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ CRLF = b"\r\n"
 class DeliveryRefused(Exception):
     """Nothing was handed over: the email may be sent again."""
 
-    def __init__(self, stage: str, detail: str):
+    def __init__(self, stage: str, detail: str, *, answered: bool = False):
         super().__init__(f"{stage}: {detail}")
         self.stage = stage
+        self.answered = answered  # the server said no (the session is still in order)
 
 
 class DeliveryUncertain(Exception):
@@ -54,25 +56,26 @@ def deliver(message: EmailMessage) -> None:
     if not isinstance(backend, SmtpBackend):
         try:
             backend.send_messages([message])
-        except Exception as exc:  # noqa: BLE001 - a backend without stages: nothing went out
-            raise DeliveryRefused("send", _describe(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - a backend without stages
+            if _is_local(backend):
+                raise DeliveryRefused("send", _describe(exc)) from exc
+            raise DeliveryUncertain(_describe(exc)) from exc  # it may have reached a server
         return
     encoding = message.encoding or settings.DEFAULT_CHARSET
     sender = sanitize_address(message.from_email, encoding)
     recipients = [sanitize_address(address, encoding) for address in message.recipients()]
     body = message.message().as_bytes(linesep="\r\n")
-    stage = "connect"
     try:
         backend.open()  # connect, EHLO, STARTTLS or SSL, login, as Django does
-        connection = backend.connection
-        stage = "DATA"
-        _envelope(connection, sender, recipients, len(body))
-    except DeliveryRefused:
-        _close(backend, polite=True)
-        raise
     except OSError as exc:  # smtplib.SMTPException is an OSError
         _close(backend, polite=False)
-        raise DeliveryRefused(stage, _describe(exc)) from exc
+        raise DeliveryRefused("connect", _describe(exc)) from exc
+    connection = backend.connection
+    try:
+        _envelope(connection, sender, recipients, len(body))
+    except DeliveryRefused as refusal:
+        _close(backend, polite=refusal.answered)
+        raise
     # From here on the server may hold the message.
     try:
         connection.send(_dot_stuffed(body))
@@ -81,27 +84,42 @@ def deliver(message: EmailMessage) -> None:
         _close(backend, polite=False)
         raise DeliveryUncertain(_describe(exc)) from exc
     _close(backend, polite=True)
-    if code != 250:
+    if 400 <= code < 600:
         raise DeliveryRefused("end of DATA", f"{code} {_text(reply)}")
+    if not 200 <= code < 300:
+        raise DeliveryUncertain(f"unreadable answer {code} {_text(reply)}")
 
 
 def _envelope(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> None:
     """MAIL, RCPT and the DATA command, each answer checked (smtplib.sendmail's first half)."""
-    connection.ehlo_or_helo_if_needed()
+    _command("EHLO", connection.ehlo_or_helo_if_needed)
     options = [f"size={size}"] if connection.does_esmtp and connection.has_extn("size") else []
-    code, reply = connection.mail(sender, options)
+    code, reply = _command("MAIL", connection.mail, sender, options)
     if code != 250:
-        raise DeliveryRefused("MAIL", f"{code} {_text(reply)}")
+        raise DeliveryRefused("MAIL", f"{code} {_text(reply)}", answered=True)
     refusals = []
     for recipient in recipients:
-        code, reply = connection.rcpt(recipient)
+        code, reply = _command("RCPT", connection.rcpt, recipient)
         if code not in (250, 251):
             refusals.append(f"{recipient}: {code} {_text(reply)}")
     if len(refusals) == len(recipients):
-        raise DeliveryRefused("RCPT", "; ".join(refusals) or "no recipients")
-    code, reply = connection.docmd("data")
+        raise DeliveryRefused("RCPT", "; ".join(refusals) or "no recipients", answered=True)
+    code, reply = _command("DATA", connection.docmd, "data")
     if code != 354:
-        raise DeliveryRefused("DATA", f"{code} {_text(reply)}")
+        raise DeliveryRefused("DATA", f"{code} {_text(reply)}", answered=True)
+
+
+def _command(stage: str, send, *args):
+    """One SMTP command before the body: a failure without an answer is still a refusal."""
+    try:
+        return send(*args)
+    except OSError as exc:  # smtplib.SMTPException is an OSError
+        raise DeliveryRefused(stage, _describe(exc)) from exc
+
+
+def _is_local(backend) -> bool:
+    """Django's locmem, file, console and dummy backends: nothing leaves the machine."""
+    return type(backend).__module__.startswith("django.core.mail.backends.")
 
 
 def _dot_stuffed(body: bytes) -> bytes:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.utils import timezone
 
@@ -153,3 +154,17 @@ def test_a_send_that_outlived_the_uncertain_mark_keeps_its_real_answer(smtp_sett
     assert outcome == {"result": "sent"}
     assert Notification.objects.get(pk=row.pk).state == "sent"
     assert len(sink.messages) == 1
+
+
+class TimingOutApiBackend(BaseEmailBackend):
+    """Stands in for an HTTP email API whose request timed out: it cannot say how far it got."""
+
+    def send_messages(self, email_messages):
+        raise TimeoutError("the API did not answer")
+
+
+def test_a_backend_without_stages_that_fails_leaves_the_row_uncertain(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.TimingOutApiBackend"
+    row = _queue()
+    assert services.notification_send(notification_id=row.pk) == "uncertain"
+    _nothing_is_sent_again(row)
