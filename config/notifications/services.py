@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 UNCERTAIN_AFTER = timedelta(minutes=10)
-REQUEUE_AFTER = timedelta(minutes=2)
+# A nudge the broker took but no worker acted on within this time is sent again. With
+# the sweep running every minute, a message lost in a broker restart is nudged again
+# by the second sweep after it.
+REQUEUE_AFTER = timedelta(minutes=1)
 REQUEUE_BATCH = 2000
 
 
@@ -128,9 +131,8 @@ def send_on_commit(pks: Iterable[int]) -> None:
     """After the caller's transaction commits, nudge the broker to send these rows.
 
     The row is the record of work: if the broker is unreachable the request must
-    not fail after its data was saved, so the error is logged, the rows not nudged
-    are marked (`nudge_failed_at`) and the next requeue (run by every sweep) nudges
-    them at once, whatever their age.
+    not fail after its data was saved, so the error is logged and the rows keep no
+    `nudged_at`; the next requeue (run by every sweep) nudges them at once.
     """
     pks = list(pks)
     if not pks:
@@ -139,24 +141,34 @@ def send_on_commit(pks: Iterable[int]) -> None:
     def nudge() -> None:
         from .tasks import send_notification
 
-        for index, pk in enumerate(pks):
-            try:
+        nudged: list[int] = []
+        try:
+            for pk in pks:
                 send_notification.delay(pk)
-            except Exception:  # noqa: BLE001 - any broker failure: the requeue sweep retries
-                log.warning("broker unreachable; notification %s stays pending", pk, exc_info=True)
-                _mark_nudge_failed(pks[index:])
-                return
+                nudged.append(pk)
+        except Exception:  # noqa: BLE001 - any broker failure: the next requeue nudges them
+            log.warning(
+                "broker unreachable; %d notifications stay pending until the next sweep",
+                len(pks) - len(nudged),
+                exc_info=True,
+            )
+        finally:
+            _mark_nudged(nudged)
 
     transaction.on_commit(nudge)
 
 
-def _mark_nudge_failed(pks: list[int]) -> None:
-    # nudge_failed_at is bookkeeping outside the history (excluded_fields), so a
-    # QuerySet.update loses no audit row; it only adds rows to the next requeue.
+def _mark_nudged(pks: list[int]) -> None:
+    # nudged_at is bookkeeping outside the history (excluded_fields), so a
+    # QuerySet.update loses no audit row. One query per batch of nudges.
+    if not pks:
+        return
     try:
-        Notification.objects.filter(pk__in=pks).update(nudge_failed_at=timezone.now())
-    except Exception:  # noqa: BLE001 - the database is down too: the age rule still finds them
-        log.warning("could not mark %d notifications as not nudged", len(pks), exc_info=True)
+        Notification.objects.filter(
+            pk__in=pks, state__in=[Notification.State.PENDING, Notification.State.RETRY]
+        ).update(nudged_at=timezone.now())
+    except Exception:  # noqa: BLE001 - the next requeue nudges them once more: harmless
+        log.warning("could not record the nudge of %d notifications", len(pks), exc_info=True)
 
 
 def notify_users(
@@ -214,11 +226,11 @@ def _claim(notification_id: int) -> Notification | None:
         row.state = Notification.State.SENDING
         row.attempts += 1
         row.claimed_at = now
-        row.nudge_failed_at = None
+        row.nudged_at = None  # a retry is nudged again once it is due
         tracked_save(
             row,
             reason="claimed for sending",
-            update_fields=["state", "attempts", "claimed_at", "nudge_failed_at"],
+            update_fields=["state", "attempts", "claimed_at", "nudged_at"],
         )
         return row
 
@@ -314,19 +326,18 @@ def notifications_requeue_pending(*, now=None) -> dict[str, int]:
     """The database is the record of work: nudge rows whose broker message may be lost,
     and mark sends that never reported back as uncertain (never re-sent silently).
 
-    Nudged: every due row whose nudge failed (the broker was down when it was
-    committed) and retry rows at once; other pending rows once they are older than
-    REQUEUE_AFTER (their message may have been lost with the broker, or the process
-    died between commit and nudge). A second nudge is harmless: the claim skips a row
-    that is no longer pending.
+    Nudged: every due row the broker never took a nudge for (`nudged_at` empty: the
+    broker was down at commit, or the process died before nudging) — so the first
+    sweep after an outage sends them — and rows nudged more than REQUEUE_AFTER ago
+    (the message may have been lost with a restarted broker). Rows nudged recently
+    are left alone, so a backlog is not flooded with duplicates; a duplicate nudge
+    is harmless anyway: the claim skips a row that is no longer due.
     """
     now = now or timezone.now()
     uncertain = _mark_stale_sends_uncertain(now)
     due = list(
         Notification.objects.filter(
-            Q(state=Notification.State.RETRY)
-            | Q(nudge_failed_at__isnull=False)
-            | Q(created_at__lte=now - REQUEUE_AFTER),
+            Q(nudged_at__isnull=True) | Q(nudged_at__lte=now - REQUEUE_AFTER),
             state__in=[Notification.State.PENDING, Notification.State.RETRY],
             next_attempt_at__lte=now,
         )

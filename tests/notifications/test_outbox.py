@@ -113,14 +113,34 @@ def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits_for_the_
     with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
         with transaction.atomic():
             row = _queue("broker-down")
-        # The commit ran the nudge, which failed quietly: the row is still pending, and
-        # marked so that the next requeue nudges it although it is only seconds old.
+        # The commit ran the nudge, which failed quietly: the row is still pending and
+        # never nudged, so the next requeue nudges it although it is only seconds old.
         row.refresh_from_db()
-        assert row.state == "pending"
-        assert row.nudge_failed_at is not None
+        assert (row.state, row.nudged_at) == ("pending", None)
         with transaction.atomic():
             assert services.notifications_requeue_pending()["requeued"] == 1
+        row.refresh_from_db()
+        assert row.nudged_at is None  # the broker is still down
     with transaction.atomic():
-        _queue("nudged-fine")  # the broker took this nudge: the row waits for its worker
-    marked = Notification.objects.filter(nudge_failed_at__isnull=False)
-    assert list(marked.values_list("dedupe_key", flat=True)) == ["broker-down"]
+        fine = _queue("nudged-fine")  # the broker takes this nudge (no worker runs)
+    fine.refresh_from_db()
+    assert fine.nudged_at is not None
+    row.refresh_from_db()
+    assert row.nudged_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nudge_lost_with_the_broker_is_repeated_by_the_second_sweep_not_the_first():
+    with transaction.atomic():
+        row = _queue("lost")  # the broker took the nudge; say it restarted and lost it
+    row.refresh_from_db()
+    nudged = row.nudged_at
+    assert nudged is not None
+    first_sweep = nudged + services.REQUEUE_AFTER / 2
+    second_sweep = first_sweep + timedelta(minutes=1)  # the beat schedule's interval
+    with transaction.atomic():
+        assert services.notifications_requeue_pending(now=first_sweep)["requeued"] == 0
+    with transaction.atomic():
+        assert services.notifications_requeue_pending(now=second_sweep)["requeued"] == 1
+    row.refresh_from_db()
+    assert row.nudged_at > nudged
