@@ -1,5 +1,7 @@
 """The outbox end to end: a real Celery worker on Redis delivers to a real SMTP sink."""
 
+import os
+import signal
 import time
 from datetime import timedelta
 
@@ -8,7 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.notifications.models import Notification
-from config.notifications.services import notification_enqueue, notifications_requeue_pending
+from config.notifications.services import (
+    UNCERTAIN_AFTER,
+    notification_enqueue,
+    notifications_requeue_pending,
+)
 from tests.conftest import require_redis
 from tests.support.celery import celery_processes
 from tests.support.smtp import SmtpSink
@@ -81,3 +87,24 @@ def test_a_server_answering_after_the_timeout_gets_one_email_and_the_row_stays_u
             assert notifications_requeue_pending(now=later)["requeued"] == 0
     assert len(sink.messages) == 1
     assert Notification.objects.get().state == "uncertain"
+
+
+def test_a_worker_killed_after_handing_the_message_over_leaves_an_uncertain_row_and_one_email():
+    broker = require_redis()
+    with (
+        FaultySmtpSink(hold_answers=True) as sink,
+        celery_processes(broker_url=broker, email_url=sink.url) as (worker,),
+    ):
+        _queue(1)
+        assert sink.received.wait(60), "the worker never handed the message over"
+        os.killpg(worker.pid, signal.SIGKILL)  # kill -9 while the server holds its answer
+        worker.wait(20)
+        sink.release()
+        row = Notification.objects.get()
+        assert row.state == "sending"
+        later = timezone.now() + UNCERTAIN_AFTER + timedelta(minutes=1)
+        with transaction.atomic():
+            result = notifications_requeue_pending(now=later)
+        assert (result["uncertain"], result["requeued"]) == (1, 0)
+    assert Notification.objects.get().state == "uncertain"
+    assert len(sink.messages) == 1
