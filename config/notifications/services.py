@@ -291,7 +291,9 @@ _OUTCOMES = {
 }
 
 
-def _record_outcome(claimed: Notification, *, state: str, reason: str, **fields) -> str:
+def _record_outcome(
+    claimed: Notification, *, state: str, reason: str, last_error: str, **fields
+) -> str:
     """Write what the send ended in, on the locked row, only if it is still our attempt.
 
     While we talked to SMTP the requeue may have declared the send uncertain (it took
@@ -313,12 +315,10 @@ def _record_outcome(claimed: Notification, *, state: str, reason: str, **fields)
                 "notification %s changed while sending; outcome %s not kept", claimed.pk, state
             )
             return _OUTCOMES[state]
-        row.state = state
+        fields.update(state=state, last_error=last_error[:2000])
         for name, value in fields.items():
             setattr(row, name, value)
-        fields["last_error"] = str(fields.get("last_error", ""))[:2000]
-        row.last_error = fields["last_error"]
-        tracked_save(row, reason=reason, update_fields=["state", *fields])
+        tracked_save(row, reason=reason, update_fields=list(fields))
     return _OUTCOMES[state]
 
 

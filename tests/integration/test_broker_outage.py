@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from config.notifications.models import Notification
+from tests.conftest import require_redis
 from tests.support.celery import celery_processes
 from tests.support.redis_server import publishing_to, redis_server
 from tests.support.smtp import SmtpSink
@@ -35,6 +36,7 @@ DELIVERY_TIMEOUT = 45
 def test_alerts_committed_during_a_broker_outage_go_out_at_the_first_sweep_after_it(
     architect, stakeholder, stakeholder2
 ):
+    require_redis()  # gated like the other integration tests (the broker here is our own)
     trigger_create(
         actor=architect,
         name="Legacy frontend sunset",
