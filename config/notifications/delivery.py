@@ -62,9 +62,12 @@ def deliver(message: EmailMessage) -> None:
             raise DeliveryUncertain(_describe(exc)) from exc  # it may have reached a server
         return
     encoding = message.encoding or settings.DEFAULT_CHARSET
-    sender = sanitize_address(message.from_email, encoding)
-    recipients = [sanitize_address(address, encoding) for address in message.recipients()]
-    body = message.message().as_bytes(linesep="\r\n")
+    try:
+        sender = sanitize_address(message.from_email, encoding)
+        recipients = [sanitize_address(address, encoding) for address in message.recipients()]
+        body = message.message().as_bytes(linesep="\r\n")
+    except ValueError as exc:  # an address or header Django cannot encode: nothing was sent
+        raise DeliveryRefused("prepare", _describe(exc)) from exc
     try:
         backend.open()  # connect, EHLO, STARTTLS or SSL, login, as Django does
     except OSError as exc:  # smtplib.SMTPException is an OSError
