@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.clock import ledger_today, ledger_zone
+
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return ledger_zone()
 
 
 def start_of_day(day: date) -> datetime:
@@ -36,7 +38,7 @@ def start_of_day(day: date) -> datetime:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(local_zone()).date()
+    return ledger_today(now)
 
 
 def new_secret() -> str:
