@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from adr.models import Decision
+from config import concurrency
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.history import tracked_delete, tracked_save
 from config.notifications.services import notify_users
@@ -216,6 +217,9 @@ def _set_state(acceptance: RiskAcceptance, state: str, *, actor, reason: str) ->
     acceptance.state = state
     acceptance.state_reason = reason[:500]
     acceptance.state_changed_at = timezone.now()
+    # A new state is a new version: an edit page loaded before (whose warning about
+    # voiding signatures depended on the state) is refused with what changed.
+    concurrency.bump(acceptance)
 
 
 def _signatory_users(acceptance: RiskAcceptance) -> list:
@@ -307,15 +311,25 @@ def _notify_owner(acceptance: RiskAcceptance, signature: Signature) -> None:
 
 
 @contextmanager
-def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
-    """Lock, check who may edit, run the edit, and handle what it changed.
+def _content_edit(
+    *, actor, acceptance: RiskAcceptance, reason: str, expected_version: int | None = None
+):
+    """Lock, check who may edit and that the editor saw this version, run the edit, and
+    handle what it changed.
 
-    If the canonical content changed outside draft, the signatures are voided (kept, in
-    history), the document goes back to awaiting signatures in a new round and the
-    signatories hear of it. Hooks (ACCEPTANCE_SAVED) run after any change.
+    If the canonical content changed, the version goes up (once). Outside draft, the
+    signatures are voided (kept, in history), the document goes back to awaiting
+    signatures in a new round and the signatories hear of it. Hooks (ACCEPTANCE_SAVED)
+    run after any change.
     """
-    locked = _lock(acceptance)
-    _require_editor(actor, locked)
+    with concurrency.one_bump():
+        locked = _lock(acceptance)
+        _require_editor(actor, locked)
+        concurrency.check_version(locked, expected_version)
+        yield from _edit_locked(actor=actor, locked=locked, reason=reason)
+
+
+def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
     if locked.state not in EDITABLE_STATES:
         raise ValidationError(
             f"A {locked.get_state_display().lower()} acceptance can no longer be edited."
@@ -326,6 +340,7 @@ def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
     after_digest = acceptance_digest(locked)
     if after_digest == before_digest:
         return
+    concurrency.touch(locked, actor=actor, reason=reason, locked=True)
     if locked.state != S.DRAFT:
         _void_signatures(locked, actor=actor, reason=f"content changed: {reason}")
         _set_state(locked, S.AWAITING, actor=actor, reason=f"content changed: {reason}")
@@ -334,7 +349,7 @@ def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
             locked,
             actor=actor,
             reason=f"signatures void, re-requested: {reason}",
-            update_fields=["state", "state_reason", "state_changed_at", "signing_round"],
+            update_fields=["state", "state_reason", "state_changed_at", "signing_round", "version"],
         )
         after_users = {u.pk: u for u in _signatory_users(locked)}
         _notify_signatories(
@@ -514,20 +529,23 @@ def acceptance_update(
     mitigations: list[dict] | None = None,
     signatories: list[dict] | None = None,
     reason: str = "edited",
+    expected_version: int | None = None,
     **fields: Any,
 ) -> RiskAcceptance:
     """Edit content, and optionally replace the lists (None leaves a list alone).
 
     Outside draft, any change to signed content voids the signatures and re-requests them.
+    `expected_version` is the version the editor loaded (ConflictError if it moved on).
     """
     _clean_fields(fields)
-    with _content_edit(actor=actor, acceptance=acceptance, reason=reason) as locked:
-        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-        for name in changed:
-            setattr(locked, name, fields[name])
+    with _content_edit(
+        actor=actor, acceptance=acceptance, reason=reason, expected_version=expected_version
+    ) as locked:
+        changed = concurrency.assign(locked, **fields)
         if changed:
             locked.full_clean()
-            tracked_save(locked, actor=actor, reason=reason)
+            # Only the fields edited: state, round and signatures are the workflow's.
+            concurrency.save_changed(locked, fields=changed, actor=actor, reason=reason)
         _apply_decisions(locked, decisions)
         if mitigations is not None:
             _apply_mitigations(actor=actor, acceptance=locked, rows=mitigations, reason=reason)
@@ -805,7 +823,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason=f"declined: {signature.reason}"[:100],
-            update_fields=["state", "state_reason", "state_changed_at"],
+            update_fields=["state", "state_reason", "state_changed_at", "version"],
         )
         _notify_signatories(locked, awaited, "withdrawn")
     elif not _awaited_users(locked):
@@ -814,7 +832,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason="accepted: last signature",
-            update_fields=["state", "state_reason", "state_changed_at"],
+            update_fields=["state", "state_reason", "state_changed_at", "version"],
         )
     _notify_owner(locked, signature)
     _sync(acceptance, locked)
