@@ -173,11 +173,27 @@ def left_version_at(model: type[models.Model], pk: Any, version: int):
     return record
 
 
+def shown(value: Any) -> str:
+    """A field value as the conflict notice shows it (as the history pages do)."""
+    if value is None:
+        return "—"
+    if value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
 def conflict_for(error: ConflictError, entries: Iterable[HistoryEntry]) -> Conflict:
     """The conflict notice for `error`: the history entries (newest first, as the
     history pages build them) recorded after the version the editor loaded."""
     since = left_version_at(error.model, error.pk, error.expected)
     newer = [e for e in entries if since is None or e.when > since]
+    for entry in newer:
+        for change in entry.changes:
+            change.old_shown, change.new_shown = shown(change.old), shown(change.new)
     return Conflict(
         expected=error.expected, current=error.current, entries=newer, message=error.messages[0]
     )

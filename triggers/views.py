@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.concurrency import ConflictError, conflict_for, parse_version
 from config.history import history_entries
 
 from . import selectors, services
@@ -113,14 +114,18 @@ def _detail_context(request, trigger, **forms):
 def history(request, pk: int):
     require_reader(request.user)
     trigger = get_object_or_404(Trigger, pk=pk)
-    entries = history_entries(
-        selectors.trigger_history(trigger=trigger),
-        long_text_fields=("description", "justification"),
-    )
+    entries = _history(trigger)
     return render(
         request,
         "triggers/history.html",
         {"nav": "triggers", "trigger": trigger, "entries": entries},
+    )
+
+
+def _history(trigger: Trigger):
+    return history_entries(
+        selectors.trigger_history(trigger=trigger),
+        long_text_fields=("description", "justification"),
     )
 
 
@@ -269,6 +274,11 @@ def edit(request, pk: int):
         **params,
     }
     form = TriggerForm(request.POST or None, kind=kind, initial=initial, editing=True)
+    # The version the page was loaded at travels with the form (a hidden field).
+    version = trigger.version
+    if request.method == "POST":
+        version = parse_version(request.POST.get("version")) or version
+    conflict, status = None, 400
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -276,8 +286,13 @@ def edit(request, pk: int):
                 actor=request.user,
                 trigger=trigger,
                 params=form.params() if kind and trigger.is_live else None,
+                expected_version=version,
                 **_editable(data),
             )
+        except ConflictError as error:
+            # Nothing saved; their input stays in the form, saving again applies it.
+            conflict = conflict_for(error, _history(trigger))
+            version, status = error.current, 409
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -292,8 +307,10 @@ def edit(request, pk: int):
             "kind": trigger.kind,
             "kind_label": trigger.get_kind_display(),
             "trigger": trigger,
+            "version": version,
+            "conflict": conflict,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status if request.method == "POST" else 200,
     )
 
 
@@ -313,7 +330,7 @@ def initiative_list(request):
     )
 
 
-def initiative_detail(request, pk: int):
+def initiative_detail(request, pk: int, *, conflict=None):
     require_reader(request.user)
     try:
         initiative = selectors.initiative_detail(pk=pk)
@@ -327,7 +344,10 @@ def initiative_detail(request, pk: int):
             "initiative": initiative,
             "can_operate": services.can_operate(request.user),
             "statuses": Initiative.Status.choices,
+            "conflict": conflict,
+            "wanted_status": request.POST.get("status") if conflict else None,
         },
+        status=409 if conflict else 200,
     )
 
 
@@ -358,7 +378,22 @@ def initiative_status(request, pk: int):
     initiative = get_object_or_404(Initiative, pk=pk)
     status = request.POST.get("status", "")
     try:
-        services.initiative_set_status(actor=request.user, initiative=initiative, status=status)
+        services.initiative_set_status(
+            actor=request.user,
+            initiative=initiative,
+            status=status,
+            expected_version=parse_version(request.POST.get("version")),
+        )
+    except ConflictError as error:
+        # Someone changed it since the page was loaded: show what, and the status they chose.
+        entries = history_entries(
+            initiative.history.select_related("history_user").order_by(
+                "-history_date", "-history_id"
+            ),
+            long_text_fields=("description",),
+            label=lambda r: f"Initiative “{r.name}”",
+        )
+        return initiative_detail(request, pk, conflict=conflict_for(error, entries))
     except ValidationError as error:
         for message in _messages(error):
             messages.error(request, message)
