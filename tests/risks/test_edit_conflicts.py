@@ -1,0 +1,75 @@
+"""No lost updates on risk acceptances (PostgreSQL, one connection per editor)."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.concurrency import ConflictError
+from risks import services
+from risks.models import RiskAcceptance
+from tests.adr.test_lost_updates import one_wins
+from tests.conftest import require_postgres
+from tests.support.race import queued_on_row_lock
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def acceptance_editor(actor, pk: int, **typed):
+    def load():
+        loaded = RiskAcceptance.objects.get(pk=pk)
+
+        def save():
+            return services.acceptance_update(
+                actor=actor, acceptance=loaded, expected_version=loaded.version, **typed
+            )
+
+        return save
+
+    return load
+
+
+def test_two_concurrent_edits_of_an_acceptance_the_second_is_refused(architect, draft):
+    require_postgres()
+    mitigations = list(draft.mitigations.values_list("description", flat=True))
+    outcomes = queued_on_row_lock(
+        RiskAcceptance,
+        draft.pk,
+        acceptance_editor(architect, draft.pk, title="Alice's title", likelihood=2),
+        acceptance_editor(
+            architect,
+            draft.pk,
+            title="Bob's title",
+            mitigations=[{"description": "Bob's only mitigation"}],
+        ),
+    )
+    winner = one_wins(outcomes)
+    draft.refresh_from_db()
+    if winner == 0:
+        assert (draft.title, draft.likelihood) == ("Alice's title", 2)
+        assert list(draft.mitigations.values_list("description", flat=True)) == mitigations
+    else:
+        assert (draft.title, draft.likelihood) == ("Bob's title", 3)
+        assert list(draft.mitigations.values_list("description", flat=True)) == [
+            "Bob's only mitigation"
+        ]
+    assert draft.version == 2
+
+
+def test_an_edit_loaded_before_the_acceptance_was_submitted_is_refused(architect, draft):
+    loaded = RiskAcceptance.objects.get(pk=draft.pk)
+    services.acceptance_submit(actor=architect, acceptance=draft)
+    with pytest.raises(ConflictError):
+        services.acceptance_update(
+            actor=architect, acceptance=loaded, expected_version=loaded.version, title="Late"
+        )
+    draft.refresh_from_db()
+    assert (draft.title, draft.state) != ("Late", "draft")
+    assert draft.state == "awaiting" and draft.title != "Late"
+
+
+def test_an_edit_that_changes_nothing_keeps_the_version(architect, draft):
+    services.acceptance_update(
+        actor=architect, acceptance=draft, expected_version=1, title=draft.title
+    )
+    draft.refresh_from_db()
+    assert draft.version == 1
