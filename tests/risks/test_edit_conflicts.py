@@ -73,3 +73,27 @@ def test_an_edit_that_changes_nothing_keeps_the_version(architect, draft):
     )
     draft.refresh_from_db()
     assert draft.version == 1
+
+
+def test_the_edit_page_refuses_a_stale_save_shows_the_change_and_keeps_the_input(
+    login, architect, stakeholder, draft
+):
+    from tests.adr.conftest import form_values
+
+    client = login(architect)
+    url = f"/risks/{draft.pk}/edit/"
+    form = form_values(client.get(url).content.decode())
+    services.acceptance_update(
+        actor=stakeholder, acceptance=draft, likelihood=5, reason="worse than we thought"
+    )
+    response = client.post(url, {**form, "title": "My typed title"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Not saved: someone else changed this" in page
+    assert "worse than we thought" in page and "Likelihood" in page
+    assert 'value="My typed title"' in page
+    draft.refresh_from_db()
+    assert (draft.title, draft.likelihood) == (
+        "JS-readable auth tokens in non-HttpOnly cookies",
+        5,
+    )

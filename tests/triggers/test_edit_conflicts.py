@@ -97,3 +97,42 @@ def test_an_initiative_status_set_from_a_stale_page_is_refused(architect, staff)
         )
     rbac.refresh_from_db()
     assert (rbac.status, rbac.version) == ("cancelled", 2)
+
+
+def test_the_trigger_edit_page_refuses_a_stale_save_and_keeps_the_input(login, architect):
+    from tests.adr.conftest import form_values
+
+    trigger = services.trigger_create(
+        actor=architect, name="Sunset", kind="date", params={"date": "2031-03-31"}
+    )
+    client = login(architect)
+    url = f"/triggers/{trigger.pk}/edit/"
+    # What a browser posts (an empty multiple select sends nothing).
+    form = {k: v for k, v in form_values(client.get(url).content.decode()).items() if v}
+    services.trigger_update(
+        actor=architect, trigger=trigger, name="Legacy sunset", params={"date": "2031-06-30"}
+    )
+    response = client.post(url, {**form, "description": "My typed note."})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Not saved: someone else changed this" in page
+    assert "Legacy sunset" in page and "2031-06-30" in page
+    assert "My typed note." in page
+    trigger.refresh_from_db()
+    assert (trigger.name, trigger.description) == ("Legacy sunset", "")
+
+
+def test_the_initiative_page_refuses_a_status_from_a_stale_page(login, architect, staff):
+    rbac = services.initiative_create(actor=architect, name="RBAC rollout")
+    client = login(architect)
+    page = client.get(f"/triggers/initiatives/{rbac.pk}/").content.decode()
+    assert f'name="version" value="{rbac.version}"' in page
+    services.initiative_set_status(actor=staff, initiative=rbac, status="cancelled")
+    response = client.post(
+        f"/triggers/initiatives/{rbac.pk}/status/", {"status": "done", "version": "1"}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Not saved: someone else changed this" in page and "Cancelled" in page
+    rbac.refresh_from_db()
+    assert rbac.status == "cancelled" and not rbac.done_at
