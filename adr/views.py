@@ -15,11 +15,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
-from config.concurrency import ConflictError, conflict_for, parse_version, with_version
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+    with_version,
+)
 from config.markup import safe_markdown
 
 from . import selectors, services
-from .forms import MAX_MARKDOWN, DecisionEditor, LogForm, StatusForm
+from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 
 
@@ -94,7 +101,17 @@ def log_edit(request, key: str | None = None):
             # Their input stays in the form; saving again applies it on top.
             conflict = conflict_for(error, selectors.log_history(user=request.user, log=log))
             version, status = error.current, 409
-            form.data = with_version(request.POST, error.current)
+            data = request.POST
+            loaded = loaded_instance(error)
+            if loaded is not None:
+                log = _get_log(request, key)
+                data = rebase_untouched(
+                    data,
+                    loaded_form=LogForm(instance=loaded),
+                    current_form=LogForm(instance=log),
+                    conflict=conflict,
+                )
+            form.data = with_version(data, error.current)
         except ValidationError as error:
             for message in _error_messages(error):
                 form.add_error(None, message)
@@ -262,6 +279,17 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
                 conflict = conflict_for(error, entries)
                 version = error.current
                 status = 409
+                decision = _get_decision(request, key, number)
+                loaded = loaded_instance(error)
+                if loaded is not None:
+                    data = rebase_untouched(
+                        request.POST,
+                        loaded_form=DecisionForm(instance=loaded),
+                        current_form=DecisionForm(instance=decision),
+                        conflict=conflict,
+                    )
+                    editor = DecisionEditor(decision=decision, data=data, log=log)
+                    editor.is_valid()
             except ValidationError as error:
                 editor.errors = _error_messages(error)
             else:

@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -159,18 +160,29 @@ class Conflict:
     current: int
     entries: list[HistoryEntry]
     message: str
+    # Labels of fields the person had left alone and that now show the newer value.
+    taken: list[str] = field(default_factory=list)
+
+
+def _record_at(model: type[models.Model], pk: Any, version: int):
+    return (
+        model.history.filter(id=pk, **{f"{VERSION_FIELD}__lte": version})
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
 
 
 def left_version_at(model: type[models.Model], pk: Any, version: int):
     """When the object last stood at `version` (or earlier): the history date of its
     newest record at that version, or None if history has no such record."""
-    record = (
-        model.history.filter(id=pk, **{f"{VERSION_FIELD}__lte": version})
-        .order_by("-history_date", "-history_id")
-        .values_list("history_date", flat=True)
-        .first()
-    )
-    return record
+    record = _record_at(model, pk, version)
+    return record.history_date if record is not None else None
+
+
+def loaded_instance(error: ConflictError) -> models.Model | None:
+    """The object as the editor loaded it (its version `error.expected`), from history."""
+    record = _record_at(error.model, error.pk, error.expected)
+    return record.instance if record is not None else None
 
 
 def shown(value: Any) -> str:
@@ -197,6 +209,41 @@ def conflict_for(error: ConflictError, entries: Iterable[HistoryEntry]) -> Confl
     return Conflict(
         expected=error.expected, current=error.current, entries=newer, message=error.messages[0]
     )
+
+
+def _as_posted(bound: forms.BoundField) -> str | None:
+    """What a browser posts for this field as rendered unbound (None: a widget whose
+    value is not one string, e.g. a checkbox or a multiple select — never rebased)."""
+    widget = bound.field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.SelectMultiple):
+        return None
+    value = bound.value()
+    # A select posts the option's value; other widgets post what they display.
+    shown = value if isinstance(widget, forms.Select) else widget.format_value(value)
+    return "" if shown is None else str(shown).replace("\r\n", "\n").strip()
+
+
+def rebase_untouched(
+    data, *, loaded_form: forms.BaseForm, current_form: forms.BaseForm, conflict: Conflict
+):
+    """A copy of posted `data` where every field the person left as they loaded it, and
+    that someone else changed since, shows the newer value — so that saving the
+    conflict page again applies what they typed without undoing the other change.
+    Fields both changed keep what they typed (the notice lists the other change).
+    The labels of the fields taken over are added to `conflict.taken`."""
+    data = data.copy()
+    for name in loaded_form.fields:
+        if name not in current_form.fields:
+            continue
+        before = _as_posted(loaded_form[name])
+        now = _as_posted(current_form[name])
+        if before is None or now is None or before == now:
+            continue
+        key = loaded_form.add_prefix(name)
+        if str(data.get(key, "")).replace("\r\n", "\n").strip() == before:
+            data[key] = now
+            conflict.taken.append(str(current_form[name].label))
+    return data
 
 
 def with_version(data, version: int, name: str = VERSION_FIELD):

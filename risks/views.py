@@ -11,7 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
-from config.concurrency import ConflictError, conflict_for, parse_version
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+)
 
 from . import selectors, services
 from .forms import (
@@ -170,6 +176,17 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
                 entries = selectors.acceptance_history(user=request.user, acceptance=acceptance)
                 conflict = conflict_for(exc, entries)
                 version, status = exc.current, 409
+                loaded = loaded_instance(exc)
+                if loaded is not None:
+                    acceptance = selectors.acceptance_get(user=request.user, pk=acceptance.pk)
+                    data = rebase_untouched(
+                        request.POST,
+                        loaded_form=AcceptanceForm(instance=loaded),
+                        current_form=AcceptanceForm(instance=acceptance),
+                        conflict=conflict,
+                    )
+                    form = AcceptanceForm(data, instance=None)
+                    form.is_valid()
             except ValidationError as exc:
                 errors = _errors(exc)
     elif acceptance is None:

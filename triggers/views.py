@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader
-from config.concurrency import ConflictError, conflict_for, parse_version
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+)
 from config.history import history_entries
 
 from . import selectors, services
@@ -250,16 +256,12 @@ def create(request):
     )
 
 
-def edit(request, pk: int):
-    require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
-        raise PermissionDenied("Only architects edit triggers.")
-    trigger = get_object_or_404(Trigger, pk=pk)
-    kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
+def _initial(trigger: Trigger) -> dict:
+    """The edit form's values for `trigger` (also for a version of it from history)."""
     params = dict(trigger.params)
     if isinstance(params.get("lead_days"), list):
         params["lead_days"] = ", ".join(str(d) for d in params["lead_days"])
-    initial = {
+    return {
         "name": trigger.name,
         "description": trigger.description,
         "justification": trigger.justification,
@@ -273,7 +275,15 @@ def edit(request, pk: int):
         "escalation_email": trigger.escalation_email,
         **params,
     }
-    form = TriggerForm(request.POST or None, kind=kind, initial=initial, editing=True)
+
+
+def edit(request, pk: int):
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects edit triggers.")
+    trigger = get_object_or_404(Trigger, pk=pk)
+    kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
+    form = TriggerForm(request.POST or None, kind=kind, initial=_initial(trigger), editing=True)
     # The version the page was loaded at travels with the form (a hidden field).
     version = trigger.version
     if request.method == "POST":
@@ -293,6 +303,17 @@ def edit(request, pk: int):
             # Nothing saved; their input stays in the form, saving again applies it.
             conflict = conflict_for(error, _history(trigger))
             version, status = error.current, 409
+            loaded = loaded_instance(error)
+            if loaded is not None:
+                trigger = get_object_or_404(Trigger, pk=pk)
+                data = rebase_untouched(
+                    request.POST,
+                    loaded_form=TriggerForm(kind=kind, initial=_initial(loaded), editing=True),
+                    current_form=TriggerForm(kind=kind, initial=_initial(trigger), editing=True),
+                    conflict=conflict,
+                )
+                form = TriggerForm(data, kind=kind, initial=_initial(trigger), editing=True)
+                form.is_valid()
         except ValidationError as error:
             _add_errors(form, error)
         else:

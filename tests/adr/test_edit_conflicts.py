@@ -54,12 +54,15 @@ def test_the_conflict_page_shows_what_changed_and_keeps_what_was_typed(
     assert not d.options.filter(title="My renamed option").exists()
     assert d.version > loaded_version
 
-    # Having read the changes, saving the page again applies their input on top.
+    # A field they had left alone shows Bob's value, so saving again does not undo it.
     again = form_values(page)
+    assert again["title"] == "Protect auth tokens"
+    assert "now show the newer value: <strong>Title</strong>" in page
+    # Having read the changes, saving the page again applies their input on top.
     assert again["version"] == str(d.version)
     assert client.post(url, again).status_code == 302
     d = Decision.objects.get(pk=d.pk)
-    assert d.context == "My typed context."
+    assert (d.title, d.context) == ("Protect auth tokens", "My typed context.")
     assert d.options.filter(title="My renamed option").exists()
 
 
@@ -74,7 +77,10 @@ def test_a_stale_save_of_a_log_shows_the_conflict_and_keeps_the_typed_name(
     page = response.content.decode()
     assert "Not saved: someone else changed this" in page
     assert "Identity" in page and "Owned by IAM." in page
-    assert 'value="My name"' in page
+    # Both changed the name: theirs is kept (the notice shows Bob's); the description
+    # they had not touched shows Bob's.
+    again = form_values(page)
+    assert (again["name"], again["description"]) == ("My name", "Owned by IAM.")
     log.refresh_from_db()
     assert log.name == "Identity"
 

@@ -92,6 +92,7 @@ def test_the_edit_page_refuses_a_stale_save_shows_the_change_and_keeps_the_input
     assert "Not saved: someone else changed this" in page
     assert "worse than we thought" in page and "Likelihood" in page
     assert 'value="My typed title"' in page
+    assert form_values(page)["likelihood"] == "5"  # left alone: the newer value
     draft.refresh_from_db()
     assert (draft.title, draft.likelihood) == (
         "JS-readable auth tokens in non-HttpOnly cookies",

@@ -118,6 +118,12 @@ def test_the_trigger_edit_page_refuses_a_stale_save_and_keeps_the_input(login, a
     assert "Not saved: someone else changed this" in page
     assert "Legacy sunset" in page and "2031-06-30" in page
     assert "My typed note." in page
+    again = form_values(page)  # fields left alone show the newer values
+    assert (again["name"], again["date"], again["description"]) == (
+        "Legacy sunset",
+        "2031-06-30",
+        "My typed note.",
+    )
     trigger.refresh_from_db()
     assert (trigger.name, trigger.description) == ("Legacy sunset", "")
 
