@@ -47,6 +47,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REVOKED: set(),
     S.REMEDIATED: set(),
 }
+# What a state change writes (from the locked row; `_set_state` bumps the version).
+STATE_FIELDS = ["state", "state_reason", "state_changed_at", "version"]
 # States whose content may still be edited; outside draft an edit voids the signatures.
 EDITABLE_STATES = {S.DRAFT, S.AWAITING, S.ACCEPTED, S.TRIGGERED, S.EXPIRED}
 # States whose non-void signatures must match the current content (verify_ledger).
@@ -349,7 +351,7 @@ def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
             locked,
             actor=actor,
             reason=f"signatures void, re-requested: {reason}",
-            update_fields=["state", "state_reason", "state_changed_at", "signing_round", "version"],
+            update_fields=[*STATE_FIELDS, "signing_round"],
         )
         after_users = {u.pk: u for u in _signatory_users(locked)}
         _notify_signatories(
@@ -669,7 +671,12 @@ def acceptance_submit(
     locked.signing_round += 1
     locked.submitted_by = actor
     locked.submitted_at = timezone.now()
-    tracked_save(locked, actor=actor, reason=reason)
+    tracked_save(
+        locked,
+        actor=actor,
+        reason=reason,
+        update_fields=[*STATE_FIELDS, "signing_round", "submitted_by", "submitted_at"],
+    )
     _notify_signatories(locked, _signatory_users(locked), "requested")
     return _sync(acceptance, locked)
 
@@ -823,7 +830,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason=f"declined: {signature.reason}"[:100],
-            update_fields=["state", "state_reason", "state_changed_at", "version"],
+            update_fields=STATE_FIELDS,
         )
         _notify_signatories(locked, awaited, "withdrawn")
     elif not _awaited_users(locked):
@@ -832,7 +839,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason="accepted: last signature",
-            update_fields=["state", "state_reason", "state_changed_at", "version"],
+            update_fields=STATE_FIELDS,
         )
     _notify_owner(locked, signature)
     _sync(acceptance, locked)
@@ -853,7 +860,12 @@ def acceptance_revoke(*, actor, acceptance: RiskAcceptance, reason: str) -> Risk
         raise ValidationError({"reason": "Say why the acceptance is revoked."})
     _leave_awaiting(locked)
     _set_state(locked, S.REVOKED, actor=actor, reason=reason.strip())
-    tracked_save(locked, actor=actor, reason=f"revoked: {reason.strip()}"[:100])
+    tracked_save(
+        locked,
+        actor=actor,
+        reason=f"revoked: {reason.strip()}"[:100],
+        update_fields=STATE_FIELDS,
+    )
     return _sync(acceptance, locked)
 
 
@@ -867,7 +879,9 @@ def acceptance_mark_remediated(
     if locked.state not in {S.ACCEPTED, S.TRIGGERED, S.EXPIRED}:
         raise ValidationError("Only an accepted, triggered or expired acceptance is remediated.")
     _set_state(locked, S.REMEDIATED, actor=actor, reason=(reason or "").strip() or "remediated")
-    tracked_save(locked, actor=actor, reason=f"remediated: {reason}"[:100])
+    tracked_save(
+        locked, actor=actor, reason=f"remediated: {reason}"[:100], update_fields=STATE_FIELDS
+    )
     return _sync(acceptance, locked)
 
 
@@ -881,7 +895,9 @@ def acceptance_mark_triggered(
         return _sync(acceptance, locked)
     _leave_awaiting(locked)
     _set_state(locked, S.TRIGGERED, actor=actor, reason=reason or "a trigger fired")
-    tracked_save(locked, actor=actor, reason=f"triggered: {reason}"[:100])
+    tracked_save(
+        locked, actor=actor, reason=f"triggered: {reason}"[:100], update_fields=STATE_FIELDS
+    )
     return _sync(acceptance, locked)
 
 
@@ -893,5 +909,5 @@ def acceptance_expire(*, acceptance: RiskAcceptance, actor=None) -> RiskAcceptan
         return _sync(acceptance, locked)
     _leave_awaiting(locked)
     _set_state(locked, S.EXPIRED, actor=actor, reason=f"expired on {locked.expires_on}")
-    tracked_save(locked, actor=actor, reason="expired")
+    tracked_save(locked, actor=actor, reason="expired", update_fields=STATE_FIELDS)
     return _sync(acceptance, locked)
