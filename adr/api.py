@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import ArchitectWrites
-from config.api.preconditions import ETagRetrieveMixin, if_match_version, with_etag
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import services
 from .models import (
@@ -305,7 +305,7 @@ class LogViewSet(
             description=data.get("description", ""),
         )
 
-    @extend_schema(request=LogUpdateSerializer, responses=LogSerializer)
+    @extend_schema(request=LogUpdateSerializer, responses=LogSerializer, parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         log = self.get_object()
         data = LogUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
@@ -377,7 +377,9 @@ class DecisionViewSet(
         )
         return self._detail(decision, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    @extend_schema(
+        request=DecisionUpdateSerializer, responses=DecisionDetailSerializer, parameters=[IF_MATCH]
+    )
     @transaction.atomic  # a status change and an edit in one request: both or neither
     def update(self, request, *args, **kwargs):
         expected_version = if_match_version(request)
@@ -415,7 +417,9 @@ class DecisionViewSet(
             )
         return self._detail(decision)
 
-    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    @extend_schema(
+        request=DecisionUpdateSerializer, responses=DecisionDetailSerializer, parameters=[IF_MATCH]
+    )
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)

@@ -130,7 +130,11 @@ def _next_number(log: DecisionLog, wanted: int | None = None) -> int:
     return log.last_number
 
 
-def _set_tags(decision: Decision, tags: Iterable[str]) -> bool:
+def _set_tags(
+    decision: Decision, tags: Iterable[str], before_change: Callable[[], Any] | None = None
+) -> None:
+    """Set the decision's tags; `before_change` runs first if they change (e.g. the
+    version bump, so that the tags' history row carries the new version)."""
     names = sorted({t.strip().lower().replace(" ", "-") for t in tags if t and t.strip()})
     objs = []
     for name in names:
@@ -138,9 +142,9 @@ def _set_tags(decision: Decision, tags: Iterable[str]) -> bool:
         objs.append(tag)
     current = set(decision.tags.values_list("name", flat=True))
     if current != set(names):
+        if before_change is not None:
+            before_change()
         decision.tags.set(objs)
-        return True
-    return False
 
 
 def parse_tags(text: str) -> list[str]:
@@ -208,8 +212,14 @@ def decision_update(
             concurrency.save_changed(
                 locked, fields=[*changed, "updated_at"], actor=actor, reason=reason
             )
-        if tags is not None and _set_tags(locked, tags):
-            concurrency.touch(locked, actor=actor, reason=reason, locked=True)
+        if tags is not None:
+            _set_tags(
+                locked,
+                tags,
+                before_change=lambda: concurrency.touch(
+                    locked, actor=actor, reason=reason, locked=True
+                ),
+            )
     decision.version = locked.version
     return locked
 

@@ -19,7 +19,7 @@ from adr.models import Decision
 from config.api.errors import Conflict
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import IsReader
-from config.api.preconditions import ETagRetrieveMixin, if_match_version, with_etag
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import selectors, services
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
@@ -198,7 +198,7 @@ class AcceptanceViewSet(
         )
         return self._fresh(acceptance.pk, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=AcceptanceSerializer)
+    @extend_schema(responses=AcceptanceSerializer, parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         expected_version = if_match_version(request)
         acceptance = self.get_object()

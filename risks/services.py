@@ -373,12 +373,18 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _apply_decisions(acceptance: RiskAcceptance, decisions: Iterable | None) -> None:
+def _apply_decisions(
+    acceptance: RiskAcceptance, decisions: Iterable | None, *, actor=None, reason: str = ""
+) -> None:
+    """Link these decisions. In an edit (`actor` given) the version goes up first, so the
+    links' history row carries the new version (config.concurrency.conflict_for)."""
     if decisions is None:
         return
     wanted = {d.pk if hasattr(d, "pk") else int(d) for d in decisions}
     current = set(acceptance.decisions.values_list("pk", flat=True))
     if wanted != current:
+        if actor is not None:
+            concurrency.touch(acceptance, actor=actor, reason=reason, locked=True)
         acceptance.decisions.set(Decision.objects.filter(pk__in=wanted))
 
 
@@ -548,7 +554,7 @@ def acceptance_update(
             locked.full_clean()
             # Only the fields edited: state, round and signatures are the workflow's.
             concurrency.save_changed(locked, fields=changed, actor=actor, reason=reason)
-        _apply_decisions(locked, decisions)
+        _apply_decisions(locked, decisions, actor=actor, reason=reason)
         if mitigations is not None:
             _apply_mitigations(actor=actor, acceptance=locked, rows=mitigations, reason=reason)
         if signatories is not None:

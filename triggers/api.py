@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from config.accounts.roles import can_read
-from config.api.preconditions import ETagRetrieveMixin, if_match_version, with_etag
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 from config.concurrency import ConflictError
 
 from . import selectors, services
@@ -139,7 +139,9 @@ class InitiativeViewSet(
     queryset = Initiative.objects.all()
     filterset_fields = ["status"]
 
-    @extend_schema(request=InitiativeStatusSerializer, responses=InitiativeSerializer)
+    @extend_schema(
+        request=InitiativeStatusSerializer, responses=InitiativeSerializer, parameters=[IF_MATCH]
+    )
     def partial_update(self, request, *args, **kwargs):
         expected_version = if_match_version(request)
         initiative = self.get_object()

@@ -255,8 +255,9 @@ def trigger_update(
             manager = getattr(trigger, relation)
             wanted = list(wanted)
             if {obj.pk for obj in wanted} != set(manager.values_list("pk", flat=True)):
-                manager.set(wanted)
+                # Version first: the m2m history row then carries the new version.
                 concurrency.touch(trigger, actor=actor, reason=reason, locked=True)
+                manager.set(wanted)
     return trigger
 
 

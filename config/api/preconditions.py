@@ -9,8 +9,20 @@ PATCH changes only the fields it sends.
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag the detail GET returned, e.g. "3": the write applies only if the '
+    "resource is still at that version, otherwise 412. Without it the write applies to the "
+    "current version.",
+)
 
 
 class PreconditionFailed(exceptions.APIException):

@@ -13,6 +13,11 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db
 
 
+def conflict_notice(page: str) -> str:
+    start = page.index('id="conflict"')
+    return page[start : page.index("</article>", start)]
+
+
 @pytest.fixture
 def bob(django_user_model):
     return make_user(django_user_model, "bob", "architect", display_name="Bob Builder")
@@ -94,3 +99,46 @@ def test_an_unchanged_save_after_a_review_flag_is_not_a_conflict(architect, log,
     assert response.status_code == 302
     d.refresh_from_db()
     assert d.title == "Retitled" and d.needs_review
+
+
+def test_a_status_change_from_a_stale_detail_page_is_refused_with_the_reason(
+    architect, bob, log, login
+):
+    d = services.decision_create(actor=architect, log=log, title="Protect tokens")
+    client = login(architect)
+    page = client.get("/decisions/AUTH-0001/").content.decode()
+    assert f'name="version" value="{d.version}"' in page
+    services.decision_update(actor=bob, decision=d, context="Bob's context.")
+    response = client.post(
+        "/decisions/AUTH-0001/status/", {"status": "accepted", "version": str(d.version - 1)}
+    )
+    assert response.status_code == 400
+    assert "changed by someone else since you loaded it" in response.content.decode()
+    d.refresh_from_db()
+    assert d.status == "proposed"
+
+
+def test_editing_a_part_bumps_the_version_without_an_empty_history_entry(architect, log):
+    from adr import selectors
+
+    d = build_decision(architect, log, options=1, criteria=0)
+    before = Decision.objects.get(pk=d.pk).version
+    option = d.options.get()
+    services.option_save(actor=architect, decision=d, option=option, verdict="Chosen later")
+    assert Decision.objects.get(pk=d.pk).version == before + 1
+    entries = selectors.decision_history(user=architect, decision=d)
+    assert [e.object_label for e in entries if e.kind == "changed"] == ["Option “Option 0”"]
+
+
+def test_a_change_of_tags_alone_is_shown_on_the_conflict_page(
+    architect, bob, log, login, read_form
+):
+    d = services.decision_create(actor=architect, log=log, title="Protect tokens")
+    client = login(architect)
+    form = read_form(client, "/decisions/AUTH-0001/edit/")
+    services.decision_update(actor=bob, decision=d, tags=["security"])
+    response = client.post("/decisions/AUTH-0001/edit/", {**form, "context": "Mine."})
+    assert response.status_code == 409
+    page = response.content.decode()
+    notice = conflict_notice(page)
+    assert "Tags" in notice and "security" in notice and "Bob Builder" in notice
