@@ -60,6 +60,8 @@ class Initiative(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     target_date = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
@@ -162,6 +164,9 @@ class Trigger(models.Model):
     # The error of the latest evaluation if it failed ("" once one succeeds); shown to staff.
     last_error = models.TextField(blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     # Full-text search document, written by the database itself (trigger in migration
