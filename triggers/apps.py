@@ -9,8 +9,9 @@ class TriggersConfig(AppConfig):
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
         from adr.services import DEFERRAL_ALTERNATIVES
         from risks import hooks
+        from risks.ledger_registry import register_chain_verifier
 
-        from . import services
+        from . import ledger, services
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
@@ -18,3 +19,4 @@ class TriggersConfig(AppConfig):
             hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
         if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
             hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
+        register_chain_verifier(ledger.verify_fired_events)

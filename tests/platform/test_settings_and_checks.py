@@ -6,6 +6,7 @@ an operator would run it; the in-process tests feed each check a bad value.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(60),
     "ALLOWED_HOSTS": "ledger.example.com",
     "SITE_URL": "https://ledger.example.com",
+    "LEDGER_CHAIN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
 }
 SHOW_SETTINGS = """
 import json, django
@@ -102,6 +104,24 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts(tmp_path, env
     result = _run(["manage.py", "check"], "config.settings.production", tmp_path, **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        ("", "LEDGER_CHAIN_KEYS is empty in production"),
+        (None, "the public development key"),
+        ("k1:c2hvcnQ=", "k1' has 5 bytes"),
+    ],
+    ids=["no-chain-key", "dev-chain-key", "short-chain-key"],
+)
+def test_production_refuses_to_start_without_a_chain_key(tmp_path, keys, message):
+    from config.chain_keys import DEV_CHAIN_KEYS
+
+    env = {**PRODUCTION_ENV, "LEDGER_CHAIN_KEYS": DEV_CHAIN_KEYS if keys is None else keys}
+    result = _run(["manage.py", "check"], "config.settings.production", tmp_path, **env)
+    assert result.returncode != 0
+    assert "ledger.E014" in result.stderr and message in result.stderr, result.stderr
 
 
 def test_the_dev_settings_pass_every_check_and_generate_a_local_key(tmp_path):
