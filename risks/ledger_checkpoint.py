@@ -6,6 +6,9 @@ the time, every chain's event count and head MAC, the previous line's MAC, and a
 of the line with the current chain key. Ship the directory somewhere the database
 administrator cannot write (an append-only mount, a log shipper, a mailbox).
 
+`checkpoint_publish()` also emails the line to `LEDGER_CHECKPOINT_EMAILS` (auditors keep
+the mails: a second copy out of the database administrator's reach).
+
 `checkpoint_check()` reads every line back: a line whose MAC fails, a broken line
 chain, and a chain whose event at a checkpointed position has another MAC (rewritten,
 even with the key) or is gone (truncated, deleted) are findings.
@@ -92,6 +95,31 @@ def checkpoint_write(directory: str | os.PathLike | None = None) -> dict:
         handle.write(canonical_json(line) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    return line
+
+
+def checkpoint_publish(directory: str | os.PathLike | None = None) -> dict:
+    """Write a checkpoint line, and email it to the auditors' addresses (if any)."""
+    from config.notifications.services import notification_enqueue_many, user_emails
+
+    line = checkpoint_write(directory)
+    addresses = list(getattr(settings, "LEDGER_CHECKPOINT_EMAILS", []) or [])
+    if addresses:
+        notification_enqueue_many(
+            user_emails(
+                users=[],
+                addresses=addresses,
+                event="ledger.checkpoint",
+                key=f"ledger-checkpoint:{line['mac']}",
+                template="ledger-checkpoint",
+                context={
+                    "line": canonical_json(line),
+                    "at": line["at"],
+                    "kid": line["kid"],
+                    "chains": len(line["chains"]),
+                },
+            )
+        )
     return line
 
 

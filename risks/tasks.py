@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .ledger_checkpoint import checkpoint_write
+from .ledger_checkpoint import checkpoint_publish
 
 
 @shared_task(name="risks.tasks.ledger_checkpoint", ignore_result=True)
@@ -11,4 +11,4 @@ def ledger_checkpoint() -> str:
     Running it twice only writes two lines (each one is a valid checkpoint)."""
     if not settings.LEDGER_CHECKPOINT_DIR:
         return "LEDGER_CHECKPOINT_DIR is not set: no checkpoint written"
-    return str(len(checkpoint_write()["chains"]))
+    return str(len(checkpoint_publish()["chains"]))

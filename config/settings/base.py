@@ -277,6 +277,7 @@ LEDGER_DEFAULT_LEAD_DAYS = [30, 7, 1]
 # append-only or shipped elsewhere: docs/security.md).
 LEDGER_CHAIN_KEYS = env.str("LEDGER_CHAIN_KEYS", default="")
 LEDGER_CHAIN_KEY_ID = env.str("LEDGER_CHAIN_KEY_ID", default="")
+LEDGER_CHECKPOINT_EMAILS = env.list("LEDGER_CHECKPOINT_EMAILS", default=[])
 LEDGER_CHECKPOINT_DIR = env.str(
     "LEDGER_CHECKPOINT_DIR", default=str(VAR_DIR / "ledger-checkpoints")
 )

@@ -67,3 +67,18 @@ def test_an_acceptance_from_before_the_chain_is_reported_until_its_chain_is_star
     )
     ok, out = _verify(capsys)
     assert ok, out
+
+
+def test_the_checkpoint_is_emailed_to_the_auditors_too(submitted, tmp_path, settings):
+    from config.notifications.models import Notification
+
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path)
+    settings.LEDGER_CHECKPOINT_EMAILS = ["auditors@example.test"]
+    ledger_checkpoint()
+    line = (Path(tmp_path) / "checkpoints.jsonl").read_text().strip()
+    mail = Notification.objects.get(event="ledger.checkpoint")
+    assert mail.recipient == "auditors@example.test"
+    assert mail.subject.startswith("Ledger checkpoint ") and mail.subject.endswith("(1 chain)")
+    assert line in mail.body_text
+    assert json.loads(line)["mac"] in mail.body_html
+    assert "&quot;chains&quot;" in mail.body_html  # the HTML body escapes the line

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from risks.ledger_checkpoint import checkpoint_path, checkpoint_write
+from risks.ledger_checkpoint import checkpoint_path, checkpoint_publish
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            line = checkpoint_write(options["checkpoint_dir"])
+            line = checkpoint_publish(options["checkpoint_dir"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         where = checkpoint_path(options["checkpoint_dir"])
