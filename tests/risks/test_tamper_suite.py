@@ -414,6 +414,17 @@ def _(t):
     return f"fired event #{t.fired.pk} of trigger #{t.trigger.pk}: deleted"
 
 
+@case("fired event inserted")
+def _(t):
+    (pk,) = sql(
+        "INSERT INTO triggers_firedevent (trigger_id, generation, fired_at, reason, details, "
+        "resolution) SELECT trigger_id, generation + 1, fired_at, reason, details, resolution "
+        "FROM triggers_firedevent WHERE id = %s RETURNING id",
+        [t.fired.pk],
+    )[0]
+    return f"fired event #{pk} of trigger #{t.trigger.pk}: not in the acceptance's chain"
+
+
 @case("chain: an event's payload edited")
 def _(t):
     event = t.events[4]
