@@ -48,7 +48,8 @@ def parse_chain_keys(raw: str, current_id: str = "") -> ChainKeys | None:
         if not sep or not KEY_ID_RE.match(kid):
             raise ChainKeyError(f"'{kid[:40]}…' is not 'key-id:base64-secret'.")
         try:
-            value = base64.b64decode(secret.strip() + "=" * (-len(secret.strip()) % 4))
+            text = secret.strip().replace("-", "+").replace("_", "/")  # url-safe too
+            value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ChainKeyError(f"the secret of key '{kid}' is not base64.") from exc
         if len(value) < MIN_KEY_BYTES:
