@@ -161,11 +161,6 @@ def history_rows(acceptance_id: int) -> dict[str, dict[str, dict[str, str]]]:
     return found
 
 
-def history_source_labels() -> dict[str, tuple[str, str]]:
-    """label → (what a row is of, the column naming the object)."""
-    return {label: (of, "id") for label, _m, _c, of in _history_sources()}
-
-
 @dataclass
 class ChainState:
     """The chain of one acceptance as replayed so far."""

@@ -2,9 +2,10 @@
 
 `checkpoint_write()` (the beat task `risks.tasks.ledger_checkpoint` and
 `manage.py ledger_checkpoint`) appends one line to `<LEDGER_CHECKPOINT_DIR>/checkpoints.jsonl`:
-the time, every chain's event count and head MAC, the previous line's MAC, and an HMAC
-of the line with the current chain key. Ship the directory somewhere the database
-administrator cannot write (an append-only mount, a log shipper, a mailbox).
+the time, the event count and head MAC of every chain whose head moved since the lines
+before, the previous line's MAC, and an HMAC of the line with the current chain key.
+Ship the directory somewhere the database administrator cannot write (an append-only
+mount, a log shipper, a mailbox).
 
 `checkpoint_publish()` also emails the line to `LEDGER_CHECKPOINT_EMAILS` (auditors keep
 the mails: a second copy out of the database administrator's reach).
@@ -68,7 +69,13 @@ def _line_mac(line: dict, key: bytes) -> str:
 
 
 def checkpoint_write(directory: str | os.PathLike | None = None) -> dict:
-    """Append a signed checkpoint line; returns it. Safe to run twice (two lines)."""
+    """Append a signed checkpoint line; returns it. Safe to run twice (two lines).
+
+    A line names the chains whose head moved since the lines before it (all of them in
+    the first line), so the file grows with the activity, not with the number of chains;
+    `total` is the number of chains at that moment. A line with no chains still proves
+    the checkpoint ran.
+    """
     path = checkpoint_path(directory)
     if path is None:
         raise ValueError("LEDGER_CHECKPOINT_DIR is not set: nowhere to write the checkpoint.")
@@ -78,15 +85,20 @@ def checkpoint_write(directory: str | os.PathLike | None = None) -> dict:
         fcntl.flock(handle, fcntl.LOCK_EX)  # one writer at a time; lines chain in order
         handle.seek(0)
         previous = ""
+        known: dict[str, list] = {}
         for raw in handle:
             try:
-                previous = json.loads(raw).get("mac", previous)
+                earlier = json.loads(raw)
             except ValueError:
                 continue
+            previous = earlier.get("mac", previous)
+            known.update(earlier.get("chains") or {})
+        heads = chain_heads()
         line = {
             "v": 1,
             "at": timezone.now().isoformat(timespec="microseconds"),
-            "chains": chain_heads(),
+            "chains": {aid: head for aid, head in heads.items() if known.get(aid) != head},
+            "total": len(heads),
             "kid": key_id,
             "prev": previous,
         }
@@ -117,6 +129,7 @@ def checkpoint_publish(directory: str | os.PathLike | None = None) -> dict:
                     "at": line["at"],
                     "kid": line["kid"],
                     "chains": len(line["chains"]),
+                    "total": line["total"],
                 },
             )
         )

@@ -11,4 +11,5 @@ def ledger_checkpoint() -> str:
     Running it twice only writes two lines (each one is a valid checkpoint)."""
     if not settings.LEDGER_CHECKPOINT_DIR:
         return "LEDGER_CHECKPOINT_DIR is not set: no checkpoint written"
-    return str(len(checkpoint_publish()["chains"]))
+    line = checkpoint_publish()
+    return f"{len(line['chains'])} of {line['total']} chain head(s) moved"

@@ -28,17 +28,31 @@ def test_the_beat_schedule_runs_the_checkpoint_task():
     assert entry["schedule"] > 0
 
 
-def test_the_checkpoint_task_appends_a_signed_line_per_run(submitted, tmp_path, settings, capsys):
+def test_the_checkpoint_task_appends_a_signed_line_per_run(
+    submitted, stakeholder, tmp_path, settings, capsys
+):
+    from risks import services
+
     settings.LEDGER_CHECKPOINT_DIR = str(tmp_path)
-    assert ledger_checkpoint() == "1"
-    assert ledger_checkpoint() == "1"  # twice is harmless: two valid lines
+    assert ledger_checkpoint() == "1 of 1 chain head(s) moved"
+    assert ledger_checkpoint() == "0 of 1 chain head(s) moved"  # twice is harmless
+    services.acceptance_sign(
+        actor=stakeholder, acceptance=submitted, password=PASSWORD, verdict="approve"
+    )
+    assert ledger_checkpoint() == "1 of 1 chain head(s) moved"
     lines = [json.loads(x) for x in (Path(tmp_path) / "checkpoints.jsonl").open()]
     head = LedgerEvent.objects.filter(acceptance=submitted).order_by("-seq").first()
-    assert lines[0]["chains"] == {str(submitted.pk): [head.seq, head.mac]}
-    assert lines[1]["prev"] == lines[0]["mac"]
+    assert lines[0]["chains"][str(submitted.pk)][0] == head.seq - 2  # signed + attempt
+    assert lines[1]["chains"] == {}
+    assert lines[2]["chains"] == {str(submitted.pk): [head.seq, head.mac]}
+    assert lines[1]["prev"] == lines[0]["mac"] and lines[2]["prev"] == lines[1]["mac"]
     ok, out = _verify(capsys, "--require-checkpoint")
     assert ok, out
-    assert "2 checkpoint(s) read" in out
+    assert "3 checkpoint(s) read" in out
+    # Truncating the chain back to the first checkpoint's head is still seen.
+    LedgerEvent.objects.filter(acceptance=submitted, seq__gt=head.seq - 2).delete()
+    ok, out = _verify(capsys)
+    assert not ok and f"chain event seq {head.seq}: gone from the database" in out
 
 
 def test_without_a_checkpoint_directory_the_task_writes_nothing_and_verify_warns(submitted, capsys):
@@ -78,7 +92,7 @@ def test_the_checkpoint_is_emailed_to_the_auditors_too(submitted, tmp_path, sett
     line = (Path(tmp_path) / "checkpoints.jsonl").read_text().strip()
     mail = Notification.objects.get(event="ledger.checkpoint")
     assert mail.recipient == "auditors@example.test"
-    assert mail.subject.startswith("Ledger checkpoint ") and mail.subject.endswith("(1 chain)")
+    assert mail.subject.startswith("Ledger checkpoint ") and mail.subject.endswith("1 of 1 moved)")
     assert line in mail.body_text
     assert json.loads(line)["mac"] in mail.body_html
     assert "&quot;chains&quot;" in mail.body_html  # the HTML body escapes the line

@@ -20,4 +20,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         where = checkpoint_path(options["checkpoint_dir"])
-        self.stdout.write(f"Checkpoint of {len(line['chains'])} chain(s) written to {where}.")
+        self.stdout.write(
+            f"Checkpoint written to {where}: {len(line['chains'])} of {line['total']} "
+            "chain head(s) moved."
+        )
