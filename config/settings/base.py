@@ -167,7 +167,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client address comes from X-Forwarded-For only when the request arrives from one
+# of our own proxies (addresses or networks, comma-separated); otherwise REMOTE_ADDR.
+# Behind a proxy, leaving this empty makes every login come from the proxy's address.
+LEDGER_TRUSTED_PROXIES = env.list("LEDGER_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "config.accounts.client_ip.client_ip"
 AXES_VERBOSE = False
 
 # --- Email ------------------------------------------------------------------
