@@ -456,6 +456,8 @@ def webhook_receive(
         raise WebhookRefused(
             400, "bad_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds."
         ) from exc
+    if b"\x00" in body:  # stored as text below, which PostgreSQL cannot hold NUL in
+        raise WebhookRefused(400, "nul_byte", "The body must not contain NUL bytes.")
     with transaction.atomic():
         trigger = (
             Trigger.objects.select_for_update().filter(uuid=trigger_uuid, kind=K.WEBHOOK).first()

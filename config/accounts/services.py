@@ -40,6 +40,8 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, e.g. the pipeline that uses it."})
+    if "\x00" in name:  # PostgreSQL text cannot hold it
+        raise ValidationError({"name": "The name cannot contain NUL characters."})
     if not user.is_active:
         raise PermissionDenied("Inactive accounts cannot create tokens.")
     if user.api_tokens.filter(revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:

@@ -25,7 +25,8 @@ def profile(request):
     context["tokens"] = request.user.api_tokens.order_by("-created_at")
     context["time_zones"] = services.time_zone_choices()
     context["default_time_zone"] = settings.TIME_ZONE
-    return render(request, "accounts/profile.html", context)
+    status = 400 if context["errors"] else 200
+    return render(request, "accounts/profile.html", context, status=status)
 
 
 @require_POST
