@@ -225,7 +225,8 @@ REST_FRAMEWORK = {
         "config.accounts.api_auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A role (or staff) to read anything, the API root included; views ask for more.
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsReader"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -238,9 +239,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Decisions, risk acceptances, triggers and initiatives.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Anonymous visitors see nothing but the login page: the schema and docs need a
-    # session or a token too.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Anonymous visitors see nothing but the login page, and a user without a role
+    # nothing but their profile: the schema and docs need a role too.
+    "SERVE_PERMISSIONS": ["config.api.permissions.IsReader"],
     # Swagger UI's files come from drf-spectacular-sidecar (no CDN, CSP 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
