@@ -113,10 +113,21 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters or more, on password change and reset.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A reset link is signed (SECRET_KEY), single-use (it hashes the password it replaces)
+# and expires after an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Reset emails: at most this many per address and per client address in the window.
+LEDGER_PASSWORD_RESET_PER_ADDRESS = 3
+LEDGER_PASSWORD_RESET_PER_CLIENT = 10
+LEDGER_PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
