@@ -57,12 +57,15 @@ def require_operator(user) -> None:
 
 
 def _parse_day(value, label: str = "date") -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValidationError({label: "Enter a date as YYYY-MM-DD."}) from exc
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ValidationError({label: "Enter a date as YYYY-MM-DD."}) from exc
+    # Lead days and time zones move the instant by years: keep clear of date.min/max.
+    if not 1900 <= value.year <= 2999:
+        raise ValidationError({label: "Give a date between the years 1900 and 2999."})
+    return value
 
 
 def _parse_lead_days(value) -> list[int]:

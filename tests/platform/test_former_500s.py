@@ -150,3 +150,46 @@ def test_sending_the_decisions_own_log_back_is_accepted(postgres, api, architect
     )
     assert response.status_code == 200, response.content
     assert Decision.objects.get(pk=decision.pk).title == "Renamed"
+
+
+# Found by the form fuzzer (tests/platform/test_form_fuzz.py) once the five were fixed.
+
+
+def test_a_nul_byte_in_a_revocation_reason_is_a_400(postgres, login, architect, stakeholder):
+    from risks.models import RiskAcceptance
+    from risks.services import acceptance_create
+
+    acceptance = acceptance_create(
+        actor=architect, title="Tokens", risk_statement="XSS", owner=stakeholder
+    )
+    client = login(architect)
+    before = db_fingerprint()
+    response = client.post(f"/risks/{acceptance.pk}/revoke/", {"reason": "no\x00"})
+    assert response.status_code == 400
+    assert RiskAcceptance.objects.get(pk=acceptance.pk).state == acceptance.state
+    assert db_fingerprint() == before
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+def test_a_trigger_date_at_the_ends_of_the_calendar_is_refused_inline(
+    postgres, login, architect, decision, day
+):
+    from triggers.services import trigger_create
+
+    trigger = trigger_create(
+        actor=architect,
+        name="Sunset",
+        kind="date",
+        params={"date": "2027-01-01"},
+        decisions=[decision],
+    )
+    client = login(architect)
+    page = client.get(f"/triggers/{trigger.pk}/edit/").content.decode()
+    data = form_values(page)
+    data["date"] = day
+    before = db_fingerprint()
+    response = client.post(f"/triggers/{trigger.pk}/edit/", data)
+    assert response.status_code == 400
+    assert "between the years 1900 and 2999" in response.content.decode()
+    assert Trigger.objects.get(pk=trigger.pk).params["date"] == "2027-01-01"
+    assert db_fingerprint() == before
