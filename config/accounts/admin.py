@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, User
+from .models import ApiToken, PasswordResetRequest, User
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -79,4 +79,23 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
     readonly_fields = ("user", "name", "hint", "digest", "created_at", "last_used_at")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """The password-reset throttle's records (the address only as a digest): read-only."""
+
+    list_display = ("created_at", "ip_address", "email_digest")
+    list_filter = ("created_at",)
+    search_fields = ("ip_address", "email_digest")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
