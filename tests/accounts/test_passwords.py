@@ -233,3 +233,47 @@ def test_a_password_change_is_refused_inline(login, architect, data, message):
 def test_anonymous_visitors_cannot_reach_the_change_page(client):
     response = client.get(CHANGE)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reset_requests_never_exceed_the_limit():
+    """Two requests for one address at once, held at the table until both wait: at most
+    one of them may still send (the limit is one away)."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from config.accounts import services
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    email = "race@example.test"
+    for _ in range(settings.LEDGER_PASSWORD_RESET_PER_ADDRESS - 1):
+        assert services.password_reset_request_allowed(email=email, ip_address=None).value == "send"
+    verdicts = []
+
+    def request():
+        try:
+            verdicts.append(services.password_reset_request_allowed(email=email, ip_address=None))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    waiting_query = (
+        "SELECT count(*) FROM pg_locks WHERE NOT granted "
+        "AND relation = 'accounts_passwordresetrequest'::regclass"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE accounts_passwordresetrequest IN SHARE MODE")
+        for thread in threads:
+            thread.start()
+        deadline = timezone.now() + timedelta(seconds=30)
+        waiting = 0
+        while waiting < 2 and timezone.now() < deadline:
+            cursor.execute(waiting_query)
+            waiting = cursor.fetchone()[0]
+        assert waiting == 2, "both requests must be held at the table together"
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(verdicts) == 2
+    assert [v.value for v in verdicts].count("send") <= 1, verdicts

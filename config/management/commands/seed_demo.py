@@ -44,7 +44,6 @@ class Command(BaseCommand):
                 "These are production settings: the demo would add users whose passwords "
                 "are published. Run with --force if you really want demo data here."
             )
-        self.created: set[str] = set()
         with transaction.atomic():
             users = self._users()
             for name in DEMO_MODULES:
@@ -67,6 +66,7 @@ class Command(BaseCommand):
     def _users(self) -> dict:
         User = get_user_model()
         users = {}
+        self.created: set[str] = set()
         self.demo_password_works: dict[str, bool] = {}
         for username, printed, email, role, password, staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
