@@ -120,6 +120,7 @@ def test_a_negative_initial_forms_in_the_decision_editor_is_a_400(
     before = db_fingerprint()
     response = client.post(url, data)
     assert response.status_code == 400
+    assert "This form is out of date or was altered" in response.content.decode()
     assert Decision.objects.get(pk=decision.pk).title == "Keep tokens in cookies"
     assert db_fingerprint() == before
 
