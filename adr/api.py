@@ -227,11 +227,18 @@ class DecisionDetailSerializer(DecisionSerializer):
 class DecisionUpdateSerializer(DecisionSerializer):
     """PATCH/PUT: `status` changes go through the lifecycle (decision_change_status)."""
 
+    # A declared field ignores Meta.read_only_fields: sending the decision's own log
+    # back (GET, edit, PUT) is fine; naming another one is refused.
+    log = SafeSlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all(), required=False)
     status_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
     class Meta(DecisionSerializer.Meta):
         fields = DecisionSerializer.Meta.fields + ["status_reason"]
-        read_only_fields = DecisionSerializer.Meta.read_only_fields + ["log"]
+
+    def validate_log(self, log):
+        if self.instance is not None and log.pk != self.instance.log_id:
+            raise serializers.ValidationError("A decision cannot move to another log.")
+        return log
 
 
 # --- Filters -------------------------------------------------------------------------
@@ -387,6 +394,7 @@ class DecisionViewSet(
         serializer = DecisionUpdateSerializer(decision, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        data.pop("log", None)  # validated to be the decision's own
         new_status = data.pop("status", None)
         reason = data.pop("status_reason", "") or ""
         tags = data.pop("tags", None)

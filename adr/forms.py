@@ -183,6 +183,18 @@ ROW_DEFAULTS = {
 
 
 class BaseRows(forms.BaseFormSet):
+    def full_clean(self):
+        super().full_clean()
+        # The rows that exist are the server's to count, not the client's: with a posted
+        # INITIAL_FORMS below it (negative, say), forms holding an existing row's id
+        # would skip validation and reach the save without cleaned data.
+        counts = self.management_form
+        posted = counts.cleaned_data.get("INITIAL_FORMS") if counts.is_valid() else None
+        if self.is_bound and posted is not None and posted != len(self.initial or ()):
+            self._non_form_errors.append(
+                "This form is out of date or was altered; reload the page and try again."
+            )
+
     def rows(self):
         """(index, form, delete?) for every form that holds data, in order."""
         for index, form in enumerate(self.forms):

@@ -8,7 +8,7 @@ front too, so a stakeholder gets a clear 403 rather than a form they cannot subm
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -236,6 +236,8 @@ def decision_reviewed(request, key: str, number: int):
     require_role(request.user, ARCHITECT)
     decision = _get_decision(request, key, number, brief=True)
     reason = (request.POST.get("reason") or "").strip()[:100] or "reviewed"
+    if "\x00" in reason:  # PostgreSQL text cannot hold it: a 400, not a 500
+        raise BadRequest("NUL characters are not allowed in the reason.")
     services.decision_clear_review(actor=request.user, decision=decision, reason=reason)
     messages.success(request, f"{decision.reference} marked as reviewed.")
     return redirect(decision)

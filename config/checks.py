@@ -20,13 +20,16 @@ Ids (never renumber; add new ones at the end):
   ledger.E013  the trigger sweep interval in the beat schedule is not positive
   ledger.E014  the sweep's probe budget is not shorter than the sweep interval
   ledger.E015  the ledger chain key is missing in production, malformed, or the public dev key
+  ledger.E016  LEDGER_TRUSTED_PROXIES holds something other than addresses or networks
   ledger.W001  SITE_URL points at localhost (deploy)
   ledger.W002  ALLOWED_HOSTS accepts any host in production (deploy)
   ledger.W003  SITE_URL is plain http in production (deploy)
+  ledger.W004  metric triggers may reach private addresses in production (deploy)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import zoneinfo
 from urllib.parse import urlsplit
@@ -139,6 +142,22 @@ def ledger_settings_check(app_configs, **kwargs):
                 f"LEDGER_METRIC_ALLOWED_HOSTS must hold bare host names, not {bad_hosts!r}.",
                 hint="Write 'metrics.example.com', without scheme or path.",
                 id="ledger.E008",
+            )
+        )
+
+    proxies = getattr(settings, "LEDGER_TRUSTED_PROXIES", [])
+    bad_proxies = []
+    for proxy in proxies if isinstance(proxies, list | tuple) else [proxies]:
+        try:
+            ipaddress.ip_network(str(proxy).strip(), strict=False)
+        except ValueError:
+            bad_proxies.append(proxy)
+    if bad_proxies:
+        problems.append(
+            Error(
+                f"LEDGER_TRUSTED_PROXIES must hold IP addresses or networks, not {bad_proxies!r}.",
+                hint="e.g. LEDGER_TRUSTED_PROXIES=10.0.0.5,192.168.10.0/24",
+                id="ledger.E016",
             )
         )
 
@@ -281,6 +300,16 @@ def ledger_deploy_check(app_configs, **kwargs):
                 "or fail.",
                 hint="Use https://…",
                 id="ledger.W003",
+            )
+        )
+    if _is_production() and getattr(settings, "LEDGER_METRIC_ALLOW_PRIVATE", False):
+        problems.append(
+            Warning(
+                "LEDGER_METRIC_ALLOW_PRIVATE is on in production: metric triggers may poll "
+                "private, loopback and link-local addresses (the database, the cloud "
+                "metadata service, the admin ports of the network).",
+                hint="Unset LEDGER_METRIC_ALLOW_PRIVATE; allow-list public metric hosts.",
+                id="ledger.W004",
             )
         )
     return problems

@@ -2,10 +2,14 @@
 
 User text is rendered with `markdown` (tables, fenced code) and the result is
 always passed through nh3 (Ammonia): no scripts, no event handlers, no
-`javascript:`/`data:` URLs, and links get `rel="noopener noreferrer"`.
+`javascript:`/`data:` URLs, and links get `rel="noopener noreferrer"`. No `class`
+or `id` either, so user text cannot wear the app's own styles (a fake flash message
+"your session expired…"): the one class kept is fenced code's `language-…`.
 """
 
 from __future__ import annotations
+
+import re
 
 import markdown
 import nh3
@@ -57,13 +61,20 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "td": {"align"},
     "th": {"align"},
-    "code": {"class"},
-    "span": {"class"},
-    "div": {"class"},
+    "code": {"class"},  # only `language-…`, see _keep_attribute
     "ol": {"start"},
 }
+CODE_LANGUAGE = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists", "nl2br"]
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: a code block's language class, nothing else of `class`."""
+    if attribute == "class":
+        kept = [c for c in value.split() if tag == "code" and CODE_LANGUAGE.fullmatch(c)]
+        return kept[0] if kept else None
+    return value
 
 
 def render_markdown(text: str | None) -> str:
@@ -78,6 +89,7 @@ def render_markdown(text: str | None) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_keep_attribute,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -310,6 +310,8 @@ def acceptance_sign(request, pk: int):
 def _reason_action(request, pk: int, action, done: str):
     acceptance = get_object_or_404(RiskAcceptance, pk=pk)
     reason = request.POST.get("reason", "")
+    if "\x00" in reason:  # PostgreSQL text cannot hold it: a 400, not a 500
+        raise BadRequest("NUL characters are not allowed in the reason.")
     try:
         action(actor=request.user, acceptance=acceptance, reason=reason)
         messages.success(request, done)

@@ -58,12 +58,15 @@ def require_operator(user) -> None:
 
 
 def _parse_day(value, label: str = "date") -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValidationError({label: "Enter a date as YYYY-MM-DD."}) from exc
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ValidationError({label: "Enter a date as YYYY-MM-DD."}) from exc
+    # Lead days and time zones move the instant by years: keep clear of date.min/max.
+    if not 1900 <= value.year <= 2999:
+        raise ValidationError({label: "Give a date between the years 1900 and 2999."})
+    return value
 
 
 def _parse_lead_days(value) -> list[int]:
@@ -501,6 +504,8 @@ def webhook_receive(
         raise WebhookRefused(
             400, "bad_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds."
         ) from exc
+    if b"\x00" in body:  # stored as text below, which PostgreSQL cannot hold NUL in
+        raise WebhookRefused(400, "nul_byte", "The body must not contain NUL bytes.")
     with transaction.atomic():
         trigger = (
             Trigger.objects.select_for_update().filter(uuid=trigger_uuid, kind=K.WEBHOOK).first()

@@ -15,10 +15,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from config.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from config.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyPlainAdmin
 
 from . import services
-from .models import ApiToken, User
+from .models import ApiToken, PasswordResetRequest, User
 
 __all__ = ["ApiTokenAdmin", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "UserAdmin"]
 
@@ -66,3 +66,13 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             services.api_token_revoke(actor=request.user, token=token)
             count += 1
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(ReadOnlyPlainAdmin):
+    """The password-reset throttle's records (the address only as a digest): read-only."""
+
+    list_display = ("created_at", "ip_address", "email_digest")
+    list_filter = ("created_at",)
+    search_fields = ("ip_address", "email_digest")
+    date_hierarchy = "created_at"

@@ -4,9 +4,18 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
-# Paths an anonymous visitor may reach: the login page, static files, the API
-# (which answers 401/403 itself) and webhook receivers (authenticated by HMAC).
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/hooks/", "/demo/", "/healthz")
+# Paths an anonymous visitor may reach: the login and password-reset pages, static
+# files, the API (which answers 401/403 itself) and webhook receivers (authenticated
+# by HMAC).
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/password-reset/",
+    "/static/",
+    "/api/",
+    "/hooks/",
+    "/demo/",
+    "/healthz",
+)
 
 
 class LoginRequiredMiddleware:

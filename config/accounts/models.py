@@ -72,3 +72,27 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email: the throttle counts these (per address
+    and per client address, in a sliding window). The address is kept as a digest."""
+
+    email_digest = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # password_reset_request_allowed: requests for one address in the window.
+            models.Index(fields=["email_digest", "created_at"], name="pwreset_email_recent"),
+            # password_reset_request_allowed: requests from one client in the window.
+            models.Index(fields=["ip_address", "created_at"], name="pwreset_ip_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reset request {self.created_at:%Y-%m-%d %H:%M} from {self.ip_address}"
+
+    @staticmethod
+    def digest(email: str) -> str:
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()

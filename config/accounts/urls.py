@@ -17,4 +17,19 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/time-zone/", views.time_zone, name="time-zone"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password/changed/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
+    # Reachable without a session (config/accounts/middleware.py).
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
 ]

@@ -113,10 +113,21 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters or more, on password change and reset.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A reset link is signed (SECRET_KEY), single-use (it hashes the password it replaces)
+# and expires after an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Reset emails: at most this many per address and per client address in the window.
+LEDGER_PASSWORD_RESET_PER_ADDRESS = 3
+LEDGER_PASSWORD_RESET_PER_CLIENT = 10
+LEDGER_PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -167,7 +178,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client address comes from X-Forwarded-For only when the request arrives from one
+# of our own proxies (addresses or networks, comma-separated); otherwise REMOTE_ADDR.
+# Behind a proxy, leaving this empty makes every login come from the proxy's address.
+LEDGER_TRUSTED_PROXIES = env.list("LEDGER_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "config.accounts.client_ip.client_ip"
 AXES_VERBOSE = False
 
 # --- Email ------------------------------------------------------------------
@@ -226,7 +241,8 @@ REST_FRAMEWORK = {
         "config.accounts.api_auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A role (or staff) to read anything, the API root included; views ask for more.
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsReader"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -239,9 +255,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Decisions, risk acceptances, triggers and initiatives.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Anonymous visitors see nothing but the login page: the schema and docs need a
-    # session or a token too.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Anonymous visitors see nothing but the login page, and a user without a role
+    # nothing but their profile: the schema and docs need a role too.
+    "SERVE_PERMISSIONS": ["config.api.permissions.IsReader"],
     # Swagger UI's files come from drf-spectacular-sidecar (no CDN, CSP 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -70,7 +70,7 @@ class Ledger:
 
 def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     from adr import services as adr
-    from config.accounts.services import api_token_create
+    from config.accounts.services import api_token_create, password_reset_request_allowed
     from risks import services as risks
     from triggers.services import (
         initiative_create,
@@ -144,5 +144,6 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     )
     initiative = initiative_create(actor=architect, name="RBAC")
     api_token_create(user=architect, name="ci")
+    password_reset_request_allowed(email=architect.email, ip_address="192.0.2.7")
     acceptance.refresh_from_db()
     return Ledger(decision, acceptance, mitigation, overdue, sunset, webhook, initiative)

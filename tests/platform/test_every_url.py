@@ -155,12 +155,12 @@ def test_the_crawl_as_each_role_finds_csp_on_every_page_and_no_500(seeded, clien
     assert not problems, "\n".join(problems)
 
 
-def test_the_anonymous_crawl_reaches_only_the_login_page(db, client):
+def test_the_anonymous_crawl_reaches_only_the_login_and_password_reset_pages(db, client):
     call_command("seed_demo", stdout=StringIO())
     client.raise_request_exception = False
     responses = crawl(client)
     pages = {urlsplit(u).path for u, r in responses.items() if r.status_code == 200}
-    assert pages == {"/accounts/login/"}, pages
+    assert pages == {"/accounts/login/", "/accounts/password-reset/"}, pages
     problems = _failures(responses)
     assert not problems, "\n".join(problems)
 

@@ -222,3 +222,53 @@ def test_empty_text_renders_to_nothing():
     assert render_markdown("") == ""
     assert render_markdown("   \n") == ""
     assert render_markdown(None) == ""
+
+
+FAKE_FLASH = (
+    '<div class="messages" role="status" id="messages">'
+    '<article class="flash flash-error">Your session expired: re-enter your password at '
+    '<a href="https://ledger-login.example">the login page</a></article></div>\n\n'
+    '<span class="flash flash-success" id="main">Signed.</span>'
+)
+
+
+def test_user_markdown_cannot_wear_the_apps_own_classes_or_ids():
+    """The class-spoofing payload: a fake system message styled as the app's flash."""
+    output = render_markdown(FAKE_FLASH)
+    attributes = [(tag, attrs) for tag, attrs in inspect(output)]
+    assert attributes, output
+    assert all("class" not in attrs and "id" not in attrs for _, attrs in attributes), output
+    assert "Your session expired" in output  # the text stays, as plain text
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '<code class="language-python flash">x</code>',
+        '<code class="flash language-python">x</code>',
+        '<code class="language-"><b>x</b></code>',
+        '<pre class="flash"><code>x</code></pre>',
+        '<h2 id="content">x</h2>',
+        '<td class="flash">x</td>',
+    ],
+)
+def test_only_a_code_language_class_survives(payload):
+    output = render_markdown(payload)
+    classes = [attrs.get("class") for _, attrs in inspect(output) if "class" in attrs]
+    assert classes in ([], ["language-python"]), output
+    assert not any("id" in attrs for _, attrs in inspect(output)), output
+
+
+def test_fenced_code_keeps_its_language_class():
+    output = render_markdown("```python\nx = 1\n```")
+    assert '<code class="language-python">' in output
+
+
+def test_a_decision_page_shows_the_fake_flash_without_the_flash_style(postgres, login, architect):
+    from adr.services import decision_create, log_create
+
+    log = log_create(actor=architect, key="AUTH", name="Auth")
+    decision = decision_create(actor=architect, log=log, title="Tokens", context=FAKE_FLASH)
+    page = login(architect).get(f"/decisions/{decision.reference}/").content.decode()
+    assert "Your session expired" in page
+    assert page.count('class="flash') == 0, "user text must not carry the flash style"

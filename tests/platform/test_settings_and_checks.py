@@ -198,12 +198,34 @@ MIDDLEWARE = list(settings.MIDDLEWARE)
         ({"SITE_URL": "http://localhost:8000"}, "ledger.W001"),
         ({"LEDGER_PRODUCTION": True, "ALLOWED_HOSTS": ["*"]}, "ledger.W002"),
         ({"LEDGER_PRODUCTION": True, "SITE_URL": "http://ledger.example.com"}, "ledger.W003"),
+        ({"LEDGER_TRUSTED_PROXIES": ["proxy.example.com"]}, "ledger.E016"),
+        ({"LEDGER_TRUSTED_PROXIES": ["10.0.0.300"]}, "ledger.E016"),
+        ({"LEDGER_PRODUCTION": True, "LEDGER_METRIC_ALLOW_PRIVATE": True}, "ledger.W004"),
     ],
 )
 def test_a_bad_setting_is_reported_with_its_stable_id(overrides, check_id):
     with override_settings(**overrides):
         ids = {m.id for m in run_checks(include_deployment_checks=True)}
     assert check_id in ids
+
+
+def test_check_deploy_warns_when_production_lets_metric_triggers_reach_private_addresses(
+    tmp_path,
+):
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        "config.settings.production",
+        tmp_path,
+        **PRODUCTION_ENV,
+        LEDGER_METRIC_ALLOW_PRIVATE="true",
+    )
+    assert "ledger.W004" in result.stderr + result.stdout, result.stdout + result.stderr
+
+
+def test_valid_trusted_proxies_pass_the_checks():
+    with override_settings(LEDGER_TRUSTED_PROXIES=["10.0.0.5", "192.168.10.0/24", "2001:db8::/64"]):
+        ids = {m.id for m in run_checks(include_deployment_checks=True)}
+    assert "ledger.E016" not in ids
 
 
 def test_errors_stop_management_commands(tmp_path):

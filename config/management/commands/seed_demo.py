@@ -1,10 +1,17 @@
-"""Load the case study (the auth-token pentest finding) as demo data. Idempotent."""
+"""Load the case study (the auth-token pentest finding) as demo data. Idempotent.
+
+The demo passwords are published (README, this file), so the command refuses
+production settings unless `--force`, and it never sets the password of an account
+that already exists: it creates missing demo users with their demo password, and
+leaves existing ones as they are.
+"""
 
 from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # (username, printed name, email, role, password, staff)
@@ -24,7 +31,19 @@ DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo")
 class Command(BaseCommand):
     help = "Load the demo case study (idempotent) and print the demo logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even under production settings.",
+        )
+
     def handle(self, *args, **options):
+        if getattr(settings, "LEDGER_PRODUCTION", False) and not options["force"]:
+            raise CommandError(
+                "These are production settings: the demo would add users whose passwords "
+                "are published. Run with --force if you really want demo data here."
+            )
         with transaction.atomic():
             users = self._users()
             for name in DEMO_MODULES:
@@ -40,11 +59,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is loaded. Demo logins:"))
         for username, printed, _email, role, password, staff in DEMO_USERS:
             extra = " + staff/admin" if staff else ""
+            if username not in self.created and not self.demo_password_works.get(username):
+                password = "(existing account: password not changed)"
             self.stdout.write(f"  {username:<8} {password:<24} {role}{extra} ({printed})")
 
     def _users(self) -> dict:
         User = get_user_model()
         users = {}
+        self.created: set[str] = set()
+        self.demo_password_works: dict[str, bool] = {}
         for username, printed, email, role, password, staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -57,9 +80,13 @@ class Command(BaseCommand):
                     "last_name": printed.split()[-1],
                 },
             )
-            if created or not user.check_password(password):
+            if created:
                 user.set_password(password)
-                user.save()
+                user.save(update_fields=["password"])
+                self.created.add(username)
+            else:
+                # Never reset an existing account's password to a published one.
+                self.demo_password_works[username] = user.check_password(password)
             user.groups.add(Group.objects.get_or_create(name=role)[0])
             users[username] = user
         return users
