@@ -221,11 +221,16 @@ def test_words_are_stemmed_on_postgres(corpus):
     ]
 
 
-def _plan(sql: str, params) -> str:
+def _plan(sql: str, params, *, bitmap_only: bool = False) -> str:
     with connection.cursor() as cursor:
         # With sequential scans priced out, a plan still scans the table only if no
         # index can serve the query: the test fails exactly when the index is missing.
+        cursor.execute("ANALYZE adr_decision")
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if bitmap_only:
+            # A GIN index is read through a bitmap scan; on a table this small a plain
+            # index scan of another index costs about the same, so leave only bitmaps.
+            cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -236,7 +241,7 @@ def test_the_search_and_the_default_list_use_indexes_on_postgres(corpus, archite
 
     searched = selectors.decision_list(user=architect, q="kafka")[:50]
     sql, params = searched.query.sql_with_params()
-    plan = _plan(sql, params)
+    plan = _plan(sql, params, bitmap_only=True)
     assert "Seq Scan on adr_decision" not in plan, plan
     assert "adr_decision_search_gin" in plan, plan
     default = selectors.decision_list(user=architect)[:50]
