@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.history import LedgerHistoricalRecords
+
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
@@ -173,7 +175,7 @@ class Trigger(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords(
+    history = LedgerHistoricalRecords(
         m2m_fields=[decisions, watchers],
         excluded_fields=["webhook_secret", "last_checked_at", "search_document"],
     )
