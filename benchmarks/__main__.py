@@ -100,6 +100,7 @@ def main(argv: list[str]) -> None:
         small_counts = pages.query_counts(user)
         dataset.build(size, start=dataset.SMALL)
         log(f"built {size.label()} in {time.monotonic() - t0:.0f} s")
+    sweep_bench.teardown()  # what a run interrupted before (with --reuse)
     full_counts = pages.query_counts(user)
 
     out.header(size=size, args=args, machine=machine(connection))
@@ -120,9 +121,12 @@ def main(argv: list[str]) -> None:
                 args.port, pages.search_paths(), cookie, repeat=5
             )
         out.throughput(results, pages.PAGES, args)
-        out.search("search page over HTTP, one request at a time", page_search)
-    out.search("search query in process (page of 50 + count)",
-               pages.search_selector_latencies(user, repeat=5))  # fmt: skip
+        everything = [t for times in page_search.values() for t in times]
+        out.search("the decision list page over HTTP, one request at a time", everything)
+    else:
+        page_search = None
+    found = pages.search_selector_latencies(user, repeat=5)
+    out.search_queries(found, page_search)
 
     if not args.skip_sweep:
         t0 = time.monotonic()
@@ -134,7 +138,8 @@ def main(argv: list[str]) -> None:
         swept = sweep_bench.sweep(batch_size=args.batch_size)
         out.sweep(armed=extra + size.triggers, due=args.due, batch=args.batch_size,
                   floor=floor, swept=swept)  # fmt: skip
-        sweep_bench.teardown()
+        # The sweep's triggers stay (the next run drops the database, --reuse removes them).
+        sweep_bench.purge_queue()
     out.footer(seconds=time.monotonic() - started, load_after=os.getloadavg())
 
 

@@ -144,14 +144,16 @@ def measure(
     return results
 
 
-def sequential_latencies(port: int, paths: list[str], cookie: str, *, repeat: int) -> list[float]:
-    """One request at a time (no queueing), each path `repeat` times: seconds each."""
-    latencies = []
+def sequential_latencies(
+    port: int, paths: dict[str, str], cookie: str, *, repeat: int
+) -> dict[str, list[float]]:
+    """One request at a time (no queueing), each path `repeat` times: {name: seconds}."""
+    latencies: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(repeat):
-        for path in paths:
+        for name, path in paths.items():
             started = time.perf_counter()
             status, _ = fetch(port, path, cookie)
-            latencies.append(time.perf_counter() - started)
+            latencies[name].append(time.perf_counter() - started)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
     return latencies

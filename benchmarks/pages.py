@@ -63,26 +63,29 @@ def query_counts(user) -> dict[str, int]:
     return counts
 
 
-def search_selector_latencies(user, *, repeat: int) -> list[float]:
+def search_selector_latencies(user, *, repeat: int) -> dict[str, tuple[int, list[float]]]:
     """The search itself, in this process: the decision list's query for one page of
-    50 plus the paginator's count, as `decision_list(q=…)` builds it (seconds each)."""
+    50 plus the paginator's count, as `decision_list(q=…)` builds it.
+
+    {query: (number of matches, seconds of each of `repeat` runs)}."""
     from adr.selectors import decision_list
 
-    latencies = []
+    found: dict[str, tuple[int, list[float]]] = {q: (0, []) for q in SEARCHES}
     for _ in range(repeat):
         for query in SEARCHES:
             started = time.perf_counter()
             qs = decision_list(user=user, q=query)
             list(qs[:50])
-            qs.count()
-            latencies.append(time.perf_counter() - started)
-    return latencies
+            matches = qs.count()
+            found[query][1].append(time.perf_counter() - started)
+            found[query] = (matches, found[query][1])
+    return found
 
 
-def search_paths() -> list[str]:
+def search_paths() -> dict[str, str]:
     from urllib.parse import quote
 
-    return [f"/decisions/?q={quote(q)}" for q in SEARCHES]
+    return {q: f"/decisions/?q={quote(q)}" for q in SEARCHES}
 
 
 def summary(latencies: list[float]) -> str:

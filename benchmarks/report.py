@@ -82,6 +82,21 @@ class Report:
             "",
         )
 
+    def search_queries(self, found: dict, page: dict[str, list[float]] | None) -> None:
+        everything = [t for _matches, times in found.values() for t in times]
+        self.search("the query in process (one page of 50 + the count)", everything)
+        self.emit(
+            "| query | matches | query p50 ms | query max ms | page p50 ms |",
+            "|---|---:|---:|---:|---:|",
+        )
+        for query, (matches, times) in found.items():
+            page_p50 = f"{percentile(page[query], 50) * 1000:.1f}" if page else "—"
+            self.emit(
+                f"| `{query}` | {matches:,} | {percentile(times, 50) * 1000:.1f} | "
+                f"{max(times) * 1000:.1f} | {page_p50} |"
+            )
+        self.emit("")
+
     def sweep(self, *, armed: int, due: int, batch: int, floor, swept) -> None:
         self.emit(
             f"### One sweep: {armed:,} armed triggers, {due:,} due (batches of {batch})",

@@ -102,10 +102,21 @@ def reset() -> None:
 
 
 def teardown() -> None:
-    reset()
-    with transaction.atomic():
-        _sql("DELETE FROM triggers_trigger_watchers WHERE " + _ours())
-        _sql("DELETE FROM triggers_trigger WHERE name LIKE %s", [PREFIX + "%"])
+    """Remove the sweep's triggers (when a --reuse run finds them) and empty the
+    benchmark's own broker queue of the nudges the sweep sent."""
+    if Trigger.objects.filter(name__startswith=PREFIX).exists():
+        reset()
+        with transaction.atomic():
+            _sql("DELETE FROM triggers_trigger_watchers WHERE " + _ours())
+            _sql("DELETE FROM triggers_trigger WHERE name LIKE %s", [PREFIX + "%"])
+    purge_queue()
+
+
+def purge_queue() -> int:
+    from config.celery_app import app
+
+    with app.connection_for_write() as conn:
+        return conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE) or 0
 
 
 def _history_columns(model) -> list[str]:
