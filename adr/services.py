@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.accounts.roles import ARCHITECT, require_role
+from config.clock import ledger_today
 from config.history import tracked_delete, tracked_save
 
 from .models import (
@@ -219,7 +220,7 @@ def decision_change_status(
     decision.status = status
     _require_deferral_backed(decision)
     if status in (S.ACCEPTED, S.REJECTED) and decision.decided_on is None:
-        decision.decided_on = timezone.localdate()
+        decision.decided_on = ledger_today()
     decision.updated_at = timezone.now()
     decision.full_clean()
     tracked_save(

@@ -30,6 +30,7 @@ from django.utils import timezone
 from adr.models import Decision
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.audit import delete_or_refuse
+from config.clock import ledger_today
 from config.history import tracked_save
 from config.notifications.services import notify_users
 
@@ -619,7 +620,7 @@ def submit_problems(
     if not acceptance.expires_on:
         problems.append("Set an expiry date.")
     else:
-        today = timezone.localdate()
+        today = ledger_today()
         months = settings.LEDGER_MAX_ACCEPTANCE_MONTHS
         if acceptance.expires_on < today:
             problems.append("The expiry date is in the past.")

@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.clock import ledger_today, ledger_zone
 from config.history import LedgerHistoricalRecords
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return ledger_zone()
 
 
 def start_of_day(day: date) -> datetime:
@@ -38,7 +39,7 @@ def start_of_day(day: date) -> datetime:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(local_zone()).date()
+    return ledger_today(now)
 
 
 def new_secret() -> str:
@@ -159,6 +160,8 @@ class Trigger(models.Model):
     reminders_sent = models.PositiveIntegerField(default=0, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     probe_alerts = models.PositiveIntegerField(default=0, editable=False)
+    # The error of the latest evaluation if it failed ("" once one succeeds); shown to staff.
+    last_error = models.TextField(blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
