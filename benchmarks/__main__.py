@@ -78,7 +78,7 @@ def main(argv: list[str]) -> None:
     from django.db import connection
     from django.test import Client
 
-    from . import dataset, pages, report
+    from . import dataset, pages, report, writes
     from . import http_load as load
     from . import sweep as sweep_bench
 
@@ -127,6 +127,7 @@ def main(argv: list[str]) -> None:
         page_search = None
     found = pages.search_selector_latencies(user, repeat=5)
     out.search_queries(found, page_search)
+    out.writes(*writes.acceptance_creates(user, repeat=10))
 
     if not args.skip_sweep:
         t0 = time.monotonic()

@@ -304,7 +304,7 @@ def _triggers(p: dict) -> None:
             state_reason, justification, generation, next_check_at, extra_addresses,
             escalation_email, warnings_sent, fired_at, reminders_sent, consecutive_failures,
             probe_alerts, webhook_secret, created_at, created_by_id, risk_acceptance_id,
-            deadline_at)
+            deadline_at, last_error)
         SELECT t, gen_random_uuid(), 'Revisit ' || {_text("t + 11", 3)},
             {_text("t + 12", 20)}, 'date',
             jsonb_build_object('date', (current_date + 30 + t % 700)::text,
@@ -312,7 +312,7 @@ def _triggers(p: dict) -> None:
             'armed', '', '', 1, (current_date + 30 + t % 700)::timestamptz, '', '', '[]',
             NULL, 0, 0, 0, md5(t::text), now() - t * interval '1 minute', %(u0)s,
             CASE WHEN t % 10 = 0 AND %(a1)s > 0 THEN 1 + t % %(a1)s END,
-            (current_date + 30 + t % 700)::timestamptz
+            (current_date + 30 + t % 700)::timestamptz, ''
         FROM generate_series(%(t0)s + 1, %(t1)s) t
         """,
         p,

@@ -97,6 +97,16 @@ class Report:
             )
         self.emit("")
 
+    def writes(self, latencies: list[float], queries: int) -> None:
+        self.emit(
+            "### Writes: `risks.services.acceptance_create` (3 mitigations, 2 signatories, "
+            "1 decision, expiry date)",
+            "",
+            f"p50 **{percentile(latencies, 50) * 1000:.0f} ms**, max "
+            f"{max(latencies) * 1000:.0f} ms over {len(latencies)} calls; {queries} queries each",
+            "",
+        )
+
     def sweep(self, *, armed: int, due: int, batch: int, floor, swept) -> None:
         self.emit(
             f"### One sweep: {armed:,} armed triggers, {due:,} due (batches of {batch})",

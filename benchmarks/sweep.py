@@ -54,7 +54,8 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
             INSERT INTO triggers_trigger (uuid, name, description, kind, params, state,
                 state_reason, justification, generation, next_check_at, extra_addresses,
                 escalation_email, warnings_sent, fired_at, reminders_sent,
-                consecutive_failures, probe_alerts, webhook_secret, created_at, deadline_at)
+                consecutive_failures, probe_alerts, webhook_secret, created_at, deadline_at,
+                last_error)
             SELECT gen_random_uuid(), %s || n, '', 'date',
                 jsonb_build_object('date', (CASE WHEN n <= %s THEN current_date - 1
                     ELSE current_date + 400 END)::text, 'lead_days', '[]'::jsonb),
@@ -62,7 +63,8 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
                 CASE WHEN n <= %s THEN now() - interval '1 minute'
                      ELSE (current_date + 400)::timestamptz END,
                 '', '', '[]', NULL, 0, 0, 0, md5(n::text), now(),
-                (CASE WHEN n <= %s THEN current_date - 1 ELSE current_date + 400 END)::timestamptz
+                (CASE WHEN n <= %s THEN current_date - 1 ELSE current_date + 400 END)::timestamptz,
+                ''
             FROM generate_series(1, %s) n
             """,
             [PREFIX, due, due, due, armed],
