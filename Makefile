@@ -39,8 +39,10 @@ pytest: install
 
 test: lint pytest
 
+# Builds its own database (bench_<name>) on the PostgreSQL in DATABASE_URL; see
+# docs/benchmarks.md. BENCHMARK_ARGS="--armed 100000 --due 1000" for a smaller sweep.
 benchmark: install
-	$(BIN)/python manage.py benchmark_sweep
+	$(BIN)/python -m benchmarks $(BENCHMARK_ARGS)
 
 clean:
 	rm -rf $(VENV) var/ledger.sqlite3* var/broker var/mail var/log var/celerybeat-schedule*

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from config.history import LedgerHistoricalRecords
 from config.markup import MarkdownFieldsMixin
 
 
@@ -124,7 +125,7 @@ class Decision(MarkdownFieldsMixin, models.Model):
     # migration named *_search), read through a GIN index by the app's search.py.
     search_document = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(
+    history = LedgerHistoricalRecords(
         m2m_fields=[tags],
         excluded_fields=[f"{f}_html" for f in MARKDOWN_FIELDS] + ["updated_at", "search_document"],
     )

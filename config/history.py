@@ -13,6 +13,54 @@ from typing import Any
 from django.db import models
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from simple_history import utils as history_utils
+from simple_history.models import HistoricalRecords
+from simple_history.signals import (
+    post_create_historical_m2m_records,
+    pre_create_historical_m2m_records,
+)
+
+
+class LedgerHistoricalRecords(HistoricalRecords):
+    """simple-history's `HistoricalRecords`, with the many-to-many part of each history
+    row written in one query per field.
+
+    The library's `create_historical_record_m2ms` takes the through model from
+    `history_instance.instance`, which for a model with `excluded_fields` re-reads those
+    fields from the database (one query per m2m field per history row), then loads the
+    through rows with `select_related` of *both* ends (every column of the decision or
+    acceptance, Markdown and HTML included) only to copy their ids. Here the through
+    model comes from the field and the ids are copied as they are: the same history rows,
+    with the same signals sent, for one query per m2m field. (A trigger saved with its
+    decisions was 8 queries more than needed; see docs/benchmarks.md, "Fast writes".)
+    """
+
+    def create_historical_record_m2ms(self, history_instance, instance):
+        for field in history_instance._history_m2m_fields:
+            m2m_history_model = self.m2m_models[field]
+            through_model = field.remote_field.through
+            attnames = [f.attname for f in through_model._meta.fields]
+            owner = history_utils.get_m2m_field_name(field)
+            rows = through_model.objects.filter(**{owner: instance}).values_list(*attnames)
+            insert_rows = [
+                m2m_history_model(history=history_instance, **dict(zip(attnames, row, strict=True)))
+                for row in rows
+            ]
+            pre_create_historical_m2m_records.send(
+                sender=m2m_history_model,
+                rows=insert_rows,
+                history_instance=history_instance,
+                instance=instance,
+                field=field,
+            )
+            created_rows = m2m_history_model.objects.bulk_create(insert_rows)
+            post_create_historical_m2m_records.send(
+                sender=m2m_history_model,
+                created_rows=created_rows,
+                history_instance=history_instance,
+                instance=instance,
+                field=field,
+            )
 
 
 def stamp(obj: models.Model, *, actor=None, reason: str = "") -> models.Model:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from adr.models import Decision
+from config.history import LedgerHistoricalRecords
 from config.markup import MarkdownFieldsMixin
 
 
@@ -82,7 +83,7 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
     # migration named *_search), read through a GIN index by the app's search.py.
     search_document = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(
+    history = LedgerHistoricalRecords(
         m2m_fields=[decisions],
         excluded_fields=[
             "risk_statement_html",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from config.clock import ledger_today, ledger_zone
+from config.history import LedgerHistoricalRecords
 
 
 def local_zone() -> ZoneInfo:
@@ -182,7 +183,7 @@ class Trigger(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    history = HistoricalRecords(
+    history = LedgerHistoricalRecords(
         m2m_fields=[decisions, watchers],
         excluded_fields=["webhook_secret", "last_checked_at", "search_document"],
     )

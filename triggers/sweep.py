@@ -34,8 +34,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from config import bulk
 from config.history import stamp
 from config.notifications import services as notifications
 
@@ -176,7 +176,7 @@ class Work:
     # -- writing --
     def flush(self) -> list[FiredEvent]:
         if self.evaluations:
-            bulk_create_with_history(self.evaluations, Evaluation, default_user=self.actor)
+            bulk.create_with_history(self.evaluations, Evaluation, default_user=self.actor)
         effects = self._effects()
         events = []
         for fired in self.fires:
@@ -193,14 +193,12 @@ class Work:
             )
             events.append(stamp(fired.event, reason="fired"))
         if events:
-            bulk_create_with_history(events, FiredEvent, default_user=self.actor)
+            bulk.create_with_history(events, FiredEvent, default_user=self.actor)
             chain_fired_events(events, actor=self.actor)
         if self.changed:
-            bulk_update_with_history(
-                list(self.changed.values()),
-                Trigger,
-                TRIGGER_FIELDS,
-                default_user=self.actor,
+            # One UPDATE … FROM (VALUES …) with the history rows in the same statement.
+            bulk.update_with_history(
+                list(self.changed.values()), Trigger, TRIGGER_FIELDS, default_user=self.actor
             )
         self._send()
         return events

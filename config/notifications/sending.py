@@ -35,8 +35,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+# One broker message carries up to this many outbox ids: a sweep batch of 200 emails is
+# two messages, not 200 (each a broker round trip), and several workers still share a
+# large backlog.
+NUDGE_CHUNK = 100
+
+
 def send_on_commit(pks: Iterable[int]) -> None:
-    """After the caller's transaction commits, nudge the broker to send these rows.
+    """After the caller's transaction commits, nudge the broker to send these rows
+    (one `send_notifications` message per NUDGE_CHUNK rows).
 
     The row is the record of work: if the broker is unreachable the request must
     not fail after its data was saved, so the error is logged and the rows keep no
@@ -47,13 +54,14 @@ def send_on_commit(pks: Iterable[int]) -> None:
         return
 
     def nudge() -> None:
-        from .tasks import send_notification
+        from .tasks import send_notifications
 
         nudged: list[int] = []
         try:
-            for pk in pks:
-                send_notification.delay(pk)
-                nudged.append(pk)
+            for start in range(0, len(pks), NUDGE_CHUNK):
+                chunk = pks[start : start + NUDGE_CHUNK]
+                send_notifications.delay(chunk)
+                nudged += chunk
         except Exception:  # noqa: BLE001 - any broker failure: the next requeue nudges them
             log.warning(
                 "broker unreachable; %d notifications stay pending until the next sweep",

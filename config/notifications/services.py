@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from config.bulk import create_with_history
 from config.emails import render_email
 from config.history import stamp, tracked_save
 
@@ -84,7 +84,7 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
         return []
     try:
         with transaction.atomic():
-            created = bulk_create_with_history(rows, Notification)
+            created = create_with_history(rows, Notification)
     except IntegrityError:
         # Another transaction queued one of these keys meanwhile: save them one by one.
         created = [row for row in rows if _save_unless_queued(row)]
