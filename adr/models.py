@@ -68,6 +68,7 @@ class Decision(MarkdownFieldsMixin, models.Model):
         "outcome_rationale",
         "consequences_good",
         "consequences_bad",
+        "consequences_neutral",
         "confirmation",
         "more_information",
     )
@@ -89,6 +90,8 @@ class Decision(MarkdownFieldsMixin, models.Model):
     outcome_rationale = models.TextField("why this outcome", blank=True)
     consequences_good = models.TextField("good consequences", blank=True)
     consequences_bad = models.TextField("bad consequences", blank=True)
+    # Consequences a file states without saying good or bad (Nygard's free text).
+    consequences_neutral = models.TextField("neutral consequences", blank=True)
     confirmation = models.TextField(blank=True)
     more_information = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="decisions")
@@ -98,6 +101,11 @@ class Decision(MarkdownFieldsMixin, models.Model):
     source_path = models.CharField(
         max_length=300, blank=True, help_text="File this decision was imported from, if any."
     )
+    # The ADR file's own name (e.g. adr-012-cache.md): export writes it back, links use it.
+    source_file = models.CharField(max_length=255, blank=True)
+    # How the file said what it said (adr.interop.parse.ParsedADR.source_meta): verbatim
+    # metadata values, unknown front matter, layout; the export writes them back.
+    source_meta = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -112,6 +120,7 @@ class Decision(MarkdownFieldsMixin, models.Model):
     outcome_rationale_html = models.TextField(blank=True, editable=False)
     consequences_good_html = models.TextField(blank=True, editable=False)
     consequences_bad_html = models.TextField(blank=True, editable=False)
+    consequences_neutral_html = models.TextField(blank=True, editable=False)
     confirmation_html = models.TextField(blank=True, editable=False)
     more_information_html = models.TextField(blank=True, editable=False)
 

@@ -24,9 +24,13 @@ from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
 from config.accounts.roles import ARCHITECT, require_role
 
+from .metadata import tag_names
 from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
 
-NUMBERED = re.compile(r"^(?P<num>\d{1,7})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+# NNNN-slug.md, and adr-NNN-slug.md (a common naming).
+NUMBERED = re.compile(r"^(?:adr[-_]?)?(?P<num>\d{1,7})[-_][^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+# 0000-TEMPLATE.md, template.md, adr-template.md: a template, not a decision.
+TEMPLATE = re.compile(r"template", re.IGNORECASE)
 LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
 SERVICE_USERNAME = "ledger-import"
 logger = logging.getLogger(__name__)
@@ -37,6 +41,7 @@ TEXT_FIELDS = tuple(
     for name in services.EDITABLE_FIELDS
     if name not in ("decided_on", "revisit_by", "source_path")
 )
+TEMPLATE_NOTE = "a template, not a decision; skipped"
 OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen")
 
 
@@ -58,6 +63,7 @@ class FileResult:
 class ImportReport:
     results: list[FileResult] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -78,6 +84,7 @@ class ImportReport:
             f"{self.count('unchanged')} unchanged, "
             f"{self.count('skipped') + self.count('failed')} not imported, "
             f"{self.problem_count} problems"
+            + (f", {len(self.templates)} templates skipped" if self.templates else "")
             + (f", {len(self.ignored)} other files ignored" if self.ignored else "")
         )
 
@@ -96,11 +103,6 @@ def service_user():
     if hasattr(user, "_ledger_roles"):
         del user._ledger_roles
     return user
-
-
-def tag_names(tags) -> list[str]:
-    """The names `services._set_tags` would store."""
-    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in tags if t and t.strip()})
 
 
 def decision_snapshot(decision: Decision) -> dict:
@@ -122,6 +124,8 @@ def decision_snapshot(decision: Decision) -> dict:
         )
     return {
         **{name: getattr(decision, name).strip() for name in TEXT_FIELDS},
+        "source_file": decision.source_file,
+        "source_meta": decision.source_meta or {},
         "status": decision.status,
         "decided_on": decision.decided_on,
         "revisit_by": decision.revisit_by,
@@ -143,6 +147,50 @@ def decision_snapshot(decision: Decision) -> dict:
             for n in decision.sensitivity_notes.order_by("position", "id")
         ],
     }
+
+
+# How a file laid its metadata out (which may differ between MADR and Nygard exports of
+# one decision) as opposed to what it said.
+LAYOUT_KEYS = ("lines", "title_line")
+
+
+def meaning(snapshot: dict) -> dict:
+    """A snapshot without layout: what must survive an export in any format and a
+    re-import (unknown front matter and verbatim values included)."""
+    out = dict(snapshot)
+    meta = {k: v for k, v in (snapshot.get("source_meta") or {}).items() if k not in LAYOUT_KEYS}
+    if "front_matter" in meta:
+        meta["front_matter"] = [c for c in meta["front_matter"] if not _known_key(c[0])]
+        if not meta["front_matter"]:
+            del meta["front_matter"]
+    values = {k: v for k, v in (meta.get("values") or {}).items() if not _plain(snapshot, k, v)}
+    meta.pop("values", None)
+    if values:
+        meta["values"] = values
+    if "status" not in values:
+        meta.pop("status_imported", None)
+    out["source_meta"] = meta
+    return out
+
+
+def _plain(snapshot: dict, key: str, value) -> bool:
+    """Does a verbatim value say no more than the field itself (so that a file which
+    did not state it and an export which did mean the same)?"""
+    held = {
+        "status": snapshot["status"],
+        "date": snapshot["decided_on"].isoformat() if snapshot["decided_on"] else "",
+        "revisit_by": snapshot["revisit_by"].isoformat() if snapshot["revisit_by"] else "",
+        "tags": ", ".join(snapshot["tags"]),
+    }.get(key, snapshot.get(key, ""))
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value).strip().lower() == str(held).strip().lower()
+
+
+def _known_key(key: str) -> bool:
+    from .vocabulary import META_KEYS
+
+    return bool(key) and key.strip().lower() in META_KEYS
 
 
 def _weight(value) -> str:
@@ -176,6 +224,8 @@ def parsed_snapshot(adr: ParsedADR) -> dict:
             if name != "more_information"
         },
         "more_information": finish_more_information(adr),
+        "source_file": adr.filename,
+        "source_meta": adr.source_meta,
         "status": adr.status,
         "decided_on": adr.decided_on,
         "revisit_by": adr.revisit_by,
@@ -231,6 +281,9 @@ def _number_files(names: list[str], report: ImportReport) -> dict[str, int]:
         base = name.rsplit("/", 1)[-1]
         if base.startswith("."):
             report.ignored.append(name)
+            continue
+        if TEMPLATE.search(base) and base.lower().endswith((".md", ".markdown")):
+            report.templates.append(name)
             continue
         m4 = LOG4BRAINS.match(base)
         if m4 and _is_day(m4.group("day")):
@@ -302,6 +355,16 @@ def import_files(
     for plan in planned:
         for rel in plan.adr.relations:
             target = None
+            if rel.number is not None:
+                # A plain-text reference (ADR-0045): only a number this import or the log
+                # has exactly once is a link.
+                if rel.number in by_number or rel.number in existing_numbers:
+                    target = (log.key, rel.number)
+                if target is not None and target != (log.key, plan.number):
+                    here = (log.key, plan.number)
+                    src, dst = (target, here) if rel.inverse else (here, target)
+                    wanted.setdefault((src, dst, rel.kind), rel.note)
+                continue
             parts = rel.href.split("#")[0].split("/")
             folder = parts[-2].upper() if len(parts) >= 2 else ""
             m = NUMBERED.match(rel.target_name)
@@ -329,21 +392,17 @@ def import_files(
             key = (src, dst, rel.kind)
             if not wanted.get(key):
                 wanted[key] = rel.note
-    superseded = {
-        dst[1] for (src, dst, kind) in wanted if kind == "supersedes" and dst[0] == log.key
-    }
+    # The status is what the file says (its leading word); a relation never changes it.
     for plan in planned:
-        if plan.number in superseded and plan.adr.status != "superseded":
-            if plan.adr.status not in ("accepted", "proposed", "deprecated"):
-                _note(plan.adr, f"Original status: {plan.adr.status_raw or plan.adr.status}")
-            plan.adr.status = "superseded"
         if plan.adr.status == "deferred" and not plan.adr.revisit_by:
             plan.result.messages.append(
                 "deferred without a revisit-by date: imported as proposed (add a trigger or a "
                 "revisit date, then defer it in the ledger)"
             )
-            _note(plan.adr, f"Original status: {plan.adr.status_raw or 'deferred'}")
             plan.adr.status = "proposed"
+        if plan.adr.status_raw:
+            # The file's wording is written back while the status is still this one.
+            plan.adr.source_meta["status_imported"] = plan.adr.status
 
     # 3. Apply, each file in its own savepoint; relations last.
     with transaction.atomic():
@@ -380,6 +439,7 @@ def import_files(
                         kind=kind,
                         note=note[:300],
                         enforce_lifecycle=False,
+                        mark_superseded=False,
                     )
             except ValidationError as exc:
                 if plan:
@@ -390,11 +450,6 @@ def import_files(
         if dry_run:
             transaction.set_rollback(True)
     return report
-
-
-def _note(adr: ParsedADR, text: str) -> None:
-    if text not in adr.notes:
-        adr.notes.append(text)
 
 
 def _message(exc: Exception) -> str:
@@ -413,6 +468,8 @@ def _apply(plan: _Planned, log: DecisionLog, actor, source_label: str) -> Decisi
     fields = {name: want[name] for name in TEXT_FIELDS if name != "title"}
     fields["decided_on"] = want["decided_on"]
     fields["revisit_by"] = want["revisit_by"]
+    fields["source_file"] = want["source_file"]
+    fields["source_meta"] = want["source_meta"]
     decision = Decision.objects.filter(log=log, number=plan.number).first()
     if decision is None:
         decision = services.decision_create(

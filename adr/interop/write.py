@@ -1,8 +1,12 @@
-"""Write decisions as ADR files: MADR 4 (YAML front matter) or Nygard in adr-tools' layout.
+"""Write decisions as ADR files: MADR (front matter, or the file's own metadata lines)
+or Nygard in adr-tools' layout.
 
-What MADR or Nygard have no place for (options' findings and verdicts, the decision
-matrix, relations) is written in a form `parse.py` reads back, so that importing an
-export gives the same decision, field for field.
+A decision imported from a file is written back under that file's name, with its
+front matter, metadata wording and title line as they were (`metadata.py`) unless the
+ledger's value changed. What MADR or Nygard have no place for (options' findings and
+verdicts, the decision matrix, relations) is written in a form `parse.py` reads back,
+so that importing an export gives the same decision, field for field, and exporting
+that again gives the same bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from django.db.models import Prefetch
 
 from adr.models import Criterion, Decision, DecisionRelation, MatrixCell, Option, SensitivityNote
 
-from .parse import MATRIX_INTRO
+from . import metadata
+from .markdown import HEADING, outside_fences, plain_title
+from .sections import MATRIX_INTRO
+from .vocabulary import TITLE_PREFIX
 
 FORMATS = ("madr", "nygard")
 VERB = {"supersedes": "Supersedes", "amends": "Amends", "relates_to": "Relates to"}
@@ -22,7 +29,8 @@ INVERSE_VERB = {"supersedes": "Superseded by", "amends": "Amended by"}
 
 
 def filename(decision: Decision) -> str:
-    return f"{decision.number:04d}-{decision.slug}.md"
+    """The file it came from, or NNNN-slug.md for a decision made in the ledger."""
+    return decision.source_file or f"{decision.number:04d}-{decision.slug}.md"
 
 
 def decisions_for_export(log) -> list[Decision]:
@@ -56,16 +64,28 @@ def decisions_for_export(log) -> list[Decision]:
     )
 
 
-def render(decision: Decision, fmt: str = "madr") -> str:
+def render(decision: Decision, fmt: str = "madr", *, compat: bool = False) -> str:
+    """One decision as a file. `compat` (MADR only) also writes `- Status:` / `- Date:`
+    lines under the title, which log4brains reads (it ignores front matter)."""
     if fmt == "nygard":
         return render_nygard(decision)
     if fmt == "madr":
-        return render_madr(decision)
+        return render_madr(decision, compat=compat)
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
 def _link(decision: Decision) -> str:
     return f"[{decision.number}. {decision.title}]({filename(decision)})"
+
+
+def _said_in_status(decision: Decision, target: Decision) -> bool:
+    """Is this relation already written in the file's own status wording?"""
+    raw = metadata.raw_value(decision, "status")
+    if not isinstance(raw, str):
+        return False
+    return filename(target) in raw or bool(
+        re.search(rf"\bADR[- ]?0*{target.number}\b", raw, re.IGNORECASE)
+    )
 
 
 def relation_lines(decision: Decision) -> list[str]:
@@ -78,9 +98,13 @@ def relation_lines(decision: Decision) -> list[str]:
             link = f"[{target.reference} {target.title}](../{target.log.key}/{filename(target)})"
             lines.append(f"{VERB[rel.kind]} {link}{note}")
             continue
+        if _said_in_status(decision, rel.target):
+            continue
         lines.append(f"{VERB[rel.kind]} {_link(rel.target)}{note}")
     for rel in decision.relations_in.all():
         if rel.source.log_id != decision.log_id or rel.kind not in INVERSE_VERB:
+            continue
+        if _said_in_status(decision, rel.source):
             continue
         lines.append(f"{INVERSE_VERB[rel.kind]} {_link(rel.source)}")
     return lines
@@ -93,25 +117,33 @@ def _pure_list(text: str) -> bool:
     )
 
 
-def _consequences(decision: Decision, level: str, plain_if_only_good: bool) -> list[str]:
+def _split_at_heading(text: str) -> tuple[str, str]:
+    """(text before its first heading, the rest) — fences respected."""
+    lines = text.split("\n")
+    for i, (line, markdown) in enumerate(outside_fences(lines)):
+        if markdown and HEADING.match(line):
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    return text.strip(), ""
+
+
+def _consequences(decision: Decision, level: str) -> list[str]:
+    """Neutral text as written, with good and bad between its lead and its first
+    sub-heading: `* Good, because` items when both are plain lists, else sub-sections."""
     good, bad = decision.consequences_good.strip(), decision.consequences_bad.strip()
-    if not good and not bad:
-        return []
-    if (
-        plain_if_only_good
-        and not bad
-        and not re.search(r"^[*-][ \t]+(Good|Bad|Neutral)\b", good, re.IGNORECASE | re.MULTILINE)
-    ):
-        return [good]
-    if (not good or _pure_list(good)) and (not bad or _pure_list(bad)):
-        items = [f"* Good, because {line[2:]}" for line in good.split("\n") if good]
-        items += [f"* Bad, because {line[2:]}" for line in bad.split("\n") if bad]
-        return ["\n".join(items)]
-    out = []
-    if good:
-        out += [f"{level} Positive Consequences", good]
-    if bad:
-        out += [f"{level} Negative Consequences", bad]
+    lead, tail = _split_at_heading(decision.consequences_neutral.strip())
+    out = [lead] if lead else []
+    if good or bad:
+        if not tail and (not good or _pure_list(good)) and (not bad or _pure_list(bad)):
+            items = [f"* Good, because {line[2:]}" for line in good.split("\n") if good]
+            items += [f"* Bad, because {line[2:]}" for line in bad.split("\n") if bad]
+            out.append("\n".join(items))
+        else:
+            if good:
+                out += [f"{level} Positive Consequences", good]
+            if bad:
+                out += [f"{level} Negative Consequences", bad]
+    if tail:
+        out.append(tail)
     return out
 
 
@@ -186,6 +218,28 @@ def _matrix(decision: Decision) -> list[str]:
     return ["## Decision Matrix", MATRIX_INTRO, "```yaml\n" + dumped.rstrip() + "\n```"]
 
 
+def _options_list(decision: Decision) -> list[str]:
+    """The titles as a list, with the prose the file had between them in its place."""
+    options = list(decision.options.all())
+    prose = (decision.source_meta or {}).get("options_prose") or []
+    at: dict[int, list[str]] = {}
+    for index, text in prose:
+        at.setdefault(min(int(index), len(options)), []).append(text)
+    blocks: list[str] = []
+    run: list[str] = []
+    for i in range(len(options) + 1):
+        if at.get(i):
+            if run:
+                blocks.append("\n".join(run))
+                run = []
+            blocks += at[i]
+        if i < len(options):
+            run.append(f"* {options[i].title}")
+    if run:
+        blocks.append("\n".join(run))
+    return blocks
+
+
 def _problem(decision: Decision, context_heading: str) -> list[str]:
     """Context, drivers and the list of considered options (both formats)."""
     blocks = []
@@ -193,9 +247,9 @@ def _problem(decision: Decision, context_heading: str) -> list[str]:
         blocks += [context_heading, decision.context.strip()]
     if decision.drivers.strip():
         blocks += ["## Decision Drivers", decision.drivers.strip()]
-    options = list(decision.options.all())
-    if options:
-        blocks += ["## Considered Options", "\n".join(f"* {o.title}" for o in options)]
+    listed = _options_list(decision)
+    if listed:
+        blocks += ["## Considered Options", *listed]
     return blocks
 
 
@@ -203,36 +257,43 @@ def _join(blocks: list[str]) -> str:
     return "\n\n".join(b.rstrip() for b in blocks if b is not None and b.strip()) + "\n"
 
 
-def render_madr(decision: Decision) -> str:
-    front: dict = {"status": decision.status}
-    if decision.decided_on:
-        front["date"] = decision.decided_on
-    if decision.deciders.strip():
-        front["decision-makers"] = decision.deciders.strip()
-    if decision.consulted.strip():
-        front["consulted"] = decision.consulted.strip()
-    if decision.informed.strip():
-        front["informed"] = decision.informed.strip()
-    tags = sorted(t.name for t in decision.tags.all())
-    if tags:
-        front["tags"] = tags
-    if decision.revisit_by:
-        front["revisit-by"] = decision.revisit_by
-    blocks = [
-        "---\n"
-        + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000).rstrip()
-        + "\n---\n\n# "
-        + decision.title
-    ]
+def _title_line(decision: Decision, *, numbered: bool = False) -> str:
+    """The file's own title line while it still reads as the title; else the title
+    (Nygard: `N. Title`, as adr-tools writes it)."""
+    line = (decision.source_meta or {}).get("title_line", "")
+    same = bool(line) and plain_title(TITLE_PREFIX.sub("", line)) == decision.title
+    if same and (not numbered or re.match(rf"^{decision.number}\.\s", line)):
+        return f"# {line}"
+    if numbered:
+        return f"# {decision.number}. {decision.title}"
+    return f"# {decision.title}"
+
+
+def render_madr(decision: Decision, *, compat: bool = False) -> str:
+    meta = decision.source_meta or {}
+    has_fm = meta.get("front_matter") is not None
+    line_keys = {key for key, _line in meta.get("lines") or []}
+    blocks = []
+    if has_fm or not line_keys:
+        add = tuple(k for k in metadata.KEYS if k not in line_keys)
+        blocks.append(metadata.front_matter(decision, add=add) + "\n\n" + _title_line(decision))
+    else:
+        blocks.append(_title_line(decision))
+    if line_keys and not has_fm:
+        lines = metadata.header_lines(decision, skip=set(), add=metadata.KEYS)
+    else:
+        lines = metadata.header_lines(
+            decision, skip=set(), add=("status", "date") if compat else (), prefix="- "
+        )
+    if lines:
+        blocks.append("\n".join(lines))
     blocks += _problem(decision, "## Context and Problem Statement")
     outcome = _outcome(decision)
-    consequences = _consequences(decision, "###", plain_if_only_good=False)
+    consequences = _consequences(decision, "####")
     if outcome or consequences or decision.confirmation.strip():
         blocks += ["## Decision Outcome", outcome]
         if consequences:
-            if len(consequences) == 1:
-                blocks += ["### Consequences"]
-            blocks += consequences
+            blocks += ["### Consequences", *consequences]
         if decision.confirmation.strip():
             blocks += ["### Confirmation", decision.confirmation.strip()]
     pros = _option_sections(decision)
@@ -248,30 +309,31 @@ def render_madr(decision: Decision) -> str:
 
 
 def render_nygard(decision: Decision) -> str:
-    head = [f"# {decision.number}. {decision.title}"]
-    meta = []
-    if decision.decided_on:
-        meta.append(f"Date: {decision.decided_on.isoformat()}")
-    for label, value in (
-        ("Deciders", decision.deciders),
-        ("Consulted", decision.consulted),
-        ("Informed", decision.informed),
-    ):
-        if value.strip() and "\n" not in value.strip():
-            meta.append(f"{label}: {value.strip()}")
-    tags = sorted(t.name for t in decision.tags.all())
-    if tags:
-        meta.append(f"Tags: {', '.join(tags)}")
-    if decision.revisit_by:
-        meta.append(f"Revisit by: {decision.revisit_by.isoformat()}")
-    blocks = head + (["\n".join(meta)] if meta else [])
-    status = [decision.get_status_display()] + relation_lines(decision)
-    blocks += ["## Status", "\n\n".join(status)]
+    meta = decision.source_meta or {}
+    # adr-tools has one line per key: names over several lines go to front matter.
+    multi = {key for key in ("deciders", "consulted", "informed") if "\n" in getattr(decision, key)}
+    blocks = []
+    fm: set[str] = set()
+    if meta.get("front_matter") is not None or multi:
+        fm = metadata.front_matter_keys(decision) | multi
+        blocks.append(metadata.front_matter(decision, add=multi))
+    lines = metadata.header_lines(
+        decision,
+        skip=fm,
+        add=("date", "deciders", "consulted", "informed", "tags", "revisit_by"),
+    )
+    blocks.append(_title_line(decision, numbered=True))
+    if lines:
+        blocks.append("\n".join(lines))
+    status_text = metadata.raw_value(decision, "status")
+    if not isinstance(status_text, str) or not status_text.strip():
+        status_text = decision.get_status_display()
+    blocks += ["## Status", "\n\n".join([status_text, *relation_lines(decision)])]
     blocks += _problem(decision, "## Context")
     outcome = _outcome(decision)
     if outcome:
         blocks += ["## Decision", outcome]
-    consequences = _consequences(decision, "###", plain_if_only_good=True)
+    consequences = _consequences(decision, "###")
     if consequences:
         blocks += ["## Consequences"] + consequences
     if decision.confirmation.strip():
@@ -280,23 +342,6 @@ def render_nygard(decision: Decision) -> str:
     if pros:
         blocks += ["## Pros and Cons of the Options"] + pros
     blocks += _matrix(decision)
-    more = decision.more_information.strip()
-    multi = [
-        (label, value.strip())
-        for label, value in (
-            ("Deciders", decision.deciders),
-            ("Consulted", decision.consulted),
-            ("Informed", decision.informed),
-        )
-        if "\n" in value.strip()
-    ]
-    if multi:
-        # adr-tools has one line per key: names over several lines go to front matter.
-        front = {label.lower(): value for label, value in multi}
-        blocks.insert(
-            0,
-            "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip() + "\n---",
-        )
-    if more:
-        blocks += ["## More Information", more]
+    if decision.more_information.strip():
+        blocks += ["## More Information", decision.more_information.strip()]
     return _join(blocks)
