@@ -151,7 +151,7 @@ def decision_snapshot(decision: Decision) -> dict:
 
 # How a file laid its metadata out (which may differ between MADR and Nygard exports of
 # one decision) as opposed to what it said.
-LAYOUT_KEYS = ("lines", "title_line")
+LAYOUT_KEYS = ("lines", "title_line", "headings", "option_headings", "chosen_as", "link_texts")
 
 
 def meaning(snapshot: dict) -> dict:

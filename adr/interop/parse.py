@@ -58,6 +58,7 @@ class ParsedRelation:
     note: str = ""
     line: str = ""
     number: int | None = None  # the number a plain-text reference names
+    text: str = ""  # the link's text as written
 
     @property
     def target_name(self) -> str:
@@ -150,7 +151,13 @@ def relation_from_match(m: re.Match, line: str) -> ParsedRelation:
         note = verb
     number = int(m.group("num")) if m.group("num") else None
     return ParsedRelation(
-        kind=kind, inverse=inverse, href=m.group("href") or "", note=note, line=line, number=number
+        kind=kind,
+        inverse=inverse,
+        href=m.group("href") or "",
+        note=note,
+        line=line,
+        number=number,
+        text=m.group("text") or "",
     )
 
 
@@ -278,8 +285,11 @@ def _relations_from(adr: ParsedADR, body: list[str]) -> list[str]:
 
 
 def _sections(adr: ParsedADR, sections, parts: _Parts) -> None:
-    for key, _heading, body, raw in stick(sections, section_key, STICKY):
+    for key, heading, body, raw in stick(sections, section_key, STICKY):
         block = strip_block(body)
+        if key is not None and key not in ("matrix",):
+            # The file's wording of a known heading ("Considered Alternatives").
+            adr.source_meta.setdefault("headings", {}).setdefault(key, heading.strip())
         if key == "status":
             text = strip_block(_relations_from(adr, body)).strip()
             if text:
@@ -295,7 +305,7 @@ def _sections(adr: ParsedADR, sections, parts: _Parts) -> None:
             if found.prose:
                 adr.source_meta.setdefault("options_prose", []).extend(found.prose)
         elif key == "outcome":
-            _outcome_section(parts, body)
+            _outcome_section(parts, body, adr.source_meta)
         elif key == "consequences":
             _consequences_into(parts, body)
         elif key == "cons_good":
@@ -330,10 +340,12 @@ def _sections(adr: ParsedADR, sections, parts: _Parts) -> None:
             parts.leftovers.append(raw + ("\n\n" + block if block.strip() else ""))
 
 
-def _outcome_section(parts: _Parts, body: list[str]) -> None:
+def _outcome_section(parts: _Parts, body: list[str], meta: dict) -> None:
     sub_pre, subs = split_sections(body, 3)
     parts.outcome.extend(sub_pre)
-    for sub_key, _heading, sub_body, sub_raw in stick(subs, section_key, STICKY):
+    for sub_key, heading, sub_body, sub_raw in stick(subs, section_key, STICKY):
+        if sub_key in ("cons_good", "cons_bad", "cons_neutral"):
+            meta.setdefault("headings", {}).setdefault(sub_key, heading.strip())
         if sub_key == "consequences":
             _consequences_into(parts, sub_body)
         elif sub_key == "cons_good":
@@ -424,10 +436,17 @@ def parse_adr(name: str, data: bytes, *, fallback_title: str = "") -> ParsedADR:
     adr.consequences_bad = parts.joined(parts.bad)
     adr.consequences_neutral = parts.joined(parts.neutral)
     adr.confirmation = parts.joined(parts.confirmation)
-    adr.options = build_options(parts.listed, parts.option_subsections, adr.problems)
-    adr.outcome_rationale = chosen_outcome(adr.options, strip_block(parts.outcome), adr.problems)
+    adr.options = build_options(
+        parts.listed, parts.option_subsections, adr.problems, adr.source_meta
+    )
+    adr.outcome_rationale = chosen_outcome(
+        adr.options, strip_block(parts.outcome), adr.problems, adr.source_meta
+    )
     _values(adr, meta, parts.status[0] if parts.status else "")
     if len(parts.status) > 1:
         parts.leftovers.append("## Status\n\n" + "\n\n".join(parts.status[1:]))
     adr.more_information = parts.joined([*parts.more, *parts.leftovers])
+    texts = {r.target_name: r.text for r in adr.relations if r.href and r.text}
+    if texts:
+        adr.source_meta["link_texts"] = texts  # written back with the relation lines
     return adr

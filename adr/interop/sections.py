@@ -226,10 +226,12 @@ def _match(options: list[ParsedOption], title: str) -> ParsedOption | None:
 
 
 def build_options(
-    listed: list[tuple[str, str]], subsections: list[Section], problems: list[str]
+    listed: list[tuple[str, str]], subsections: list[Section], problems: list[str], meta: dict
 ) -> list[ParsedOption]:
     """Listed options, then `###` sub-sections (from Considered Options or Pros and Cons)
-    matched to them by name; an h3 that names no listed option belongs to the one above."""
+    matched to them by name; an h3 that names no listed option belongs to the one above.
+    A sub-section heading worded unlike its option's title is kept in
+    `meta["option_headings"]`."""
     titles = [title for title, _ in listed]
     merged: list[tuple[str, list[str]]] = []
     for heading, body, raw in subsections:
@@ -244,6 +246,8 @@ def build_options(
         if match is None or match.good or match.bad or match.neutral or match.findings:
             match = ParsedOption(title=title)
             options.append(match)
+        if title != match.title:
+            meta.setdefault("option_headings", {})[match.title] = title
         before = match.description
         option_body(match, body)
         if before:
@@ -259,8 +263,9 @@ def build_options(
     return options
 
 
-def chosen_outcome(options: list[ParsedOption], text: str, problems: list[str]) -> str:
-    """Mark the chosen option; the rationale without the `Chosen option:` lead-in."""
+def chosen_outcome(options: list[ParsedOption], text: str, problems: list[str], meta: dict) -> str:
+    """Mark the chosen option; the rationale without the `Chosen option:` lead-in. A
+    chosen option named other than by its title keeps that name in `meta["chosen_as"]`."""
     if not options:
         return text
     # Exact title first (titles may contain quotes, e.g. '"Confirmation"').
@@ -274,6 +279,7 @@ def chosen_outcome(options: list[ParsedOption], text: str, problems: list[str]) 
         )
         if exact:
             option.chosen = True
+            _keep_lead(option, text, exact.end(), meta)
             return text[exact.end() :].strip()
     m = CHOSEN.match(text)
     if not m:
@@ -293,7 +299,19 @@ def chosen_outcome(options: list[ParsedOption], text: str, problems: list[str]) 
         problems.append(f"chosen option {name!r} is not among the considered options")
         return text
     chosen.chosen = True
+    _keep_lead(chosen, text, m.end(), meta)
     return text[m.end() :].strip()
+
+
+def _keep_lead(option: ParsedOption, text: str, end: int, meta: dict) -> None:
+    """The `Chosen option: …` lead-in as the file wrote it (and what separates it from
+    the rationale), if not as the writer would."""
+    lead = text[:end].rstrip()
+    gap = text[len(lead) :]
+    gap = gap[: len(gap) - len(gap.lstrip())]
+    gap = "\n\n" if gap.count("\n") > 1 else ("\n" if "\n" in gap else " ")
+    if lead != f'Chosen option: "{option.title}", because':
+        meta["chosen_as"] = [option.title, lead, gap]
 
 
 def matrix(text: str) -> tuple[list[dict], list[dict], str] | None:

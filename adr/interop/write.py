@@ -74,8 +74,11 @@ def render(decision: Decision, fmt: str = "madr", *, compat: bool = False) -> st
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-def _link(decision: Decision) -> str:
-    return f"[{decision.number}. {decision.title}]({filename(decision)})"
+def _link(target: Decision, *, said_in: Decision) -> str:
+    """A link to `target`, with the text `said_in`'s file gave it, if any."""
+    texts = (said_in.source_meta or {}).get("link_texts") or {}
+    text = texts.get(filename(target)) or f"{target.number}. {target.title}"
+    return f"[{text}]({filename(target)})"
 
 
 def _said_in_status(decision: Decision, target: Decision) -> bool:
@@ -100,13 +103,13 @@ def relation_lines(decision: Decision) -> list[str]:
             continue
         if _said_in_status(decision, rel.target):
             continue
-        lines.append(f"{VERB[rel.kind]} {_link(rel.target)}{note}")
+        lines.append(f"{VERB[rel.kind]} {_link(rel.target, said_in=decision)}{note}")
     for rel in decision.relations_in.all():
         if rel.source.log_id != decision.log_id or rel.kind not in INVERSE_VERB:
             continue
         if _said_in_status(decision, rel.source):
             continue
-        lines.append(f"{INVERSE_VERB[rel.kind]} {_link(rel.source)}")
+        lines.append(f"{INVERSE_VERB[rel.kind]} {_link(rel.source, said_in=decision)}")
     return lines
 
 
@@ -132,8 +135,15 @@ def _consequences(decision: Decision, level: str) -> list[str]:
     good, bad = decision.consequences_good.strip(), decision.consequences_bad.strip()
     lead, tail = _split_at_heading(decision.consequences_neutral.strip())
     out = [lead] if lead else []
+    said = (decision.source_meta or {}).get("headings") or {}
+    headed = "cons_good" in said or "cons_bad" in said  # the file used headings
     if good or bad:
-        if not tail and (not good or _pure_list(good)) and (not bad or _pure_list(bad)):
+        if headed:
+            if good:
+                out += [f"{level} {said.get('cons_good', 'Positive Consequences')}", good]
+            if bad:
+                out += [f"{level} {said.get('cons_bad', 'Negative Consequences')}", bad]
+        elif not tail and (not good or _pure_list(good)) and (not bad or _pure_list(bad)):
             items = [f"* Good, because {line[2:]}" for line in good.split("\n") if good]
             items += [f"* Bad, because {line[2:]}" for line in bad.split("\n") if bad]
             out.append("\n".join(items))
@@ -152,14 +162,32 @@ def _outcome(decision: Decision) -> str:
     rationale = decision.outcome_rationale.strip()
     if chosen is None:
         return rationale
-    if not rationale:
+    said = (decision.source_meta or {}).get("chosen_as")
+    if said and said[0] == chosen.title:
+        # As the file wrote it, while that option is still the one.
+        lead = said[1]
+        if rationale and len(said) > 2:
+            return f"{lead}{said[2]}{rationale}"
+    elif rationale:
+        lead = f'Chosen option: "{chosen.title}", because'
+    else:
         return f'Chosen option: "{chosen.title}".'
-    if "\n" in rationale or rationale.startswith(("*", "-", "#", "`", ">", "|")):
-        return f'Chosen option: "{chosen.title}", because\n\n{rationale}'
-    return f'Chosen option: "{chosen.title}", because {rationale}'
+    if not rationale:
+        return lead
+    if rationale.startswith(("*", "-", "#", "`", ">", "|", "<", "[")):
+        return f"{lead}\n\n{rationale}"
+    return f"{lead} {rationale}"
+
+
+def _h(decision: Decision, key: str, default: str) -> str:
+    """A section heading at the writer's level, worded as the file worded it."""
+    level, _, text = default.partition(" ")
+    said = ((decision.source_meta or {}).get("headings") or {}).get(key)
+    return f"{level} {said}" if said else default
 
 
 def _option_sections(decision: Decision) -> list[str]:
+    headings = (decision.source_meta or {}).get("option_headings") or {}
     out = []
     for option in decision.options.all():
         body = []
@@ -175,7 +203,8 @@ def _option_sections(decision: Decision) -> list[str]:
         if option.findings.strip():
             body += ["#### Implementation findings", option.findings.strip()]
         if body:
-            out += [f"### {option.title}"] + body
+            heading = headings.get(option.title, option.title)
+            out += [f"### {heading}"] + body
     return out
 
 
@@ -246,10 +275,10 @@ def _problem(decision: Decision, context_heading: str) -> list[str]:
     if decision.context.strip():
         blocks += [context_heading, decision.context.strip()]
     if decision.drivers.strip():
-        blocks += ["## Decision Drivers", decision.drivers.strip()]
+        blocks += [_h(decision, "drivers", "## Decision Drivers"), decision.drivers.strip()]
     listed = _options_list(decision)
     if listed:
-        blocks += ["## Considered Options", *listed]
+        blocks += [_h(decision, "options", "## Considered Options"), *listed]
     return blocks
 
 
@@ -287,24 +316,33 @@ def render_madr(decision: Decision, *, compat: bool = False) -> str:
         )
     if lines:
         blocks.append("\n".join(lines))
-    blocks += _problem(decision, "## Context and Problem Statement")
+    blocks += _problem(decision, _h(decision, "context", "## Context and Problem Statement"))
     outcome = _outcome(decision)
-    consequences = _consequences(decision, "####")
+    said = (decision.source_meta or {}).get("headings") or {}
+    # MADR 2 puts Positive/Negative Consequences right under the outcome.
+    bare = (
+        ("cons_good" in said or "cons_bad" in said)
+        and "consequences" not in said
+        and not decision.consequences_neutral.strip()
+    )
+    consequences = _consequences(decision, "###" if bare else "####")
     if outcome or consequences or decision.confirmation.strip():
-        blocks += ["## Decision Outcome", outcome]
-        if consequences:
-            blocks += ["### Consequences", *consequences]
+        blocks += [_h(decision, "outcome", "## Decision Outcome"), outcome]
+        if consequences and not bare:
+            blocks += [_h(decision, "consequences", "### Consequences")]
+        blocks += consequences
         if decision.confirmation.strip():
-            blocks += ["### Confirmation", decision.confirmation.strip()]
+            confirmation = _h(decision, "confirmation", "### Confirmation")
+            blocks += [confirmation, decision.confirmation.strip()]
     pros = _option_sections(decision)
     if pros:
-        blocks += ["## Pros and Cons of the Options"] + pros
+        blocks += [_h(decision, "pros_cons", "## Pros and Cons of the Options"), *pros]
     blocks += _matrix(decision)
     if decision.more_information.strip():
-        blocks += ["## More Information", decision.more_information.strip()]
+        blocks += [_h(decision, "more", "## More Information"), decision.more_information.strip()]
     links = relation_lines(decision)
     if links:
-        blocks += ["## Links", "\n".join(f"* {line}" for line in links)]
+        blocks += [_h(decision, "links", "## Links"), "\n".join(f"* {line}" for line in links)]
     return _join(blocks)
 
 
@@ -328,20 +366,21 @@ def render_nygard(decision: Decision) -> str:
     status_text = metadata.raw_value(decision, "status")
     if not isinstance(status_text, str) or not status_text.strip():
         status_text = decision.get_status_display()
-    blocks += ["## Status", "\n\n".join([status_text, *relation_lines(decision)])]
-    blocks += _problem(decision, "## Context")
+    status_heading = _h(decision, "status", "## Status")
+    blocks += [status_heading, "\n\n".join([status_text, *relation_lines(decision)])]
+    blocks += _problem(decision, _h(decision, "context", "## Context"))
     outcome = _outcome(decision)
     if outcome:
-        blocks += ["## Decision", outcome]
+        blocks += [_h(decision, "outcome", "## Decision"), outcome]
     consequences = _consequences(decision, "###")
     if consequences:
-        blocks += ["## Consequences"] + consequences
+        blocks += [_h(decision, "consequences", "## Consequences"), *consequences]
     if decision.confirmation.strip():
-        blocks += ["## Confirmation", decision.confirmation.strip()]
+        blocks += [_h(decision, "confirmation", "## Confirmation"), decision.confirmation.strip()]
     pros = _option_sections(decision)
     if pros:
-        blocks += ["## Pros and Cons of the Options"] + pros
+        blocks += [_h(decision, "pros_cons", "## Pros and Cons of the Options"), *pros]
     blocks += _matrix(decision)
     if decision.more_information.strip():
-        blocks += ["## More Information", decision.more_information.strip()]
+        blocks += [_h(decision, "more", "## More Information"), decision.more_information.strip()]
     return _join(blocks)

@@ -92,6 +92,9 @@ def _norm(line: str) -> str:
     """A line without its Markdown markers (list, heading, quote), for finding it."""
     line = line.strip()
     line = re.sub(r"^(?:[>#]+\s*|(?:[*+-]|\d+[.)])\s+)+", "", line)
+    # MADR's argument lead-in ("Good, …", "Good: …") is syntax: the export writes
+    # "Good, because …"; the argument's own text must be kept.
+    line = re.sub(r"^(Good|Bad|Neutral)\b\s*[,:]?\s*(?:because\b)?\s*", r"\1, because ", line)
     return re.sub(r"\s+", " ", line).strip()
 
 
