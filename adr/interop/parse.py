@@ -266,8 +266,8 @@ class _Parts:
         return "\n\n".join(p for p in parts if p.strip()).strip()
 
 
-def _consequences_into(parts: _Parts, body: list[str]) -> None:
-    good, bad, neutral = consequences(body)
+def _consequences_into(parts: _Parts, body: list[str], meta: dict) -> None:
+    good, bad, neutral = consequences(body, meta)
     parts.good.append(good)
     parts.bad.append(bad)
     parts.neutral.append(neutral)
@@ -307,7 +307,7 @@ def _sections(adr: ParsedADR, sections, parts: _Parts) -> None:
         elif key == "outcome":
             _outcome_section(parts, body, adr.source_meta)
         elif key == "consequences":
-            _consequences_into(parts, body)
+            _consequences_into(parts, body, adr.source_meta)
         elif key == "cons_good":
             parts.good.append(block)
         elif key == "cons_bad":
@@ -347,7 +347,7 @@ def _outcome_section(parts: _Parts, body: list[str], meta: dict) -> None:
         if sub_key in ("cons_good", "cons_bad", "cons_neutral"):
             meta.setdefault("headings", {}).setdefault(sub_key, heading.strip())
         if sub_key == "consequences":
-            _consequences_into(parts, sub_body)
+            _consequences_into(parts, sub_body, meta)
         elif sub_key == "cons_good":
             parts.good.append(strip_block(sub_body))
         elif sub_key == "cons_bad":

@@ -107,7 +107,7 @@ def options_section(body: list[str]) -> OptionsSection:
     return out
 
 
-def consequences(body: list[str]) -> tuple[str, str, str]:
+def consequences(body: list[str], meta: dict | None = None) -> tuple[str, str, str]:
     """(good, bad, neutral): arguments and polarity headings say good or bad; the rest,
     unknown sub-headings included, is neutral, in order."""
     pre, subs = split_sections(body, 4)
@@ -136,6 +136,9 @@ def consequences(body: list[str]) -> tuple[str, str, str]:
     good_chunks, bad_chunks, neutral_chunks = [good], [bad], [neutral]
     for heading, sub_body, raw in subs:
         polarity = POLARITY_HEADINGS.get(normalise_heading(heading))
+        if polarity and meta is not None:
+            # The file says polarity with headings: the writer will, too.
+            meta.setdefault("headings", {}).setdefault(f"cons_{polarity}", heading.strip())
         if polarity == "good":
             good_chunks.append(sub_body)
         elif polarity == "bad":
