@@ -323,3 +323,21 @@ class DecisionRelation(models.Model):
     @property
     def inverse_label(self) -> str:
         return self.INVERSE_LABEL[self.kind]
+
+
+class LogGitSource(models.Model):
+    """A log bound to a folder of ADR files in a git repository (`sync_adrs`)."""
+
+    log = models.OneToOneField(DecisionLog, on_delete=models.CASCADE, related_name="git_source")
+    repo_url = models.CharField(max_length=500, help_text="A local path or a URL git can reach.")
+    branch = models.CharField(max_length=200, default="main")
+    folder = models.CharField(max_length=300, blank=True, help_text="e.g. docs/adr")
+    push_branch = models.CharField(max_length=200, default="decision-ledger")
+    export_format = models.CharField(max_length=10, default="madr")
+    # The commit last imported; the next sync imports what changed since.
+    last_sha = models.CharField(max_length=40, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.log.key} ← {self.repo_url}@{self.branch}:{self.folder or '.'}"

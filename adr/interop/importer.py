@@ -315,8 +315,10 @@ def import_files(
     actor,
     source_label: str = "",
     dry_run: bool = False,
+    change_reason: str = "",
 ) -> ImportReport:
-    """Import ADR files (name, content) into `log`. Never raises for a bad file."""
+    """Import ADR files (name, content) into `log`. Never raises for a bad file.
+    `change_reason` (e.g. "git <sha>") leads the history reason of every change."""
     require_role(actor, ARCHITECT)
     report = ImportReport(dry_run=dry_run)
     contents = dict(files)
@@ -410,7 +412,7 @@ def import_files(
         for plan in planned:
             try:
                 with transaction.atomic():
-                    decisions[plan.number] = _apply(plan, log, actor, source_label)
+                    decisions[plan.number] = _apply(plan, log, actor, source_label, change_reason)
             except (ValidationError, ValueError, TypeError, DatabaseError) as exc:
                 plan.result.action = "failed"
                 plan.result.messages.append(f"could not import: {_message(exc)}")
@@ -460,11 +462,16 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-def _apply(plan: _Planned, log: DecisionLog, actor, source_label: str) -> Decision:
+def _apply(
+    plan: _Planned, log: DecisionLog, actor, source_label: str, change_reason: str
+) -> Decision:
     adr = plan.adr
     want = parsed_snapshot(adr)
     source_path = (f"{source_label.rstrip('/')}/{plan.name}" if source_label else plan.name)[-300:]
-    reason = f"imported from {plan.name}"[:100]
+    if change_reason:
+        reason = f"{change_reason}: {plan.name}"[:100]
+    else:
+        reason = f"imported from {plan.name}"[:100]
     fields = {name: want[name] for name in TEXT_FIELDS if name != "title"}
     fields["decided_on"] = want["decided_on"]
     fields["revisit_by"] = want["revisit_by"]

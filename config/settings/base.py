@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "config.notifications.tasks.notifications_requeue_pending",
         "schedule": 120.0,
     },
+    "sync-git-logs": {
+        "task": "adr.tasks.sync_git_logs",
+        "schedule": env.float("LEDGER_GIT_SYNC_INTERVAL_SECONDS", default=900.0),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from adr import services
 from adr.interop.importer import import_files
 from adr.interop.parse import UnreadableFile, map_status, parse_adr
 from adr.interop.write import render
-from adr.models import Decision, DecisionRelation
+from adr.models import Decision, DecisionLog, DecisionRelation
 
 pytestmark = pytest.mark.django_db
 
@@ -249,9 +249,11 @@ def test_the_command_exits_non_zero_only_when_nothing_could_be_imported(architec
         call_command(
             "import_adrs", str(tmp_path), "--log", "CMD", "--create-log", stdout=StringIO()
         )
+    # Nothing imported, nothing created: not even the log (issue 13).
+    assert not DecisionLog.objects.filter(key="CMD").exists()
     (tmp_path / "0002-use-postgres.md").write_bytes(GOOD)
     out = StringIO()
-    call_command("import_adrs", str(tmp_path), "--log", "CMD", stdout=out)
+    call_command("import_adrs", str(tmp_path), "--log", "CMD", "--create-log", stdout=out)
     assert "skipped   0001-empty.md → #1: empty file; skipped" in out.getvalue()
     assert "1 created, 0 updated, 0 unchanged, 1 not imported" in out.getvalue()
     assert Decision.objects.get(log__key="CMD").created_by.username == "ledger-import"
