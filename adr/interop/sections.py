@@ -109,31 +109,41 @@ def options_section(body: list[str]) -> OptionsSection:
 
 def consequences(body: list[str], meta: dict | None = None) -> tuple[str, str, str]:
     """(good, bad, neutral): arguments and polarity headings say good or bad; the rest,
-    unknown sub-headings included, is neutral, in order."""
+    unknown sub-headings included, is neutral, its lines as written and in order."""
     pre, subs = split_sections(body, 4)
     good: list[str] = []
     bad: list[str] = []
     neutral: list[str] = []
     target: list[str] | None = None
+    removed = False  # an argument line was taken out: do not double the blank around it
+
+    def keep(line: str) -> None:
+        nonlocal removed
+        if not line.strip() and removed and (not neutral or not neutral[-1].strip()):
+            return
+        removed = False
+        neutral.append(line)
+
     for line in pre:
         m = ARGUMENT.match(line)
         if m:
             kind = m.group("kind").lower()
             if kind == "neutral":
                 target = neutral
-                neutral.append(line)
+                keep(line)
             else:
                 target = bad if kind == "bad" else good
                 target.append("* " + m.group("text").strip())
+                removed = True
         elif target is not None and line.startswith((" ", "\t")) and line.strip():
             if target is neutral:
-                neutral.append(line)
+                keep(line)
             else:
                 target[-1] += " " + line.strip()
         else:
             target = None
-            neutral.append(line)
-    good_chunks, bad_chunks, neutral_chunks = [good], [bad], [neutral]
+            keep(line)
+    good_chunks, bad_chunks = [good], [bad]
     for heading, sub_body, raw in subs:
         polarity = POLARITY_HEADINGS.get(normalise_heading(heading))
         if polarity and meta is not None:
@@ -143,15 +153,13 @@ def consequences(body: list[str], meta: dict | None = None) -> tuple[str, str, s
             good_chunks.append(sub_body)
         elif polarity == "bad":
             bad_chunks.append(sub_body)
-        elif polarity == "neutral":
-            neutral_chunks.append(sub_body)
         else:
-            neutral_chunks.append([raw, *sub_body])
+            neutral.extend([raw, *sub_body] if polarity is None else sub_body)
 
     def joined(chunks: list[list[str]]) -> str:
         return "\n\n".join(t for t in (strip_block(c).strip("\n") for c in chunks) if t.strip())
 
-    return joined(good_chunks).strip(), joined(bad_chunks).strip(), joined(neutral_chunks).strip()
+    return joined(good_chunks).strip(), joined(bad_chunks).strip(), strip_block(neutral).strip()
 
 
 def option_body(option: ParsedOption, body: list[str]) -> None:

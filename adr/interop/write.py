@@ -120,40 +120,35 @@ def _pure_list(text: str) -> bool:
     )
 
 
-def _split_at_heading(text: str) -> tuple[str, str]:
-    """(text before its first heading, the rest) — fences respected."""
-    lines = text.split("\n")
-    for i, (line, markdown) in enumerate(outside_fences(lines)):
-        if markdown and HEADING.match(line):
-            return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
-    return text.strip(), ""
+def _has_heading(text: str) -> bool:
+    return any(
+        markdown and HEADING.match(line) for line, markdown in outside_fences(text.split("\n"))
+    )
 
 
 def _consequences(decision: Decision, level: str) -> list[str]:
-    """Neutral text as written, with good and bad between its lead and its first
-    sub-heading: `* Good, because` items when both are plain lists, else sub-sections."""
+    """Neutral text as written, then good and bad: `* Good, because` items when both are
+    plain lists (and nothing before them has a heading), else sub-sections."""
     good, bad = decision.consequences_good.strip(), decision.consequences_bad.strip()
-    lead, tail = _split_at_heading(decision.consequences_neutral.strip())
-    out = [lead] if lead else []
+    neutral = decision.consequences_neutral.strip()
+    out = [neutral] if neutral else []
     said = (decision.source_meta or {}).get("headings") or {}
     headed = "cons_good" in said or "cons_bad" in said  # the file used headings
-    if good or bad:
-        if headed:
-            if good:
-                out += [f"{level} {said.get('cons_good', 'Positive Consequences')}", good]
-            if bad:
-                out += [f"{level} {said.get('cons_bad', 'Negative Consequences')}", bad]
-        elif not tail and (not good or _pure_list(good)) and (not bad or _pure_list(bad)):
-            items = [f"* Good, because {line[2:]}" for line in good.split("\n") if good]
-            items += [f"* Bad, because {line[2:]}" for line in bad.split("\n") if bad]
-            out.append("\n".join(items))
-        else:
-            if good:
-                out += [f"{level} Positive Consequences", good]
-            if bad:
-                out += [f"{level} Negative Consequences", bad]
-    if tail:
-        out.append(tail)
+    if not good and not bad:
+        return out
+    if (
+        not headed
+        and not _has_heading(neutral)
+        and (not good or _pure_list(good))
+        and (not bad or _pure_list(bad))
+    ):
+        items = [f"* Good, because {line[2:]}" for line in good.split("\n") if good]
+        items += [f"* Bad, because {line[2:]}" for line in bad.split("\n") if bad]
+        return [*out, "\n".join(items)]
+    if good:
+        out += [f"{level} {said.get('cons_good', 'Positive Consequences')}", good]
+    if bad:
+        out += [f"{level} {said.get('cons_bad', 'Negative Consequences')}", bad]
     return out
 
 

@@ -23,6 +23,9 @@ WORDS += ["### Sub", "> quote", "Good, because", "Verdict: v", "Status: s", "Dat
 WORDS += ["## Head", "#### Deep", "---"]
 line = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join)
 text = st.lists(st.one_of(line, st.just("")), max_size=6).map("\n".join).map(str.strip)
+# Good and bad consequences are arguments, one per item (free text is neutral): a
+# heading inside an argument list has no place a file could give it.
+items = st.lists(line, max_size=3).map(lambda xs: "\n".join(f"* {x}" for x in xs))
 short = st.lists(
     st.sampled_from(["alpha", "beta", "gamma", "x-y", "(z)", "1.5"]), min_size=1, max_size=4
 ).map(" ".join)
@@ -41,8 +44,8 @@ short = st.lists(
             "context": text,
             "drivers": text,
             "outcome_rationale": text,
-            "consequences_good": text,
-            "consequences_bad": text,
+            "consequences_good": items,
+            "consequences_bad": items,
             "consequences_neutral": text,
             "confirmation": text,
             "more_information": text,
