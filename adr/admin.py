@@ -13,6 +13,7 @@ from .models import (
     Decision,
     DecisionLog,
     DecisionRelation,
+    LogGitSource,
     MatrixCell,
     Option,
     SensitivityNote,
@@ -112,3 +113,11 @@ class DecisionRelationAdmin(ReadOnlyHistoryAdmin):
     list_filter = ("kind",)
     list_select_related = ("source__log", "target__log")
     raw_id_fields = ("source", "target")
+
+
+@admin.register(LogGitSource)
+class LogGitSourceAdmin(ReadOnlyHistoryAdmin):
+    """Where a log's ADR files live in git (bound and synced by `sync_adrs`)."""
+
+    list_display = ("log", "repo_url", "branch", "folder", "last_sha", "last_synced_at")
+    readonly_fields = ("last_sha", "last_synced_at")

@@ -122,7 +122,8 @@ def log_import_confirm(request, key: str):
 
 
 def log_export(request, key: str):
-    """Download the log as a zip of NNNN-slug.md files (?format=madr|nygard)."""
+    """Download the log as a zip of its ADR files (?format=madr|nygard; &log4brains=1 for
+    MADR that log4brains reads too)."""
     require_reader(request.user)
     log = _log(key)
     fmt = request.GET.get("format", "madr")
@@ -132,6 +133,7 @@ def log_export(request, key: str):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(log_zip(log, fmt), content_type="application/zip")
+    compat = fmt == "madr" and request.GET.get("log4brains") == "1"
+    response = HttpResponse(log_zip(log, fmt, compat=compat), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{log.key}-adr-{fmt}.zip"'
     return response

@@ -236,6 +236,9 @@ def _meta_lines(adr: ParsedADR, preamble: list[str], meta: dict) -> list[str]:
             values[key] = m.group("value")
             found.append([key, line])
             continue
+        if key and _agrees(key, meta[key], m.group("value")):
+            found.append([key, line])  # says again what the front matter says
+            continue
         relation = relation_from_line(line)
         if relation:
             adr.relations.append(relation)
@@ -244,6 +247,16 @@ def _meta_lines(adr: ParsedADR, preamble: list[str], meta: dict) -> list[str]:
     if found:
         adr.source_meta["lines"] = found
     return kept
+
+
+def _agrees(key: str, first, second: str) -> bool:
+    if key == "status":
+        return map_status(str(first))[0] == map_status(second)[0] is not None
+    if key in ("date", "revisit_by"):
+        return parse_date(first, None, None) == parse_date(second, None, None) is not None
+    if key == "tags":
+        return sorted(tags(first)) == sorted(tags(second))
+    return names(first) == names(second)
 
 
 @dataclass

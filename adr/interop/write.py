@@ -300,15 +300,25 @@ def render_madr(decision: Decision, *, compat: bool = False) -> str:
     blocks = []
     if has_fm or not line_keys:
         add = tuple(k for k in metadata.KEYS if k not in line_keys)
-        blocks.append(metadata.front_matter(decision, add=add) + "\n\n" + _title_line(decision))
+        front = metadata.front_matter(decision, add=add)
+        if compat:
+            # log4brains reads a "---" closing line as a Markdown heading (and then
+            # misses the metadata list); YAML's "..." closes front matter as well.
+            front = front[: -len("---")] + "..."
+        blocks.append(front + "\n\n" + _title_line(decision))
     else:
         blocks.append(_title_line(decision))
+    skip = {"status", "date"} if compat else set()
     if line_keys and not has_fm:
-        lines = metadata.header_lines(decision, skip=set(), add=metadata.KEYS)
+        lines = metadata.header_lines(decision, skip=skip, add=metadata.KEYS)
     else:
-        lines = metadata.header_lines(
-            decision, skip=set(), add=("status", "date") if compat else (), prefix="- "
-        )
+        lines = metadata.header_lines(decision, skip=skip, add=())
+    if compat:
+        # log4brains reads status and date only from a `- Key: value` list under the title.
+        ours = [f"- Status: {decision.status}"]
+        if decision.decided_on:
+            ours.append(f"- Date: {decision.decided_on.isoformat()}")
+        lines = ours + lines
     if lines:
         blocks.append("\n".join(lines))
     blocks += _problem(decision, _h(decision, "context", "## Context and Problem Statement"))

@@ -62,3 +62,16 @@ def test_a_folder_with_nothing_importable_creates_nothing(tmp_path):
             "import_adrs", str(tmp_path), "--log", "NONE", "--create-log", stdout=StringIO()
         )
     assert not DecisionLog.objects.filter(key="NONE").exists()
+
+
+def test_links_between_adrs_open_the_decision_in_the_app(architect, login):
+    log = services.log_create(actor=architect, key="LNK", name="l")
+    import_files(
+        files=[("adr-001-use-lunr.md", ADR), ("adr-002-other.md", OTHER)], log=log, actor=architect
+    )
+    first = Decision.objects.get(log=log, number=1)
+    page = login(architect).get("/decisions/LNK-0001/").content.decode()
+    # The file keeps the relative link; the page points at the decision.
+    assert "[the other one](adr-002-other.md)" in first.context
+    assert 'href="/decisions/LNK-0002/"' in page
+    assert 'href="adr-002-other.md"' not in page

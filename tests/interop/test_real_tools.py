@@ -4,9 +4,11 @@ dates as the ledger has them)."""
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from adr import services
 from adr.interop.importer import import_files, read_folder
@@ -14,7 +16,7 @@ from adr.interop.write import decisions_for_export, filename, render
 from adr.models import Decision, DecisionRelation
 
 from .conftest import CORPORA, _require, corpus_folders
-from .tools import adr_tools, run
+from .tools import adr_tools, log4brains_read, run
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +77,34 @@ def test_adr_tools_reads_the_nygard_export(architect, tmp_path):
         for name, a in actions.items()
         if name not in ("0009-help-scripts.md", "0010-generate-help-from-metadata.md")
     ] == ["unchanged"] * 8
+
+
+L4B_STATUS = {"deferred": "draft"}  # log4brains has no deferred
+
+
+@pytest.mark.parametrize("name", ["madr", "adr-tools", "jabref"])
+def test_log4brains_reads_the_madr_export_for_log4brains(architect, tmp_path, name):
+    _require(corpus_folders())
+    log = services.log_create(actor=architect, key="L4B", name="l4b")
+    import_files(files=read_folder(CORPORA / name), log=log, actor=architect)
+    out = StringIO()
+    call_command(
+        "export_adrs", str(tmp_path / "docs" / "adr"), "--log", "L4B", "--log4brains", stdout=out
+    )
+    seen = log4brains_read(tmp_path, "docs/adr")
+    decisions = list(Decision.objects.filter(log=log))
+    assert len(seen) == len(decisions)
+    for d in decisions:
+        got = seen[d.source_file.removesuffix(".md")]
+        assert got["status"] == L4B_STATUS.get(d.status, d.status), (d.source_file, got)
+        assert (got["date"] or "")[:10] == (d.decided_on.isoformat() if d.decided_on else ""), (
+            d.source_file,
+            got,
+        )
+    # The same files still import as the same decisions (front matter closed with "...").
+    copy = services.log_create(actor=architect, key="L4BCOPY", name="copy")
+    again = import_files(files=read_folder(tmp_path / "docs" / "adr"), log=copy, actor=architect)
+    assert all(r.action == "created" for r in again.results)
+    for d in decisions:
+        twin = Decision.objects.get(log=copy, number=d.number)
+        assert (twin.status, twin.decided_on, twin.title) == (d.status, d.decided_on, d.title)

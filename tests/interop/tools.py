@@ -64,3 +64,33 @@ def run(args: list[str], cwd: Path, **env: str) -> str:
     )
     assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
     return done.stdout
+
+
+READ_ADRS = """
+const { Log4brains } = require(process.argv[2]);
+(async () => {
+  const l4b = Log4brains.create(process.argv[3]);
+  const out = {};
+  for (const a of await l4b.searchAdrs()) {
+    out[a.slug] = { status: a.status, date: a.publicationDate, title: a.title };
+  }
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def log4brains_read(project: Path, adr_folder: str) -> dict:
+    """What log4brains 1.1.0 reads from a folder: slug → status, date, title."""
+    import json
+
+    log4brains()
+    (project / ".log4brains.yml").write_text(
+        f"project:\n  name: ledger\n  tz: Etc/UTC\n  adrFolder: ./{adr_folder}\n"
+    )
+    script = project / "read-adrs.js"
+    script.write_text(READ_ADRS)
+    core = LOG4BRAINS_DIR / "node_modules" / "@log4brains" / "core"
+    node = shutil.which("node")
+    if node is None:
+        missing("node is not installed: cannot run log4brains")
+    return json.loads(run([node, str(script), str(core), str(project)], project))
