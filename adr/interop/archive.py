@@ -115,5 +115,6 @@ def log_zip(log, fmt: str, *, compat: bool = False) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for decision in decisions_for_export(log):
-            archive.writestr(f"{log.key}/{filename(decision)}", render(decision, fmt, compat=compat))
+            text = render(decision, fmt, compat=compat)
+            archive.writestr(f"{log.key}/{filename(decision)}", text)
     return buffer.getvalue()
