@@ -110,8 +110,19 @@ def log_import_confirm(request, key: str):
     except ZipRejected as exc:  # pragma: no cover - it passed the same checks at preview
         messages.error(request, str(exc))
         return redirect("interop:import", key=log.key)
+    # A file that would overwrite a decision it may not be about is applied only with
+    # the choice made for it on the preview (update / new / skip); else it is left alone.
+    choices = {
+        key.removeprefix("choice:"): value
+        for key, value in request.POST.items()
+        if key.startswith("choice:")
+    }
     report = import_files(
-        files=contents.files, log=log, actor=request.user, source_label=pending["name"]
+        files=contents.files,
+        log=log,
+        actor=request.user,
+        source_label=pending["name"],
+        choices=choices,
     )
     request.session.pop(SESSION_KEY, None)
     return render(

@@ -24,6 +24,7 @@ from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
 from config.accounts.roles import ARCHITECT, require_role
 
+from . import conflicts
 from .metadata import tag_names
 from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
 
@@ -48,9 +49,12 @@ OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "
 @dataclass
 class FileResult:
     name: str
-    action: str  # created | updated | unchanged | skipped | failed
+    action: str  # created | updated | unchanged | skipped | failed | conflict
     number: int | None = None
     messages: list[str] = field(default_factory=list)
+    # A conflict (see conflicts.py): why, and the ledger's decision against the file.
+    conflict: list[str] = field(default_factory=list)
+    diff: str = ""
 
     @property
     def line(self) -> str:
@@ -71,6 +75,10 @@ class ImportReport:
         return sum(1 for r in self.results if r.action == action)
 
     @property
+    def conflicts(self) -> list[FileResult]:
+        return [r for r in self.results if r.action == "conflict"]
+
+    @property
     def imported(self) -> int:
         return sum(1 for r in self.results if r.action in ("created", "updated", "unchanged"))
 
@@ -83,7 +91,8 @@ class ImportReport:
             f"{self.count('created')} created, {self.count('updated')} updated, "
             f"{self.count('unchanged')} unchanged, "
             f"{self.count('skipped') + self.count('failed')} not imported, "
-            f"{self.problem_count} problems"
+            + (f"{self.count('conflict')} need a choice, " if self.count("conflict") else "")
+            + f"{self.problem_count} problems"
             + (f", {len(self.templates)} templates skipped" if self.templates else "")
             + (f", {len(self.ignored)} other files ignored" if self.ignored else "")
         )
@@ -316,9 +325,13 @@ def import_files(
     source_label: str = "",
     dry_run: bool = False,
     change_reason: str = "",
+    choices: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import ADR files (name, content) into `log`. Never raises for a bad file.
-    `change_reason` (e.g. "git <sha>") leads the history reason of every change."""
+    `change_reason` (e.g. "git <sha>") leads the history reason of every change.
+    A file that would overwrite a decision it may not be about (conflicts.py) is only
+    applied with a choice for its name in `choices` ("update", "new" or "skip"; the key
+    "*" chooses for all); without one it is reported as a conflict, with a diff."""
     require_role(actor, ARCHITECT)
     report = ImportReport(dry_run=dry_run)
     contents = dict(files)
@@ -412,7 +425,15 @@ def import_files(
         for plan in planned:
             try:
                 with transaction.atomic():
-                    decisions[plan.number] = _apply(plan, log, actor, source_label, change_reason)
+                    decisions[plan.number] = _apply(
+                        plan,
+                        log,
+                        actor,
+                        source_label,
+                        change_reason,
+                        _choice(choices, plan.name),
+                        contents[plan.name],
+                    )
             except (ValidationError, ValueError, TypeError, DatabaseError) as exc:
                 plan.result.action = "failed"
                 plan.result.messages.append(f"could not import: {_message(exc)}")
@@ -432,6 +453,12 @@ def import_files(
                 (p for p in planned if (log.key, p.number) in (src, dst)),
                 None,
             )
+            if any(
+                p.result.action in ("conflict", "skipped")
+                for p in planned
+                if (log.key, p.number) in (src, dst)
+            ):
+                continue  # a file left alone brings no relations either
             try:
                 with transaction.atomic():
                     services.relation_add(
@@ -462,8 +489,21 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
+def _choice(choices: dict[str, str] | None, name: str) -> str:
+    if not choices:
+        return ""
+    choice = choices.get(name) or choices.get("*") or ""
+    return choice if choice in conflicts.CHOICES else ""
+
+
 def _apply(
-    plan: _Planned, log: DecisionLog, actor, source_label: str, change_reason: str
+    plan: _Planned,
+    log: DecisionLog,
+    actor,
+    source_label: str,
+    change_reason: str,
+    choice: str = "",
+    data: bytes = b"",
 ) -> Decision:
     adr = plan.adr
     want = parsed_snapshot(adr)
@@ -478,13 +518,29 @@ def _apply(
     fields["source_file"] = want["source_file"]
     fields["source_meta"] = want["source_meta"]
     decision = Decision.objects.filter(log=log, number=plan.number).first()
+    if decision is not None and decision_snapshot(decision) != want:
+        why = conflicts.reasons(decision, title=want["title"], file_name=want["source_file"])
+        if why and choice not in ("update", "new"):
+            plan.result.action = "skipped" if choice == "skip" else "conflict"
+            plan.result.conflict = why
+            plan.result.diff = conflicts.diff(decision, data, plan.name)
+            plan.result.messages.append(
+                "left alone (your choice)"
+                if choice == "skip"
+                else "needs a choice: update it, import as new, or skip"
+            )
+            return decision
+        if why and choice == "new":
+            decision = None
+            plan.result.messages.append(f"imported as new instead of #{plan.number}")
     if decision is None:
+        taken = Decision.objects.filter(log=log, number=plan.number).exists()
         decision = services.decision_create(
             actor=actor,
             log=log,
             title=want["title"],
             status=want["status"],
-            number=plan.number,
+            number=None if taken else plan.number,
             tags=want["tags"],
             reason=reason,
             source_path=source_path,
@@ -492,6 +548,7 @@ def _apply(
         )
         _apply_parts(decision, want, actor, current=None)
         plan.result.action = "created"
+        plan.result.number = decision.number
         return decision
     have = decision_snapshot(decision)
     if have == want:

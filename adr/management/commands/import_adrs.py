@@ -29,8 +29,15 @@ class Command(BaseCommand):
             help="Username of the architect to record as the actor (default: ledger-import).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Report, then roll back.")
+        parser.add_argument(
+            "--on-conflict",
+            choices=("update", "new", "skip"),
+            default="",
+            help="What to do with a file whose decision differs in title or source file, or "
+            "is linked from a risk acceptance or trigger (default: leave it and report it).",
+        )
 
-    def handle(self, *args, path, log, create_log, name, user, dry_run, **options):
+    def handle(self, *args, path, log, create_log, name, user, dry_run, on_conflict, **options):
         folder = Path(path)
         if not folder.is_dir():
             raise CommandError(f"{path} is not a folder.")
@@ -47,16 +54,20 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         with transaction.atomic():
-            report = self._import(folder, path, key, files, actor, create_log, name, dry_run)
+            report = self._import(
+                folder, path, key, files, actor, create_log, name, dry_run, on_conflict
+            )
             if report.imported == 0:
                 # A folder with nothing importable creates nothing (not even the log).
                 transaction.set_rollback(True)
         for result in report.results:
             style = self.style.SUCCESS if result.action in ("created", "updated") else None
-            if result.action in ("skipped", "failed"):
+            if result.action in ("skipped", "failed", "conflict"):
                 style = self.style.ERROR
             line = result.line
             self.stdout.write(style(line) if style else line)
+            for why in result.conflict:
+                self.stdout.write(f"          {why}")
         if report.templates:
             self.stdout.write(f"skipped (templates): {', '.join(report.templates)}")
         if report.ignored:
@@ -65,7 +76,7 @@ class Command(BaseCommand):
         if report.imported == 0:
             raise CommandError("Nothing could be imported; nothing was created.")
 
-    def _import(self, folder, path, key, files, actor, create_log, name, dry_run):
+    def _import(self, folder, path, key, files, actor, create_log, name, dry_run, on_conflict):
         decision_log = DecisionLog.objects.filter(key=key).first()
         if decision_log is None:
             if not create_log:
@@ -84,6 +95,7 @@ class Command(BaseCommand):
                 actor=actor,
                 source_label=str(path),
                 dry_run=dry_run,
+                choices={"*": on_conflict} if on_conflict else None,
             )
         except PermissionDenied as exc:
             raise CommandError(f"{actor.username}: {exc}") from exc
