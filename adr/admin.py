@@ -13,6 +13,7 @@ from .models import (
     Decision,
     DecisionLog,
     DecisionRelation,
+    ImportJob,
     LogGitSource,
     MatrixCell,
     Option,
@@ -121,3 +122,12 @@ class LogGitSourceAdmin(ReadOnlyHistoryAdmin):
 
     list_display = ("log", "repo_url", "branch", "folder", "last_sha", "last_synced_at")
     readonly_fields = ("last_sha", "last_synced_at")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Zip imports run by a worker (operational records, not audited content)."""
+
+    list_display = ("log", "name", "preview", "state", "files_done", "files_total", "created_at")
+    exclude = ("data",)
+    readonly_fields = ("report", "error", "state", "files_done", "files_total")

@@ -341,3 +341,31 @@ class LogGitSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log.key} ← {self.repo_url}@{self.branch}:{self.folder or '.'}"
+
+
+class ImportJob(models.Model):
+    """A big zip import run by a Celery worker (preview, then import), so that no web
+    request parses hundreds of files; the page polls its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    log = models.ForeignKey(DecisionLog, on_delete=models.CASCADE, related_name="import_jobs")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    preview = models.BooleanField(default=True, help_text="A dry run: report, save nothing.")
+    name = models.CharField(max_length=200)
+    data = models.BinaryField()
+    digest = models.CharField(max_length=64)
+    choices = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{'preview' if self.preview else 'import'} of {self.name} into {self.log.key}"

@@ -21,3 +21,11 @@ def sync_git_logs() -> None:
             log_sync(log=source.log, actor=actor)
         except GitError:
             logger.exception("git sync of %s failed", source.log.key)
+
+
+@shared_task(name="adr.tasks.run_import_job", ignore_result=True)
+def run_import_job(job_id: int) -> None:
+    """A zip import (or its preview) off the request; safe to run twice."""
+    from adr.interop.jobs import job_run
+
+    job_run(job_id=job_id)

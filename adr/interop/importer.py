@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -70,6 +71,25 @@ class ImportReport:
     templates: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "results": [vars(r) for r in self.results],
+            "ignored": self.ignored,
+            "templates": self.templates,
+            "problems": self.problems,
+            "dry_run": self.dry_run,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportReport:
+        return cls(
+            results=[FileResult(**r) for r in data.get("results", [])],
+            ignored=list(data.get("ignored", [])),
+            templates=list(data.get("templates", [])),
+            problems=list(data.get("problems", [])),
+            dry_run=bool(data.get("dry_run")),
+        )
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.results if r.action == action)
@@ -326,6 +346,7 @@ def import_files(
     dry_run: bool = False,
     change_reason: str = "",
     choices: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import ADR files (name, content) into `log`. Never raises for a bad file.
     `change_reason` (e.g. "git <sha>") leads the history reason of every change.
@@ -340,7 +361,10 @@ def import_files(
     # 1. Parse; skip what cannot be read; refuse duplicate numbers.
     planned: list[_Planned] = []
     by_number: dict[int, str] = {}
-    for name, number in sorted(numbers.items(), key=lambda kv: (kv[1], kv[0])):
+    ordered = sorted(numbers.items(), key=lambda kv: (kv[1], kv[0]))
+    for done, (name, number) in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered))
         base = name.rsplit("/", 1)[-1]
         result = FileResult(name=name, action="skipped", number=number)
         report.results.append(result)
