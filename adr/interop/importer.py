@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -25,9 +24,15 @@ from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
 from config.accounts.roles import ARCHITECT, require_role
 
-from . import conflicts
-from .metadata import tag_names
-from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
+from .apply import Planned, apply_file, choice_for
+from .parse import UnreadableFile, parse_adr
+from .snapshot import (  # noqa: F401 - decision_snapshot and meaning are used by tests
+    OPTION_FIELDS,
+    TEXT_FIELDS,
+    decision_snapshot,
+    meaning,
+    parsed_snapshot,
+)
 
 # NNNN-slug.md, and adr-NNN-slug.md (a common naming).
 NUMBERED = re.compile(r"^(?:adr[-_]?)?(?P<num>\d{1,7})[-_][^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
@@ -37,14 +42,7 @@ LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNOREC
 SERVICE_USERNAME = "ledger-import"
 logger = logging.getLogger(__name__)
 
-# The decision's text content as a file carries it (dates and source_path go apart).
-TEXT_FIELDS = tuple(
-    name
-    for name in services.EDITABLE_FIELDS
-    if name not in ("decided_on", "revisit_by", "source_path")
-)
 TEMPLATE_NOTE = "a template, not a decision; skipped"
-OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen")
 
 
 @dataclass
@@ -134,174 +132,6 @@ def service_user():
     return user
 
 
-def decision_snapshot(decision: Decision) -> dict:
-    """Everything an ADR file carries, in comparable form (used for 'unchanged' and tests)."""
-    options = list(decision.options.order_by("position", "id"))
-    index = {o.pk: i + 1 for i, o in enumerate(options)}
-    criteria = []
-    for crit in decision.criteria.order_by("position", "id").prefetch_related("cells"):
-        cells = sorted(
-            (index.get(c.option_id, 0), c.score, c.text.strip()) for c in crit.cells.all()
-        )
-        criteria.append(
-            {
-                "name": crit.name.strip(),
-                "description": crit.description.strip(),
-                "weight": str(Decimal(crit.weight).quantize(Decimal("0.01"))),
-                "cells": cells,
-            }
-        )
-    return {
-        **{name: getattr(decision, name).strip() for name in TEXT_FIELDS},
-        "source_file": decision.source_file,
-        "source_meta": decision.source_meta or {},
-        "status": decision.status,
-        "decided_on": decision.decided_on,
-        "revisit_by": decision.revisit_by,
-        "tags": sorted(t.name for t in decision.tags.all()),
-        "options": [
-            {
-                name: (getattr(o, name).strip() if name != "chosen" else o.chosen)
-                for name in OPTION_FIELDS
-            }
-            for o in options
-        ],
-        "criteria": criteria,
-        "sensitivity": [
-            {
-                "condition": n.condition.strip(),
-                "consequence": n.consequence.strip(),
-                "favours": index.get(n.favours_id),
-            }
-            for n in decision.sensitivity_notes.order_by("position", "id")
-        ],
-    }
-
-
-# How a file laid its metadata out (which may differ between MADR and Nygard exports of
-# one decision) as opposed to what it said.
-LAYOUT_KEYS = ("lines", "title_line", "headings", "option_headings", "chosen_as", "link_texts")
-
-
-def meaning(snapshot: dict) -> dict:
-    """A snapshot without layout: what must survive an export in any format and a
-    re-import (unknown front matter and verbatim values included)."""
-    out = dict(snapshot)
-    meta = {k: v for k, v in (snapshot.get("source_meta") or {}).items() if k not in LAYOUT_KEYS}
-    if "front_matter" in meta:
-        meta["front_matter"] = [c for c in meta["front_matter"] if not _known_key(c[0])]
-        if not meta["front_matter"]:
-            del meta["front_matter"]
-    values = {k: v for k, v in (meta.get("values") or {}).items() if not _plain(snapshot, k, v)}
-    meta.pop("values", None)
-    if values:
-        meta["values"] = values
-    if "status" not in values:
-        meta.pop("status_imported", None)
-    out["source_meta"] = meta
-    return out
-
-
-def _plain(snapshot: dict, key: str, value) -> bool:
-    """Does a verbatim value say no more than the field itself (so that a file which
-    did not state it and an export which did mean the same)?"""
-    held = {
-        "status": snapshot["status"],
-        "date": snapshot["decided_on"].isoformat() if snapshot["decided_on"] else "",
-        "revisit_by": snapshot["revisit_by"].isoformat() if snapshot["revisit_by"] else "",
-        "tags": ", ".join(snapshot["tags"]),
-    }.get(key, snapshot.get(key, ""))
-    if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    return str(value).strip().lower() == str(held).strip().lower()
-
-
-def _known_key(key: str) -> bool:
-    from .vocabulary import META_KEYS
-
-    return bool(key) and key.strip().lower() in META_KEYS
-
-
-def _weight(value) -> str:
-    try:
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
-    except (InvalidOperation, ValueError):
-        return "1.00"
-
-
-def _score(value):
-    try:
-        return None if value in (None, "") else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parsed_snapshot(adr: ParsedADR) -> dict:
-    n_options = len(adr.options)
-
-    def opt(i):
-        try:
-            i = int(i)
-        except (TypeError, ValueError):
-            return None
-        return i if 1 <= i <= n_options else None
-
-    return {
-        **{
-            name: (getattr(adr, name) or "").strip()
-            for name in TEXT_FIELDS
-            if name != "more_information"
-        },
-        "more_information": finish_more_information(adr),
-        "source_file": adr.filename,
-        "source_meta": adr.source_meta,
-        "status": adr.status,
-        "decided_on": adr.decided_on,
-        "revisit_by": adr.revisit_by,
-        "tags": tag_names(adr.tags),
-        "options": [
-            {
-                name: (value.strip() if isinstance(value, str) else value)
-                for name, value in o.as_fields().items()
-            }
-            for o in adr.options
-        ],
-        "criteria": [
-            {
-                "name": str(c.get("name", "")).strip(),
-                "description": str(c.get("description") or "").strip(),
-                "weight": _weight(c.get("weight", 1)),
-                "cells": sorted(
-                    (
-                        opt(cell.get("option")) or 0,
-                        _score(cell.get("score")),
-                        str(cell.get("text") or "").strip(),
-                    )
-                    for cell in (c.get("cells") or [])
-                    if isinstance(cell, dict) and opt(cell.get("option"))
-                ),
-            }
-            for c in adr.criteria
-        ],
-        "sensitivity": [
-            {
-                "condition": str(n.get("condition", "")).strip(),
-                "consequence": str(n.get("consequence") or "").strip(),
-                "favours": opt(n.get("favours")),
-            }
-            for n in adr.sensitivity
-        ],
-    }
-
-
-@dataclass
-class _Planned:
-    name: str
-    number: int
-    adr: ParsedADR
-    result: FileResult
-
-
 def _number_files(names: list[str], report: ImportReport) -> dict[str, int]:
     """File name → number: NNNN-*.md by its prefix; log4brains YYYYMMDD-*.md in order after."""
     numbered: dict[str, int] = {}
@@ -359,7 +189,7 @@ def import_files(
     numbers = _number_files(list(contents), report)
 
     # 1. Parse; skip what cannot be read; refuse duplicate numbers.
-    planned: list[_Planned] = []
+    planned: list[Planned] = []
     by_number: dict[int, str] = {}
     ordered = sorted(numbers.items(), key=lambda kv: (kv[1], kv[0]))
     for done, (name, number) in enumerate(ordered):
@@ -383,7 +213,7 @@ def import_files(
             continue
         result.messages.extend(adr.problems)
         by_number[number] = name
-        planned.append(_Planned(name=name, number=number, adr=adr, result=result))
+        planned.append(Planned(name=name, number=number, adr=adr, result=result))
 
     # 2. Relations: resolve link targets to numbers (this folder first, then the log).
     base_to_number = {n.rsplit("/", 1)[-1]: num for n, num in numbers.items() if num in by_number}
@@ -449,13 +279,13 @@ def import_files(
         for plan in planned:
             try:
                 with transaction.atomic():
-                    decisions[plan.number] = _apply(
+                    decisions[plan.number] = apply_file(
                         plan,
                         log,
                         actor,
                         source_label,
                         change_reason,
-                        _choice(choices, plan.name),
+                        choice_for(choices, plan.name),
                         contents[plan.name],
                     )
             except (ValidationError, ValueError, TypeError, DatabaseError) as exc:
@@ -511,155 +341,6 @@ def _message(exc: Exception) -> str:
             return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         return " ".join(exc.messages)
     return str(exc)
-
-
-def _choice(choices: dict[str, str] | None, name: str) -> str:
-    if not choices:
-        return ""
-    choice = choices.get(name) or choices.get("*") or ""
-    return choice if choice in conflicts.CHOICES else ""
-
-
-def _apply(
-    plan: _Planned,
-    log: DecisionLog,
-    actor,
-    source_label: str,
-    change_reason: str,
-    choice: str = "",
-    data: bytes = b"",
-) -> Decision:
-    adr = plan.adr
-    want = parsed_snapshot(adr)
-    source_path = (f"{source_label.rstrip('/')}/{plan.name}" if source_label else plan.name)[-300:]
-    if change_reason:
-        reason = f"{change_reason}: {plan.name}"[:100]
-    else:
-        reason = f"imported from {plan.name}"[:100]
-    fields = {name: want[name] for name in TEXT_FIELDS if name != "title"}
-    fields["decided_on"] = want["decided_on"]
-    fields["revisit_by"] = want["revisit_by"]
-    fields["source_file"] = want["source_file"]
-    fields["source_meta"] = want["source_meta"]
-    decision = Decision.objects.filter(log=log, number=plan.number).first()
-    if decision is not None and decision_snapshot(decision) != want:
-        why = conflicts.reasons(decision, title=want["title"], file_name=want["source_file"])
-        if why and choice not in ("update", "new"):
-            plan.result.action = "skipped" if choice == "skip" else "conflict"
-            plan.result.conflict = why
-            plan.result.diff = conflicts.diff(decision, data, plan.name)
-            plan.result.messages.append(
-                "left alone (your choice)"
-                if choice == "skip"
-                else "needs a choice: update it, import as new, or skip"
-            )
-            return decision
-        if why and choice == "new":
-            decision = None
-            plan.result.messages.append(f"imported as new instead of #{plan.number}")
-    if decision is None:
-        taken = Decision.objects.filter(log=log, number=plan.number).exists()
-        decision = services.decision_create(
-            actor=actor,
-            log=log,
-            title=want["title"],
-            status=want["status"],
-            number=None if taken else plan.number,
-            tags=want["tags"],
-            reason=reason,
-            source_path=source_path,
-            **fields,
-        )
-        _apply_parts(decision, want, actor, current=None)
-        plan.result.action = "created"
-        plan.result.number = decision.number
-        return decision
-    have = decision_snapshot(decision)
-    if have == want:
-        plan.result.action = "unchanged"
-        return decision
-    if want["status"] != have["status"]:
-        decision = services.decision_change_status(
-            actor=actor,
-            decision=decision,
-            status=want["status"],
-            reason=reason,
-            revisit_by=want["revisit_by"],
-            enforce_lifecycle=False,
-        )
-    decision = services.decision_update(
-        actor=actor,
-        decision=decision,
-        tags=want["tags"],
-        reason=reason,
-        title=want["title"],
-        source_path=source_path,
-        **fields,
-    )
-    _apply_parts(decision, want, actor, current=have)
-    plan.result.action = "updated"
-    return decision
-
-
-def _apply_parts(decision: Decision, want: dict, actor, current: dict | None) -> None:
-    """Options, then the matrix and sensitivity notes (which refer to options by position)."""
-    if current is None or current["options"] != want["options"]:
-        existing = list(decision.options.order_by("position", "id"))
-        # Unchoose first, so that the one-chosen-option constraint never trips midway.
-        for option in existing:
-            if option.chosen:
-                services.option_save(actor=actor, decision=decision, option=option, chosen=False)
-        for i, fields in enumerate(want["options"]):
-            option = existing[i] if i < len(existing) else None
-            if option is not None:
-                have = {
-                    n: (getattr(option, n).strip() if n != "chosen" else option.chosen)
-                    for n in OPTION_FIELDS
-                }
-                if have == fields:
-                    continue
-            services.option_save(
-                actor=actor, decision=decision, option=option, position=i, **fields
-            )
-        for option in existing[len(want["options"]) :]:
-            services.option_delete(actor=actor, option=option)
-    if current is not None and (
-        current["criteria"] == want["criteria"] and current["sensitivity"] == want["sensitivity"]
-    ):
-        return
-    options = list(decision.options.order_by("position", "id"))
-    if current is None or current["criteria"] != want["criteria"]:
-        for crit in list(decision.criteria.all()):
-            services.criterion_delete(actor=actor, criterion=crit)
-        for i, item in enumerate(want["criteria"]):
-            crit = services.criterion_save(
-                actor=actor,
-                decision=decision,
-                position=i,
-                name=item["name"][:200],
-                description=item["description"][:500],
-                weight=Decimal(item["weight"]),
-            )
-            for option_index, score, text in item["cells"]:
-                services.cell_set(
-                    actor=actor,
-                    criterion=crit,
-                    option=options[option_index - 1],
-                    text=text[:500],
-                    score=score,
-                )
-    if current is None or current["sensitivity"] != want["sensitivity"]:
-        for note in list(decision.sensitivity_notes.all()):
-            services.sensitivity_note_delete(actor=actor, note=note)
-        for i, item in enumerate(want["sensitivity"]):
-            services.sensitivity_note_save(
-                actor=actor,
-                decision=decision,
-                position=i,
-                condition=item["condition"][:300],
-                consequence=item["consequence"][:500],
-                favours=options[item["favours"] - 1] if item["favours"] else None,
-            )
 
 
 def read_folder(path) -> list[tuple[str, bytes]]:

@@ -198,6 +198,12 @@ def option_body(option: ParsedOption, body: list[str]) -> None:
         if current is not None and line.startswith((" ", "\t")) and line.strip():
             current[-1] = (current[-1] + " " + line.strip()).strip()
             continue
+        if (
+            current is not None
+            and not line.strip()
+            and (not description or not description[-1].strip())
+        ):
+            continue  # the blank after arguments taken out: do not double the one before
         current = None
         if re.match(r"^Verdict:[ \t]*(.*)$", line):
             verdict_at.append(len(description))
