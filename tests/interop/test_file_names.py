@@ -75,3 +75,12 @@ def test_links_between_adrs_open_the_decision_in_the_app(architect, login):
     assert "[the other one](adr-002-other.md)" in first.context
     assert 'href="/decisions/LNK-0002/"' in page
     assert 'href="adr-002-other.md"' not in page
+
+
+def test_free_text_consequences_show_as_neutral_on_the_decision_page(architect, login):
+    log = services.log_create(actor=architect, key="NEU", name="n")
+    text = OTHER + b"\n## Consequences\n\nCosts go up; risks too.\n"
+    import_files(files=[("0001-other.md", text)], log=log, actor=architect)
+    page = login(architect).get("/decisions/NEU-0001/").content.decode()
+    assert "<h3>Neutral</h3>" in page and "Costs go up; risks too." in page
+    assert "<h3>Good</h3>" not in page and "<h3>Bad</h3>" not in page

@@ -112,3 +112,18 @@ def test_push_writes_the_log_back_as_a_commit_on_its_branch(architect, upstream)
     # The main branch is untouched; pushing again without a change commits nothing.
     assert "chosen twice" not in (upstream / "docs/adr/0001-use-postgres.md").read_text()
     assert "nothing to push" in _sync("--push")
+
+
+def test_the_scheduled_task_syncs_every_bound_log(architect, upstream):
+    from adr.tasks import sync_git_logs
+
+    log = services.log_create(actor=architect, key="GIT", name="git")
+    first = _commit(upstream, {"0001-use-postgres.md": FIRST}, "one ADR")
+    _sync("--repo", str(upstream), "--folder", "docs/adr")
+    second = _commit(upstream, {"0002-use-redis.md": SECOND}, "another")
+    sync_git_logs()  # what beat runs (called directly: the work, not the broker)
+    assert LogGitSource.objects.get(log=log).last_sha == second != first
+    redis = Decision.objects.get(log=log, number=2)
+    assert redis.history.first().history_change_reason == f"git {second}: 0002-use-redis.md"
+    sync_git_logs()  # twice is harmless: the commit did not move
+    assert redis.history.count() == 1
