@@ -7,13 +7,20 @@ changed or deleted here.
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
+from config.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyPlainAdmin,
+    ReadOnlyStackedInline,
+    ReadOnlyTabularInline,
+)
 
 from .models import (
     Criterion,
     Decision,
     DecisionLog,
     DecisionRelation,
+    ImportJob,
+    LogGitSource,
     MatrixCell,
     Option,
     SensitivityNote,
@@ -103,3 +110,20 @@ class DecisionRelationAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     list_select_related = ("source__log", "target__log")
     raw_id_fields = ("source", "target")
+
+
+@admin.register(LogGitSource)
+class LogGitSourceAdmin(ReadOnlyAdmin):
+    """Where a log's ADR files live in git (bound and synced by `sync_adrs`)."""
+
+    list_display = ("log", "repo_url", "branch", "folder", "last_sha", "last_synced_at")
+    readonly_fields = ("last_sha", "last_synced_at")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyPlainAdmin):
+    """Zip imports run by a worker (operational records, not audited content)."""
+
+    list_display = ("log", "name", "preview", "state", "files_done", "files_total", "created_at")
+    exclude = ("data",)
+    readonly_fields = ("report", "error", "state", "files_done", "files_total")

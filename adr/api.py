@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api.fields import SafeSlugRelatedField
+from config.api.params import reject_unknown_params
 from config.api.permissions import ArchitectWrites
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
@@ -345,6 +346,22 @@ class DecisionViewSet(
 
     permission_classes = [ArchitectWrites]
     filterset_class = DecisionFilter
+    # By id (42) or by reference (AUTH-0001).
+    lookup_value_regex = r"[0-9]+|[A-Za-z][A-Za-z0-9]{1,11}-[0-9]{1,7}"
+
+    def get_object(self):
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if "-" in value:
+            key, number = value.rsplit("-", 1)
+            found = Decision.objects.filter(log__key=key.upper(), number=int(number))
+            self.kwargs[self.lookup_url_kwarg or self.lookup_field] = str(
+                found.values_list("pk", flat=True).first() or 0
+            )
+        return super().get_object()
+
+    def list(self, request, *args, **kwargs):
+        reject_unknown_params(request, DecisionFilter.base_filters)
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action == "retrieve":

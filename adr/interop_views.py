@@ -13,10 +13,11 @@ import hashlib
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from adr.models import DecisionLog
+from adr.models import DecisionLog, ImportJob
 from config.accounts.roles import ARCHITECT, require_reader, require_role
 
 from .interop.archive import (
@@ -27,7 +28,8 @@ from .interop.archive import (
     log_zip,
     read_zip,
 )
-from .interop.importer import import_files
+from .interop.importer import ImportReport, import_files
+from .interop.jobs import job_start, runs_in_background
 from .interop.write import FORMATS
 
 SESSION_KEY = "interop_upload"
@@ -71,6 +73,9 @@ def log_import(request, key: str):
     except ZipRejected as exc:
         context["error"] = str(exc)
         return render(request, "interop/import.html", context, status=400)
+    if runs_in_background(data, len(contents.files)):
+        job = job_start(log=log, actor=request.user, name=upload.name, data=data, preview=True)
+        return redirect("interop:job", key=log.key, job_id=job.pk)
     report = import_files(
         files=contents.files, log=log, actor=request.user, source_label=upload.name, dry_run=True
     )
@@ -87,6 +92,7 @@ def log_import(request, key: str):
             "skipped": contents.skipped,
             "upload_name": upload.name,
             "digest": digest,
+            "confirm_url": reverse("interop:import-confirm", kwargs={"key": log.key}),
         }
     )
     return render(request, "interop/preview.html", context)
@@ -110,8 +116,15 @@ def log_import_confirm(request, key: str):
     except ZipRejected as exc:  # pragma: no cover - it passed the same checks at preview
         messages.error(request, str(exc))
         return redirect("interop:import", key=log.key)
+    # A file that would overwrite a decision it may not be about is applied only with
+    # the choice made for it on the preview (update / new / skip); else it is left alone.
+    choices = _choices(request)
     report = import_files(
-        files=contents.files, log=log, actor=request.user, source_label=pending["name"]
+        files=contents.files,
+        log=log,
+        actor=request.user,
+        source_label=pending["name"],
+        choices=choices,
     )
     request.session.pop(SESSION_KEY, None)
     return render(
@@ -121,8 +134,60 @@ def log_import_confirm(request, key: str):
     )
 
 
+def _choices(request) -> dict[str, str]:
+    return {
+        key.removeprefix("choice:"): value
+        for key, value in request.POST.items()
+        if key.startswith("choice:")
+    }
+
+
+@never_cache
+def log_import_job(request, key: str, job_id: int):
+    """A big import's page: progress (polled with htmx), then its preview or result."""
+    require_role(request.user, ARCHITECT)
+    log = _log(key)
+    job = get_object_or_404(ImportJob, pk=job_id, log=log, actor=request.user)
+    context = {"log": log, "nav": "logs", "job": job, "upload_name": job.name}
+    if job.state == ImportJob.State.DONE:
+        context.update(
+            {
+                "report": ImportReport.from_json(job.report),
+                "skipped": job.report.get("skipped", []),
+                "digest": job.digest,
+                "confirm_url": reverse(
+                    "interop:job-confirm", kwargs={"key": log.key, "job_id": job.pk}
+                ),
+            }
+        )
+    return render(request, "interop/job.html", context)
+
+
+@require_POST
+def log_import_job_confirm(request, key: str, job_id: int):
+    """Import what a finished preview job showed, with the choices made on it."""
+    require_role(request.user, ARCHITECT)
+    log = _log(key)
+    preview = get_object_or_404(
+        ImportJob, pk=job_id, log=log, actor=request.user, preview=True, state="done"
+    )
+    if preview.digest != request.POST.get("digest"):
+        messages.error(request, "That upload is no longer waiting; upload the zip again.")
+        return redirect("interop:import", key=log.key)
+    job = job_start(
+        log=log,
+        actor=request.user,
+        name=preview.name,
+        data=bytes(preview.data),
+        preview=False,
+        choices=_choices(request),
+    )
+    return redirect("interop:job", key=log.key, job_id=job.pk)
+
+
 def log_export(request, key: str):
-    """Download the log as a zip of NNNN-slug.md files (?format=madr|nygard)."""
+    """Download the log as a zip of its ADR files (?format=madr|nygard; &log4brains=1 for
+    MADR that log4brains reads too)."""
     require_reader(request.user)
     log = _log(key)
     fmt = request.GET.get("format", "madr")
@@ -132,6 +197,7 @@ def log_export(request, key: str):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(log_zip(log, fmt), content_type="application/zip")
+    compat = fmt == "madr" and request.GET.get("log4brains") == "1"
+    response = HttpResponse(log_zip(log, fmt, compat=compat), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{log.key}-adr-{fmt}.zip"'
     return response

@@ -72,6 +72,7 @@ class Decision(MarkdownFieldsMixin, models.Model):
         "outcome_rationale",
         "consequences_good",
         "consequences_bad",
+        "consequences_neutral",
         "confirmation",
         "more_information",
     )
@@ -93,6 +94,8 @@ class Decision(MarkdownFieldsMixin, models.Model):
     outcome_rationale = models.TextField("why this outcome", blank=True)
     consequences_good = models.TextField("good consequences", blank=True)
     consequences_bad = models.TextField("bad consequences", blank=True)
+    # Consequences a file states without saying good or bad (Nygard's free text).
+    consequences_neutral = models.TextField("neutral consequences", blank=True)
     confirmation = models.TextField(blank=True)
     more_information = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="decisions")
@@ -102,6 +105,11 @@ class Decision(MarkdownFieldsMixin, models.Model):
     source_path = models.CharField(
         max_length=300, blank=True, help_text="File this decision was imported from, if any."
     )
+    # The ADR file's own name (e.g. adr-012-cache.md): export writes it back, links use it.
+    source_file = models.CharField(max_length=255, blank=True)
+    # How the file said what it said (adr.interop.parse.ParsedADR.source_meta): verbatim
+    # metadata values, unknown front matter, layout; the export writes them back.
+    source_meta = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -118,6 +126,7 @@ class Decision(MarkdownFieldsMixin, models.Model):
     outcome_rationale_html = models.TextField(blank=True, editable=False)
     consequences_good_html = models.TextField(blank=True, editable=False)
     consequences_bad_html = models.TextField(blank=True, editable=False)
+    consequences_neutral_html = models.TextField(blank=True, editable=False)
     confirmation_html = models.TextField(blank=True, editable=False)
     more_information_html = models.TextField(blank=True, editable=False)
 
@@ -324,3 +333,49 @@ class DecisionRelation(models.Model):
     @property
     def inverse_label(self) -> str:
         return self.INVERSE_LABEL[self.kind]
+
+
+class LogGitSource(models.Model):
+    """A log bound to a folder of ADR files in a git repository (`sync_adrs`)."""
+
+    log = models.OneToOneField(DecisionLog, on_delete=models.CASCADE, related_name="git_source")
+    repo_url = models.CharField(max_length=500, help_text="A local path or a URL git can reach.")
+    branch = models.CharField(max_length=200, default="main")
+    folder = models.CharField(max_length=300, blank=True, help_text="e.g. docs/adr")
+    push_branch = models.CharField(max_length=200, default="decision-ledger")
+    export_format = models.CharField(max_length=10, default="madr")
+    # The commit last imported; the next sync imports what changed since.
+    last_sha = models.CharField(max_length=40, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.log.key} ← {self.repo_url}@{self.branch}:{self.folder or '.'}"
+
+
+class ImportJob(models.Model):
+    """A big zip import run by a Celery worker (preview, then import), so that no web
+    request parses hundreds of files; the page polls its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    log = models.ForeignKey(DecisionLog, on_delete=models.CASCADE, related_name="import_jobs")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    preview = models.BooleanField(default=True, help_text="A dry run: report, save nothing.")
+    name = models.CharField(max_length=200)
+    data = models.BinaryField()
+    digest = models.CharField(max_length=64)
+    choices = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    files_done = models.PositiveIntegerField(default=0)
+    files_total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{'preview' if self.preview else 'import'} of {self.name} into {self.log.key}"

@@ -63,10 +63,14 @@ EDITABLE_FIELDS = (
     "outcome_rationale",
     "consequences_good",
     "consequences_bad",
+    "consequences_neutral",
     "confirmation",
     "more_information",
     "source_path",
 )
+# Set by the importer, never by the edit form: the file a decision came from and how it
+# said things (adr.interop writes both back on export).
+SOURCE_FIELDS = ("source_file", "source_meta")
 
 
 def deferral_is_backed(decision: Decision) -> bool:
@@ -166,7 +170,7 @@ def decision_create(
 ) -> Decision:
     """Create a decision with the next number in its log (or `number`, for imports)."""
     require_role(actor, ARCHITECT)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - set(SOURCE_FIELDS)
     if unknown:
         raise TypeError(f"unknown decision fields: {sorted(unknown)}")
     decision = Decision(log=log, title=title.strip(), status=status, created_by=actor, **fields)
@@ -199,7 +203,7 @@ def decision_update(
     review" flag (decision_flag_review) set after the editor loaded the page survives.
     Returns the locked row (the caller's copy may be stale)."""
     require_role(actor, ARCHITECT)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    unknown = set(fields) - set(EDITABLE_FIELDS) - set(SOURCE_FIELDS)
     if unknown:
         raise TypeError(f"unknown decision fields: {sorted(unknown)}")
     with concurrency.one_bump():
@@ -439,8 +443,10 @@ def relation_add(
     kind: str,
     note: str = "",
     enforce_lifecycle: bool = True,
+    mark_superseded: bool = True,
 ) -> DecisionRelation:
-    """Relate two decisions. `supersedes` marks the target superseded."""
+    """Relate two decisions. `supersedes` marks the target superseded (unless
+    `mark_superseded` is False: an import keeps the status its file states)."""
     require_role(actor, ARCHITECT)
     if source.pk == target.pk:
         raise ValidationError("A decision cannot relate to itself.")
@@ -453,7 +459,11 @@ def relation_add(
         relation.full_clean()
         tracked_save(relation, actor=actor, reason=f"{kind} added")
     target.refresh_from_db(fields=["status"])  # callers may hold a stale copy
-    if kind == DecisionRelation.Kind.SUPERSEDES and target.status != S.SUPERSEDED:
+    if (
+        mark_superseded
+        and kind == DecisionRelation.Kind.SUPERSEDES
+        and target.status != S.SUPERSEDED
+    ):
         if enforce_lifecycle and target.status not in (S.ACCEPTED,):
             raise ValidationError(
                 f"{target.reference} is {target.get_status_display().lower()}; "

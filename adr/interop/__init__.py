@@ -1,6 +1,13 @@
-"""ADR files in and out: MADR 2/3/4, log4brains and Nygard/adr-tools.
+"""ADR files in and out: MADR 2/3/4, log4brains and Nygard/adr-tools, losslessly.
 
-`parse.parse_adr(name, data)` reads one file into a `ParsedADR`; `write` renders a
-decision back as MADR or Nygard; `importer.import_files` applies a folder (or a zip)
-to a log through `adr.services`, idempotently; `archive` reads uploaded zips safely.
+Reading: `parse.parse_adr(name, data)` reads one file into a `ParsedADR` in named
+steps, on `markdown` (sections, fences), `vocabulary` (status words, relation verbs,
+headings), `frontmatter` (kept verbatim) and `sections` (options, consequences,
+outcome, matrix). Applying: `importer.import_files` numbers a folder (or a zip) and
+resolves links; `apply` writes each file through `adr.services`, leaving a file that
+would overwrite an unrelated or linked decision for a choice (`conflicts`); `snapshot`
+compares. Writing: `write` renders MADR or Nygard under the file's own name, with the
+file's own wording (`metadata`). Around them: `archive` (zips, read defensively),
+`jobs` (big zips on a Celery worker), `gitsync` (a log kept in a git folder) and
+`links` (links between ADR files as in-app links).
 """

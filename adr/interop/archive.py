@@ -109,10 +109,12 @@ def read_zip(data: bytes) -> ZipContents:
     return ZipContents(files=files, skipped=skipped)
 
 
-def log_zip(log, fmt: str) -> bytes:
-    """A zip holding `<KEY>/NNNN-slug.md` for every decision of the log."""
+def log_zip(log, fmt: str, *, compat: bool = False) -> bytes:
+    """A zip holding `<KEY>/<file name>` for every decision of the log (`compat`: MADR
+    that log4brains reads too)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for decision in decisions_for_export(log):
-            archive.writestr(f"{log.key}/{filename(decision)}", render(decision, fmt))
+            text = render(decision, fmt, compat=compat)
+            archive.writestr(f"{log.key}/{filename(decision)}", text)
     return buffer.getvalue()

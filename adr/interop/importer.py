@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -24,28 +24,36 @@ from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
 from config.accounts.roles import ARCHITECT, require_role
 
-from .parse import ParsedADR, UnreadableFile, finish_more_information, parse_adr
+from .apply import Planned, apply_file, choice_for
+from .parse import UnreadableFile, parse_adr
+from .snapshot import (  # noqa: F401 - decision_snapshot and meaning are used by tests
+    OPTION_FIELDS,
+    TEXT_FIELDS,
+    decision_snapshot,
+    meaning,
+    parsed_snapshot,
+)
 
-NUMBERED = re.compile(r"^(?P<num>\d{1,7})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+# NNNN-slug.md, and adr-NNN-slug.md (a common naming).
+NUMBERED = re.compile(r"^(?:adr[-_]?)?(?P<num>\d{1,7})[-_][^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
+# 0000-TEMPLATE.md, template.md, adr-template.md: a template, not a decision.
+TEMPLATE = re.compile(r"template", re.IGNORECASE)
 LOG4BRAINS = re.compile(r"^(?P<day>\d{8})-[^/\\]*\.(?:md|markdown)$", re.IGNORECASE)
 SERVICE_USERNAME = "ledger-import"
 logger = logging.getLogger(__name__)
 
-# The decision's text content as a file carries it (dates and source_path go apart).
-TEXT_FIELDS = tuple(
-    name
-    for name in services.EDITABLE_FIELDS
-    if name not in ("decided_on", "revisit_by", "source_path")
-)
-OPTION_FIELDS = ("title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen")
+TEMPLATE_NOTE = "a template, not a decision; skipped"
 
 
 @dataclass
 class FileResult:
     name: str
-    action: str  # created | updated | unchanged | skipped | failed
+    action: str  # created | updated | unchanged | skipped | failed | conflict
     number: int | None = None
     messages: list[str] = field(default_factory=list)
+    # A conflict (see conflicts.py): why, and the ledger's decision against the file.
+    conflict: list[str] = field(default_factory=list)
+    diff: str = ""
 
     @property
     def line(self) -> str:
@@ -58,11 +66,35 @@ class FileResult:
 class ImportReport:
     results: list[FileResult] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False
 
+    def as_json(self) -> dict:
+        return {
+            "results": [vars(r) for r in self.results],
+            "ignored": self.ignored,
+            "templates": self.templates,
+            "problems": self.problems,
+            "dry_run": self.dry_run,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportReport:
+        return cls(
+            results=[FileResult(**r) for r in data.get("results", [])],
+            ignored=list(data.get("ignored", [])),
+            templates=list(data.get("templates", [])),
+            problems=list(data.get("problems", [])),
+            dry_run=bool(data.get("dry_run")),
+        )
+
     def count(self, action: str) -> int:
         return sum(1 for r in self.results if r.action == action)
+
+    @property
+    def conflicts(self) -> list[FileResult]:
+        return [r for r in self.results if r.action == "conflict"]
 
     @property
     def imported(self) -> int:
@@ -77,7 +109,9 @@ class ImportReport:
             f"{self.count('created')} created, {self.count('updated')} updated, "
             f"{self.count('unchanged')} unchanged, "
             f"{self.count('skipped') + self.count('failed')} not imported, "
-            f"{self.problem_count} problems"
+            + (f"{self.count('conflict')} need a choice, " if self.count("conflict") else "")
+            + f"{self.problem_count} problems"
+            + (f", {len(self.templates)} templates skipped" if self.templates else "")
             + (f", {len(self.ignored)} other files ignored" if self.ignored else "")
         )
 
@@ -98,131 +132,6 @@ def service_user():
     return user
 
 
-def tag_names(tags) -> list[str]:
-    """The names `services._set_tags` would store."""
-    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in tags if t and t.strip()})
-
-
-def decision_snapshot(decision: Decision) -> dict:
-    """Everything an ADR file carries, in comparable form (used for 'unchanged' and tests)."""
-    options = list(decision.options.order_by("position", "id"))
-    index = {o.pk: i + 1 for i, o in enumerate(options)}
-    criteria = []
-    for crit in decision.criteria.order_by("position", "id").prefetch_related("cells"):
-        cells = sorted(
-            (index.get(c.option_id, 0), c.score, c.text.strip()) for c in crit.cells.all()
-        )
-        criteria.append(
-            {
-                "name": crit.name.strip(),
-                "description": crit.description.strip(),
-                "weight": str(Decimal(crit.weight).quantize(Decimal("0.01"))),
-                "cells": cells,
-            }
-        )
-    return {
-        **{name: getattr(decision, name).strip() for name in TEXT_FIELDS},
-        "status": decision.status,
-        "decided_on": decision.decided_on,
-        "revisit_by": decision.revisit_by,
-        "tags": sorted(t.name for t in decision.tags.all()),
-        "options": [
-            {
-                name: (getattr(o, name).strip() if name != "chosen" else o.chosen)
-                for name in OPTION_FIELDS
-            }
-            for o in options
-        ],
-        "criteria": criteria,
-        "sensitivity": [
-            {
-                "condition": n.condition.strip(),
-                "consequence": n.consequence.strip(),
-                "favours": index.get(n.favours_id),
-            }
-            for n in decision.sensitivity_notes.order_by("position", "id")
-        ],
-    }
-
-
-def _weight(value) -> str:
-    try:
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
-    except (InvalidOperation, ValueError):
-        return "1.00"
-
-
-def _score(value):
-    try:
-        return None if value in (None, "") else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parsed_snapshot(adr: ParsedADR) -> dict:
-    n_options = len(adr.options)
-
-    def opt(i):
-        try:
-            i = int(i)
-        except (TypeError, ValueError):
-            return None
-        return i if 1 <= i <= n_options else None
-
-    return {
-        **{
-            name: (getattr(adr, name) or "").strip()
-            for name in TEXT_FIELDS
-            if name != "more_information"
-        },
-        "more_information": finish_more_information(adr),
-        "status": adr.status,
-        "decided_on": adr.decided_on,
-        "revisit_by": adr.revisit_by,
-        "tags": tag_names(adr.tags),
-        "options": [
-            {
-                name: (value.strip() if isinstance(value, str) else value)
-                for name, value in o.as_fields().items()
-            }
-            for o in adr.options
-        ],
-        "criteria": [
-            {
-                "name": str(c.get("name", "")).strip(),
-                "description": str(c.get("description") or "").strip(),
-                "weight": _weight(c.get("weight", 1)),
-                "cells": sorted(
-                    (
-                        opt(cell.get("option")) or 0,
-                        _score(cell.get("score")),
-                        str(cell.get("text") or "").strip(),
-                    )
-                    for cell in (c.get("cells") or [])
-                    if isinstance(cell, dict) and opt(cell.get("option"))
-                ),
-            }
-            for c in adr.criteria
-        ],
-        "sensitivity": [
-            {
-                "condition": str(n.get("condition", "")).strip(),
-                "consequence": str(n.get("consequence") or "").strip(),
-                "favours": opt(n.get("favours")),
-            }
-            for n in adr.sensitivity
-        ],
-    }
-
-
-@dataclass
-class _Planned:
-    name: str
-    number: int
-    adr: ParsedADR
-    result: FileResult
-
-
 def _number_files(names: list[str], report: ImportReport) -> dict[str, int]:
     """File name → number: NNNN-*.md by its prefix; log4brains YYYYMMDD-*.md in order after."""
     numbered: dict[str, int] = {}
@@ -231,6 +140,9 @@ def _number_files(names: list[str], report: ImportReport) -> dict[str, int]:
         base = name.rsplit("/", 1)[-1]
         if base.startswith("."):
             report.ignored.append(name)
+            continue
+        if TEMPLATE.search(base) and base.lower().endswith((".md", ".markdown")):
+            report.templates.append(name)
             continue
         m4 = LOG4BRAINS.match(base)
         if m4 and _is_day(m4.group("day")):
@@ -262,17 +174,27 @@ def import_files(
     actor,
     source_label: str = "",
     dry_run: bool = False,
+    change_reason: str = "",
+    choices: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import ADR files (name, content) into `log`. Never raises for a bad file."""
+    """Import ADR files (name, content) into `log`. Never raises for a bad file.
+    `change_reason` (e.g. "git <sha>") leads the history reason of every change.
+    A file that would overwrite a decision it may not be about (conflicts.py) is only
+    applied with a choice for its name in `choices` ("update", "new" or "skip"; the key
+    "*" chooses for all); without one it is reported as a conflict, with a diff."""
     require_role(actor, ARCHITECT)
     report = ImportReport(dry_run=dry_run)
     contents = dict(files)
     numbers = _number_files(list(contents), report)
 
     # 1. Parse; skip what cannot be read; refuse duplicate numbers.
-    planned: list[_Planned] = []
+    planned: list[Planned] = []
     by_number: dict[int, str] = {}
-    for name, number in sorted(numbers.items(), key=lambda kv: (kv[1], kv[0])):
+    ordered = sorted(numbers.items(), key=lambda kv: (kv[1], kv[0]))
+    for done, (name, number) in enumerate(ordered):
+        if progress is not None:
+            progress(done, len(ordered))
         base = name.rsplit("/", 1)[-1]
         result = FileResult(name=name, action="skipped", number=number)
         report.results.append(result)
@@ -291,7 +213,7 @@ def import_files(
             continue
         result.messages.extend(adr.problems)
         by_number[number] = name
-        planned.append(_Planned(name=name, number=number, adr=adr, result=result))
+        planned.append(Planned(name=name, number=number, adr=adr, result=result))
 
     # 2. Relations: resolve link targets to numbers (this folder first, then the log).
     base_to_number = {n.rsplit("/", 1)[-1]: num for n, num in numbers.items() if num in by_number}
@@ -302,6 +224,16 @@ def import_files(
     for plan in planned:
         for rel in plan.adr.relations:
             target = None
+            if rel.number is not None:
+                # A plain-text reference (ADR-0045): only a number this import or the log
+                # has exactly once is a link.
+                if rel.number in by_number or rel.number in existing_numbers:
+                    target = (log.key, rel.number)
+                if target is not None and target != (log.key, plan.number):
+                    here = (log.key, plan.number)
+                    src, dst = (target, here) if rel.inverse else (here, target)
+                    wanted.setdefault((src, dst, rel.kind), rel.note)
+                continue
             parts = rel.href.split("#")[0].split("/")
             folder = parts[-2].upper() if len(parts) >= 2 else ""
             m = NUMBERED.match(rel.target_name)
@@ -329,21 +261,17 @@ def import_files(
             key = (src, dst, rel.kind)
             if not wanted.get(key):
                 wanted[key] = rel.note
-    superseded = {
-        dst[1] for (src, dst, kind) in wanted if kind == "supersedes" and dst[0] == log.key
-    }
+    # The status is what the file says (its leading word); a relation never changes it.
     for plan in planned:
-        if plan.number in superseded and plan.adr.status != "superseded":
-            if plan.adr.status not in ("accepted", "proposed", "deprecated"):
-                _note(plan.adr, f"Original status: {plan.adr.status_raw or plan.adr.status}")
-            plan.adr.status = "superseded"
         if plan.adr.status == "deferred" and not plan.adr.revisit_by:
             plan.result.messages.append(
                 "deferred without a revisit-by date: imported as proposed (add a trigger or a "
                 "revisit date, then defer it in the ledger)"
             )
-            _note(plan.adr, f"Original status: {plan.adr.status_raw or 'deferred'}")
             plan.adr.status = "proposed"
+        if plan.adr.status_raw:
+            # The file's wording is written back while the status is still this one.
+            plan.adr.source_meta["status_imported"] = plan.adr.status
 
     # 3. Apply, each file in its own savepoint; relations last.
     with transaction.atomic():
@@ -351,7 +279,15 @@ def import_files(
         for plan in planned:
             try:
                 with transaction.atomic():
-                    decisions[plan.number] = _apply(plan, log, actor, source_label)
+                    decisions[plan.number] = apply_file(
+                        plan,
+                        log,
+                        actor,
+                        source_label,
+                        change_reason,
+                        choice_for(choices, plan.name),
+                        contents[plan.name],
+                    )
             except (ValidationError, ValueError, TypeError, DatabaseError) as exc:
                 plan.result.action = "failed"
                 plan.result.messages.append(f"could not import: {_message(exc)}")
@@ -371,6 +307,12 @@ def import_files(
                 (p for p in planned if (log.key, p.number) in (src, dst)),
                 None,
             )
+            if any(
+                p.result.action in ("conflict", "skipped")
+                for p in planned
+                if (log.key, p.number) in (src, dst)
+            ):
+                continue  # a file left alone brings no relations either
             try:
                 with transaction.atomic():
                     services.relation_add(
@@ -380,6 +322,7 @@ def import_files(
                         kind=kind,
                         note=note[:300],
                         enforce_lifecycle=False,
+                        mark_superseded=False,
                     )
             except ValidationError as exc:
                 if plan:
@@ -392,129 +335,12 @@ def import_files(
     return report
 
 
-def _note(adr: ParsedADR, text: str) -> None:
-    if text not in adr.notes:
-        adr.notes.append(text)
-
-
 def _message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         if hasattr(exc, "message_dict"):
             return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         return " ".join(exc.messages)
     return str(exc)
-
-
-def _apply(plan: _Planned, log: DecisionLog, actor, source_label: str) -> Decision:
-    adr = plan.adr
-    want = parsed_snapshot(adr)
-    source_path = (f"{source_label.rstrip('/')}/{plan.name}" if source_label else plan.name)[-300:]
-    reason = f"imported from {plan.name}"[:100]
-    fields = {name: want[name] for name in TEXT_FIELDS if name != "title"}
-    fields["decided_on"] = want["decided_on"]
-    fields["revisit_by"] = want["revisit_by"]
-    decision = Decision.objects.filter(log=log, number=plan.number).first()
-    if decision is None:
-        decision = services.decision_create(
-            actor=actor,
-            log=log,
-            title=want["title"],
-            status=want["status"],
-            number=plan.number,
-            tags=want["tags"],
-            reason=reason,
-            source_path=source_path,
-            **fields,
-        )
-        _apply_parts(decision, want, actor, current=None)
-        plan.result.action = "created"
-        return decision
-    have = decision_snapshot(decision)
-    if have == want:
-        plan.result.action = "unchanged"
-        return decision
-    if want["status"] != have["status"]:
-        decision = services.decision_change_status(
-            actor=actor,
-            decision=decision,
-            status=want["status"],
-            reason=reason,
-            revisit_by=want["revisit_by"],
-            enforce_lifecycle=False,
-        )
-    decision = services.decision_update(
-        actor=actor,
-        decision=decision,
-        tags=want["tags"],
-        reason=reason,
-        title=want["title"],
-        source_path=source_path,
-        **fields,
-    )
-    _apply_parts(decision, want, actor, current=have)
-    plan.result.action = "updated"
-    return decision
-
-
-def _apply_parts(decision: Decision, want: dict, actor, current: dict | None) -> None:
-    """Options, then the matrix and sensitivity notes (which refer to options by position)."""
-    if current is None or current["options"] != want["options"]:
-        existing = list(decision.options.order_by("position", "id"))
-        # Unchoose first, so that the one-chosen-option constraint never trips midway.
-        for option in existing:
-            if option.chosen:
-                services.option_save(actor=actor, decision=decision, option=option, chosen=False)
-        for i, fields in enumerate(want["options"]):
-            option = existing[i] if i < len(existing) else None
-            if option is not None:
-                have = {
-                    n: (getattr(option, n).strip() if n != "chosen" else option.chosen)
-                    for n in OPTION_FIELDS
-                }
-                if have == fields:
-                    continue
-            services.option_save(
-                actor=actor, decision=decision, option=option, position=i, **fields
-            )
-        for option in existing[len(want["options"]) :]:
-            services.option_delete(actor=actor, option=option)
-    if current is not None and (
-        current["criteria"] == want["criteria"] and current["sensitivity"] == want["sensitivity"]
-    ):
-        return
-    options = list(decision.options.order_by("position", "id"))
-    if current is None or current["criteria"] != want["criteria"]:
-        for crit in list(decision.criteria.all()):
-            services.criterion_delete(actor=actor, criterion=crit)
-        for i, item in enumerate(want["criteria"]):
-            crit = services.criterion_save(
-                actor=actor,
-                decision=decision,
-                position=i,
-                name=item["name"][:200],
-                description=item["description"][:500],
-                weight=Decimal(item["weight"]),
-            )
-            for option_index, score, text in item["cells"]:
-                services.cell_set(
-                    actor=actor,
-                    criterion=crit,
-                    option=options[option_index - 1],
-                    text=text[:500],
-                    score=score,
-                )
-    if current is None or current["sensitivity"] != want["sensitivity"]:
-        for note in list(decision.sensitivity_notes.all()):
-            services.sensitivity_note_delete(actor=actor, note=note)
-        for i, item in enumerate(want["sensitivity"]):
-            services.sensitivity_note_save(
-                actor=actor,
-                decision=decision,
-                position=i,
-                condition=item["condition"][:300],
-                consequence=item["consequence"][:500],
-                favours=options[item["favours"] - 1] if item["favours"] else None,
-            )
 
 
 def read_folder(path) -> list[tuple[str, bytes]]:

@@ -233,6 +233,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "risks.tasks.ledger_checkpoint",
         "schedule": env.float("LEDGER_CHECKPOINT_INTERVAL_SECONDS", default=3600.0),
     },
+    "sync-git-logs": {
+        "task": "adr.tasks.sync_git_logs",
+        "schedule": env.float("LEDGER_GIT_SYNC_INTERVAL_SECONDS", default=900.0),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from adr import services
 from adr.interop.importer import import_files
 from adr.interop.parse import UnreadableFile, map_status, parse_adr
-from adr.models import Decision, DecisionRelation
+from adr.interop.write import render
+from adr.models import Decision, DecisionLog, DecisionRelation
 
 pytestmark = pytest.mark.django_db
 
@@ -93,23 +94,49 @@ def test_a_link_to_a_missing_file_is_reported_and_kept_as_text(architect):
     assert not DecisionRelation.objects.exists()
 
 
-def test_messy_statuses_map_leniently_and_keep_their_wording():
+def test_statuses_are_read_from_their_leading_word():
     assert map_status("Accepted.") == ("accepted", True)
     assert map_status("Approved") == ("accepted", True)
     assert map_status("Pending") == ("proposed", True)
     assert map_status("Depreciated") == ("deprecated", True)
-    assert map_status("Partly superseded") == ("superseded", False)
+    assert map_status("on hold") == ("deferred", True)
     assert map_status("Superseded by [ADR-0005](0005-example.md)") == ("superseded", True)
     assert map_status("**Proposed**") == ("proposed", True)
+    # A later word that mentions another status never changes it.
+    assert map_status("Deprecated (no superseding ADR)") == ("deprecated", False)
+    assert map_status("accepted; supersedes ADR-0045") == ("accepted", True)
+    assert map_status("Partly superseded") == (None, False)
     assert map_status("Whatever") == (None, False)
 
 
-def test_partly_superseded_keeps_the_original_status_text(architect):
-    text = GOOD.replace(b"Accepted", b"Partly superseded")
-    log, _ = _import(architect, [("0001-use-postgres.md", text)])
-    decision = log.decisions.get()
-    assert decision.status == "superseded"
-    assert "Original status: Partly superseded" in decision.more_information
+def test_an_unknown_or_missing_status_is_a_problem_line_and_the_wording_is_kept(architect):
+    unknown = GOOD.replace(b"Accepted", b"Partly superseded")
+    missing = GOOD.replace(b"## Status\n\nAccepted\n\n", b"")
+    log, report = _import(
+        architect, [("0001-use-postgres.md", unknown), ("0002-no-status.md", missing)]
+    )
+    results = _by_name(report)
+    assert "status 'Partly superseded' not recognised" in results["0001-use-postgres.md"].line
+    assert "no status; imported as proposed" in results["0002-no-status.md"].line
+    first = log.decisions.get(number=1)
+    assert first.status == "proposed"
+    assert first.source_meta["values"]["status"] == "Partly superseded"
+    assert "## Status\n\nPartly superseded\n" in render(first, "nygard")
+
+
+def test_a_status_that_mentions_superseding_keeps_its_leading_word(architect):
+    keeper = GOOD.replace(b"Accepted", b"Deprecated (no superseding ADR)")
+    front = b'---\nstatus: "accepted; supersedes ADR-0001"\n---\n# Newer\n\nText.\n'
+    log, report = _import(architect, [("0001-use-postgres.md", keeper), ("0002-newer.md", front)])
+    assert all(not r.messages for r in report.results), [r.line for r in report.results]
+    assert log.decisions.get(number=1).status == "deprecated"
+    newer = log.decisions.get(number=2)
+    assert newer.status == "accepted"
+    # The plain-text ADR-0001 is a relation: exactly one file has that number.
+    assert [(r.source.number, r.target.number, r.kind) for r in DecisionRelation.objects.all()] == [
+        (2, 1, "supersedes")
+    ]
+    assert render(newer, "madr").startswith('---\nstatus: "accepted; supersedes ADR-0001"\n---')
 
 
 def test_missing_dates_headings_in_other_orders_and_gaps_in_numbers(architect):
@@ -123,7 +150,9 @@ def test_missing_dates_headings_in_other_orders_and_gaps_in_numbers(architect):
     assert redis.status == "accepted"
     assert redis.decided_on is None
     assert redis.outcome_rationale == "We use Redis."
-    assert redis.consequences_good == "Faster."
+    # Free text says neither good nor bad: it is a neutral consequence.
+    assert redis.consequences_neutral == "Faster."
+    assert redis.consequences_good == ""
     # An unknown section right after a free-text one stays with it.
     assert redis.context == "Slow pages.\n\n## Team notes\n\nAsk Bob."
 
@@ -220,9 +249,11 @@ def test_the_command_exits_non_zero_only_when_nothing_could_be_imported(architec
         call_command(
             "import_adrs", str(tmp_path), "--log", "CMD", "--create-log", stdout=StringIO()
         )
+    # Nothing imported, nothing created: not even the log (issue 13).
+    assert not DecisionLog.objects.filter(key="CMD").exists()
     (tmp_path / "0002-use-postgres.md").write_bytes(GOOD)
     out = StringIO()
-    call_command("import_adrs", str(tmp_path), "--log", "CMD", stdout=out)
+    call_command("import_adrs", str(tmp_path), "--log", "CMD", "--create-log", stdout=out)
     assert "skipped   0001-empty.md → #1: empty file; skipped" in out.getvalue()
     assert "1 created, 0 updated, 0 unchanged, 1 not imported" in out.getvalue()
     assert Decision.objects.get(log__key="CMD").created_by.username == "ledger-import"

