@@ -5,7 +5,7 @@ CHAOS_DURATION, CHAOS_SEED, CHAOS_ROUNDS, CHAOS_SETTLE). The run needs PostgreSQ
 and `redis-server`: it creates a fresh database (CHAOS_DATABASE_URL, or `chaos_ledger`
 on the server of DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates
 it, and leaves it behind for inspection. Exit status 0 only with nothing lost, nothing
-duplicated and a clean `verify_ledger`.
+duplicated, no "needs review" flag overwritten and a clean `verify_ledger`.
 """
 
 from __future__ import annotations

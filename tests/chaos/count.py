@@ -71,7 +71,12 @@ class Tally:
 
     @property
     def ok(self) -> bool:
-        return self.total_lost == 0 and self.total_duplicated == 0 and self.verify_ok
+        return (
+            self.total_lost == 0
+            and self.total_duplicated == 0
+            and self.flags_overwritten == 0
+            and self.verify_ok
+        )
 
 
 def _busy(stuck_after: timedelta) -> tuple[int, int]:

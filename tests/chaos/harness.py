@@ -46,6 +46,7 @@ class Result:
     smtp: dict[str, int]
     starts: dict[str, int]
     seconds: float
+    phases: dict[str, float]
     logdir: Path
     errors: list[str] = field(default_factory=list)
 
@@ -57,7 +58,9 @@ class Result:
         t, c = self.tally, self.config
         lines = [
             f"chaos: seed {c.seed}, {c.triggers} due triggers, {sum(self.faults.injected.values())}"
-            f" faults in {c.seconds:.0f}s, {self.seconds:.0f}s in all",
+            f" faults in {c.seconds:.0f}s, {self.seconds:.0f}s in all ("
+            + ", ".join(f"{k} {v:.0f}s" for k, v in self.phases.items())
+            + ")",
             "faults: " + ", ".join(f"{k} {n}" for k, n in sorted(self.faults.injected.items())),
             "smtp faults applied: " + ", ".join(f"{k} {n}" for k, n in sorted(self.smtp.items())),
             "http: " + ", ".join(f"{k} {n}" for k, n in sorted(self.web.items())),
@@ -123,12 +126,14 @@ def run(config: Config) -> Result:
                                 web_cuts=lambda: driver.cuts,
                                 faults=config.faults, seconds=config.seconds,
                                 seed=config.seed + 3)  # fmt: skip
+            phases = {"start-up": time.monotonic() - started}
             for thread in (driver, waves, injector):
                 thread.start()
             injector.join()
             waves.join()
             driver.stop()
             injector.stop()
+            phases["faults"] = time.monotonic() - started - phases["start-up"]
             for thread in (driver, waves, injector):
                 if thread.error is not None:
                     errors.append(f"{thread.name}: {type(thread.error).__name__}: {thread.error}")
@@ -141,6 +146,7 @@ def run(config: Config) -> Result:
             )
             result_tally = tally(sink)
             result_tally.settled, result_tally.settle_seconds = settled, waited
+            phases["quiescence"] = waited
             smtp = dict(sink.applied)
             starts = dict(cluster.starts)
     return Result(
@@ -151,6 +157,7 @@ def run(config: Config) -> Result:
         smtp=smtp,
         starts=starts,
         seconds=time.monotonic() - started,
+        phases=phases,
         logdir=logdir,
         errors=errors,
     )

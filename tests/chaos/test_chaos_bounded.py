@@ -59,4 +59,5 @@ def test_under_kills_restarts_and_a_misbehaving_mail_server_no_alert_is_lost_or_
     assert tally.alert_rows_expected == 180, summary
     assert tally.total_lost == 0, summary
     assert tally.total_duplicated == 0, summary
+    assert tally.flags_overwritten == 0, summary
     assert tally.verify_ok, summary
