@@ -66,6 +66,11 @@ def _arguments() -> argparse.Namespace:
         help="the longest wait for quiescence after the faults",
     )
     parser.add_argument("--logdir", type=Path, default=None)
+    parser.add_argument(
+        "--slow-first",
+        action="store_true",
+        help="inject the faults whose recovery is slow (broker, SMTP) before the kills",
+    )
     return parser.parse_args()  # fmt: skip
 
 
@@ -92,6 +97,7 @@ def main() -> int:
         rounds=args.rounds,
         settle=args.settle,
         logdir=args.logdir,
+        slow_first=args.slow_first,
     )
     print(f"chaos: database {urlparse(url).path.lstrip('/')}, seed {config.seed}", flush=True)
     result = run(config)

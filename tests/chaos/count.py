@@ -24,8 +24,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.utils import timezone
 
 from .scenario import due_trigger_ids
@@ -79,27 +81,34 @@ class Tally:
         )
 
 
-def _busy(stuck_after: timedelta) -> tuple[int, int]:
-    """(due triggers not fired yet, outbox rows still on their way)."""
+def _busy(stuck_after: timedelta) -> tuple[int, int, dict]:
+    """(due triggers not fired yet, outbox rows still on their way, rows per state)."""
     from config.notifications.models import Notification
     from triggers.models import FiredEvent
 
     due = due_trigger_ids()
     fired = FiredEvent.objects.filter(trigger_id__in=due).values("trigger_id").distinct().count()
-    moving = Notification.objects.filter(state__in=["pending", "retry"]).count()
+    states = dict(
+        Notification.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
+    )
+    moving = states.get("pending", 0) + states.get("retry", 0)
     # A row claimed long ago whose sender died stays *sending*: it is not on its way.
     moving += Notification.objects.filter(
         state="sending", claimed_at__gte=timezone.now() - stuck_after
     ).count()
-    return len(due) - fired, moving
+    return len(due) - fired, moving, states
 
 
-def wait_for_quiescence(*, timeout: float, stuck_after: timedelta) -> tuple[bool, float]:
-    """Until every due trigger fired and no email is on its way, twice in a row."""
+def wait_for_quiescence(*, timeout: float, stuck_after: timedelta, log: Path) -> tuple[bool, float]:
+    """Until every due trigger fired and no email is on its way, twice in a row.
+
+    Each look is written to `log` (seconds, triggers not fired, rows per state)."""
     started = time.monotonic()
     calm = 0
     while time.monotonic() - started < timeout:
-        unfired, moving = _busy(stuck_after)
+        unfired, moving, states = _busy(stuck_after)
+        with log.open("a") as out:
+            out.write(f"{time.monotonic() - started:6.1f}s unfired {unfired} {states}\n")
         calm = calm + 1 if unfired == 0 and moving == 0 else 0
         if calm >= 2:
             return True, time.monotonic() - started

@@ -34,6 +34,7 @@ class Config:
     email_timeout: int = 3
     stall_seconds: float = 6.0  # longer than email_timeout: the client gives up first
     sweep_interval: float = 5.0
+    slow_first: bool = False  # see faults.py
     logdir: Path | None = None
 
 
@@ -125,7 +126,8 @@ def run(config: Config) -> Result:
             injector = Injector(cluster=cluster, sink=sink, web_in_flight=driver.in_flight,
                                 web_cuts=lambda: driver.cuts,
                                 faults=config.faults, seconds=config.seconds,
-                                seed=config.seed + 3)  # fmt: skip
+                                seed=config.seed + 3,
+                                slow_first=config.slow_first)  # fmt: skip
             phases = {"start-up": time.monotonic() - started}
             for thread in (driver, waves, injector):
                 thread.start()
@@ -143,6 +145,7 @@ def run(config: Config) -> Result:
             settled, waited = wait_for_quiescence(
                 timeout=config.settle,
                 stuck_after=timedelta(seconds=config.email_timeout * 4 + 30),
+                log=logdir / "quiescence.log",
             )
             result_tally = tally(sink)
             result_tally.settled, result_tally.settle_seconds = settled, waited

@@ -40,6 +40,7 @@ def test_under_kills_restarts_and_a_misbehaving_mail_server_no_alert_is_lost_or_
         seed=int(os.environ.get("CHAOS_SEED", "8")),
         rounds=4,
         settle=150,
+        slow_first=True,
     )
     result = run(config)
     summary = result.summary()
