@@ -53,6 +53,8 @@ class Tally:
     stray: int = 0  # arrived without a matching outbox row, or to the wrong address
     cancelled: int = 0
     flags_overwritten: int = 0
+    signatures: int = 0
+    signatures_twice: int = 0  # a second live signature by one signer on one acceptance
     verify_ok: bool = False
     verify_output: str = ""
     settled: bool = False
@@ -69,7 +71,7 @@ class Tally:
 
     @property
     def total_duplicated(self) -> int:
-        return self.duplicated + self.events_twice + self.stray
+        return self.duplicated + self.events_twice + self.stray + self.signatures_twice
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,7 @@ def wait_for_quiescence(*, timeout: float, stuck_after: timedelta, log: Path) ->
 def tally(sink: ChaosSmtpSink) -> Tally:
     from adr.models import Decision
     from config.notifications.models import Notification
+    from risks.models import Signature
     from triggers.models import FiredEvent
 
     t = Tally()
@@ -178,6 +181,10 @@ def tally(sink: ChaosSmtpSink) -> Tally:
         .distinct()
     )
     t.flags_overwritten = Decision.objects.filter(pk__in=flagged_needed, needs_review=False).count()
+
+    live = Counter(Signature.objects.filter(void=False).values_list("acceptance_id", "user_id"))
+    t.signatures = Signature.objects.count()
+    t.signatures_twice = sum(n - 1 for n in live.values() if n > 1)
 
     out = io.StringIO()
     try:

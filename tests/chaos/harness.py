@@ -77,6 +77,7 @@ class Result:
             f"after {t.settle_seconds:.0f}s",
             f"flags overwritten: {t.flags_overwritten} (decisions a fired trigger flagged, "
             "found unflagged)",
+            f"signatures: {t.signatures} (void included), {t.signatures_twice} signed twice",
             f"verify_ledger: {'clean' if t.verify_ok else 'FAILED'} — {t.verify_output}",
             *(f"  e.g. {line}" for line in t.examples[:10]),
             *(f"error: {line}" for line in self.errors),
@@ -120,7 +121,7 @@ def run(config: Config) -> Result:
         )
         with Cluster(env=env, logdir=logdir) as cluster, broker(cluster.env["CELERY_BROKER_URL"]):
             driver = WebDriver(cast, base_url=cluster.web_url, rounds=config.rounds,
-                               seed=config.seed + 1)  # fmt: skip
+                               seconds=config.seconds * 0.8, seed=config.seed + 1)  # fmt: skip
             waves = TriggerWaves(cast, total=config.triggers, seconds=config.seconds * 0.8,
                                  seed=config.seed + 2)  # fmt: skip
             injector = Injector(cluster=cluster, sink=sink, web_in_flight=driver.in_flight,

@@ -159,9 +159,10 @@ class TriggerWaves(_Loop):
 class WebDriver(_Loop):
     """Sign and edit over HTTP until stopped; then finish the signing rounds."""
 
-    def __init__(self, cast: Cast, *, base_url: str, rounds: int, seed: int):
+    def __init__(self, cast: Cast, *, base_url: str, rounds: int, seconds: float, seed: int):
         super().__init__("web-driver")
         self.cast, self.rounds = cast, rounds
+        self.every = seconds / max(rounds, 1)  # rounds are spread over the fault phase
         self.random = random.Random(seed)
         self.people = {
             user.username: Person(base_url, user.username, PASSWORD)
@@ -175,10 +176,11 @@ class WebDriver(_Loop):
         self.counts[what] = self.counts.get(what, 0) + 1
 
     def loop(self) -> None:
-        started = 0
+        started, t0 = 0, time.monotonic()
         while not self.stopping.is_set():
             awaiting = self._awaiting()
-            if len(awaiting) < 2 and started < self.rounds:
+            due = started < self.rounds and time.monotonic() - t0 >= started * self.every
+            if due and len(awaiting) < 2:
                 started += 1
                 self.cast.submit_acceptance(started)
                 continue
