@@ -87,10 +87,13 @@ class Injector(threading.Thread):
         return (first + rest)[: self.faults]
 
     def run(self) -> None:
+        """Fault i at a jittered slot in the first 90% of the phase (mail is still flowing:
+        triggers are defined until its end); a fault that ran long delays only the next."""
         try:
-            gap = self.seconds / max(self.faults, 1)
-            for kind in self.plan():
-                if self.stopping.wait(self.random.uniform(0.5 * gap, 1.5 * gap)):
+            slot = 0.9 * self.seconds / max(self.faults, 1)
+            for i, kind in enumerate(self.plan()):
+                at = self._t0 + (i + self.random.uniform(0.25, 0.75)) * slot
+                if self.stopping.wait(max(0.0, at - time.monotonic())):
                     break
                 detail = getattr(self, kind)()
                 self.log.add(self._t0, kind, detail)
@@ -156,7 +159,22 @@ class Injector(threading.Thread):
 
     # -- SMTP faults --
     def _smtp(self, mode: str) -> str:
-        return self.sink.fault(mode, self.random.uniform(2.0, 6.0))
+        """Open a window of 2–6 s; if no message came through it, keep it open (≤ 30 s more)
+        until one does, so that every SMTP fault lands on a real message."""
+        seconds = self.random.uniform(2.0, 6.0)
+        hits = self.sink.hits()
+        label = self.sink.fault(mode, seconds, before_data=self.random.random() < 0.5)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            time.sleep(0.1)
+        if self.sink.hits() > hits:
+            return label
+        self.sink.extend(30.0)
+        deadline = time.monotonic() + 30.0
+        while self.sink.hits() == hits and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.sink.heal()
+        return f"{label}, kept open {30.0 - max(0.0, deadline - time.monotonic()):.1f}s more"
 
     def smtp_refuse(self) -> str:
         return self._smtp("refuse")

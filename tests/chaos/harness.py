@@ -112,7 +112,7 @@ def run(config: Config) -> Result:
     logdir = config.logdir or Path(tempfile.mkdtemp(prefix="ledger-chaos-"))
     errors: list[str] = []
     cast = Cast.create()
-    with ChaosSmtpSink(stall_seconds=config.stall_seconds, seed=config.seed) as sink:
+    with ChaosSmtpSink(stall_seconds=config.stall_seconds) as sink:
         env = worker_env(
             broker_url="",  # Cluster sets its own
             email_url=sink.url,
@@ -121,8 +121,8 @@ def run(config: Config) -> Result:
         )
         with Cluster(env=env, logdir=logdir) as cluster, broker(cluster.env["CELERY_BROKER_URL"]):
             driver = WebDriver(cast, base_url=cluster.web_url, rounds=config.rounds,
-                               seconds=config.seconds * 0.8, seed=config.seed + 1)  # fmt: skip
-            waves = TriggerWaves(cast, total=config.triggers, seconds=config.seconds * 0.8,
+                               seconds=config.seconds * 0.9, seed=config.seed + 1)  # fmt: skip
+            waves = TriggerWaves(cast, total=config.triggers, seconds=config.seconds,
                                  seed=config.seed + 2)  # fmt: skip
             injector = Injector(cluster=cluster, sink=sink, web_in_flight=driver.in_flight,
                                 web_cuts=lambda: driver.cuts,

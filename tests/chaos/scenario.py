@@ -129,7 +129,7 @@ class _Loop(threading.Thread):
 class TriggerWaves(_Loop):
     """Define `total` due date triggers in `waves` waves spread over `seconds`."""
 
-    def __init__(self, cast: Cast, *, total: int, seconds: float, seed: int, waves: int = 10):
+    def __init__(self, cast: Cast, *, total: int, seconds: float, seed: int, waves: int = 20):
         super().__init__("trigger-waves")
         self.cast, self.total, self.seconds, self.waves = cast, total, seconds, waves
         self.random = random.Random(seed)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import email
 import logging
-import random
 import threading
 import time
 from collections import Counter
@@ -83,14 +82,13 @@ class _Handler:
 class ChaosSmtpSink:
     """Start with `with ChaosSmtpSink(stall_seconds=…) as sink:`; `sink.url` for EMAIL_URL."""
 
-    def __init__(self, *, stall_seconds: float, seed: int = 0):
+    def __init__(self, *, stall_seconds: float):
         self.port = free_port()
         self.stall_seconds = stall_seconds
         self.received: list[Received] = []
         self.applied: Counter[str] = Counter()
         self._mode: tuple[str, bool] | None = None
         self._until = 0.0
-        self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
@@ -106,10 +104,9 @@ class ChaosSmtpSink:
         self.controller.stop()
 
     # -- faults --
-    def fault(self, mode: str, seconds: float) -> str:
-        """Misbehave for `seconds`; before or after DATA is drawn at random. Returns a label."""
+    def fault(self, mode: str, seconds: float, *, before_data: bool) -> str:
+        """Misbehave for `seconds`, before `DATA` or after the message. Returns a label."""
         assert mode in FAULTS, mode
-        before_data = self._random.random() < 0.5
         with self._lock:
             self._mode = (mode, before_data)
             self._until = time.monotonic() + seconds
@@ -120,6 +117,15 @@ class ChaosSmtpSink:
             if self._mode and time.monotonic() < self._until:
                 return self._mode
             return None, False
+
+    def extend(self, seconds: float) -> None:
+        with self._lock:
+            self._until = time.monotonic() + seconds
+
+    def hits(self) -> int:
+        """How many SMTP commands a fault has been applied to so far."""
+        with self._lock:
+            return sum(self.applied.values())
 
     def heal(self) -> None:
         with self._lock:
