@@ -1,12 +1,13 @@
-"""Admin for the decision log. Histories are read-only (see ReadOnlyHistoryAdmin).
+"""Admin for the decision log: read-only (see `config.admin`).
 
-Status and numbers are read-only here: the lifecycle lives in
-`services.decision_change_status` and numbering in `services.decision_create`.
+Every write goes through `adr.services` (numbering in `decision_create`, the lifecycle
+in `decision_change_status`, the deferral rule on every save), so nothing is added,
+changed or deleted here.
 """
 
 from django.contrib import admin
 
-from config.accounts.admin import ReadOnlyHistoryAdmin
+from config.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
 
 from .models import (
     Criterion,
@@ -21,42 +22,35 @@ from .models import (
 
 
 @admin.register(DecisionLog)
-class DecisionLogAdmin(ReadOnlyHistoryAdmin):
+class DecisionLogAdmin(ReadOnlyAdmin):
     list_display = ("key", "name", "last_number", "created_at")
     search_fields = ("key", "name")
     readonly_fields = ("last_number", "created_at")
 
-    def get_readonly_fields(self, request, obj=None):
-        # The key is printed in every decision number: fixed once the log exists.
-        return (*self.readonly_fields, "key") if obj else self.readonly_fields
-
 
 @admin.register(Tag)
-class TagAdmin(ReadOnlyHistoryAdmin):
+class TagAdmin(ReadOnlyAdmin):
     search_fields = ("name",)
 
 
-class OptionInline(admin.StackedInline):
+class OptionInline(ReadOnlyStackedInline):
     model = Option
-    extra = 0
     fields = ("position", "title", "chosen", "verdict")
     show_change_link = True
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ReadOnlyTabularInline):
     model = Criterion
-    extra = 0
     fields = ("position", "name", "weight")
     show_change_link = True
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyHistoryAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("reference", "title", "status", "needs_review", "revisit_by", "updated_at")
     list_filter = ("status", "needs_review", "log", "tags")
     search_fields = ("title", "context")
     list_select_related = ("log",)
-    autocomplete_fields = ("tags",)
     readonly_fields = (
         "number",
         "status",
@@ -67,16 +61,13 @@ class DecisionAdmin(ReadOnlyHistoryAdmin):
     )
     inlines = (OptionInline, CriterionInline)
 
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "log") if obj else self.readonly_fields
-
     @admin.display(description="Ref", ordering="number")
     def reference(self, obj) -> str:
         return obj.reference
 
 
 @admin.register(Option)
-class OptionAdmin(ReadOnlyHistoryAdmin):
+class OptionAdmin(ReadOnlyAdmin):
     list_display = ("title", "decision", "position", "chosen")
     list_select_related = ("decision__log",)
     search_fields = ("title",)
@@ -85,7 +76,7 @@ class OptionAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(ReadOnlyHistoryAdmin):
+class CriterionAdmin(ReadOnlyAdmin):
     list_display = ("name", "decision", "position", "weight")
     list_select_related = ("decision__log",)
     search_fields = ("name",)
@@ -93,21 +84,21 @@ class CriterionAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(MatrixCell)
-class MatrixCellAdmin(ReadOnlyHistoryAdmin):
+class MatrixCellAdmin(ReadOnlyAdmin):
     list_display = ("criterion", "option", "score", "text")
     list_select_related = ("criterion", "option")
     raw_id_fields = ("criterion", "option")
 
 
 @admin.register(SensitivityNote)
-class SensitivityNoteAdmin(ReadOnlyHistoryAdmin):
+class SensitivityNoteAdmin(ReadOnlyAdmin):
     list_display = ("condition", "decision", "favours")
     list_select_related = ("decision__log", "favours")
     raw_id_fields = ("decision", "favours")
 
 
 @admin.register(DecisionRelation)
-class DecisionRelationAdmin(ReadOnlyHistoryAdmin):
+class DecisionRelationAdmin(ReadOnlyAdmin):
     list_display = ("source", "kind", "target", "note")
     list_filter = ("kind",)
     list_select_related = ("source__log", "target__log")

@@ -10,7 +10,7 @@ PermissionDenied becomes the API's 400 or 403 in config.api.errors.api_exception
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +29,7 @@ from .models import (
     Option,
     SensitivityNote,
 )
+from .search import decision_search
 
 # --- Serializers ---------------------------------------------------------------------
 
@@ -229,19 +230,17 @@ class DecisionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Decision.Status.choices)
     tag = django_filters.CharFilter(field_name="tags__name")
     needs_review = django_filters.BooleanFilter()
-    q = django_filters.CharFilter(method="search", label="Search title, context, outcome")
+    q = django_filters.CharFilter(
+        method="search", label='Full-text search (websearch syntax: "phrase", -word, or)'
+    )
 
     class Meta:
         model = Decision
         fields = ["log", "status", "tag", "needs_review", "q"]
 
     def search(self, queryset, name, value):
-        match = (
-            Q(title__icontains=value)
-            | Q(context__icontains=value)
-            | Q(outcome_rationale__icontains=value)
-        )
-        return queryset.filter(match).distinct()
+        # The same search as the decision list page and the global search.
+        return decision_search(queryset, query=value)
 
 
 # --- Views ---------------------------------------------------------------------------

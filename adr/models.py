@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -115,9 +116,13 @@ class Decision(MarkdownFieldsMixin, models.Model):
     confirmation_html = models.TextField(blank=True, editable=False)
     more_information_html = models.TextField(blank=True, editable=False)
 
+    # Full-text search document, written by the database itself (trigger in the
+    # migration named *_search), read through a GIN index by the app's search.py.
+    search_document = SearchVectorField(null=True, editable=False)
+
     history = HistoricalRecords(
         m2m_fields=[tags],
-        excluded_fields=[f"{f}_html" for f in MARKDOWN_FIELDS] + ["updated_at"],
+        excluded_fields=[f"{f}_html" for f in MARKDOWN_FIELDS] + ["updated_at", "search_document"],
     )
 
     class Meta:

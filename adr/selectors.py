@@ -22,6 +22,7 @@ from .models import (
     Option,
     SensitivityNote,
 )
+from .search import decision_search
 
 
 def log_list(*, user) -> QuerySet[DecisionLog]:
@@ -38,6 +39,19 @@ def log_get(*, user, key: str) -> DecisionLog:
     return DecisionLog.objects.get(key=key.upper())
 
 
+# The columns decision lists show (adr/_decision_table.html).
+LIST_FIELDS = (
+    "log__key",
+    "log__name",
+    "number",
+    "title",
+    "status",
+    "needs_review",
+    "revisit_by",
+    "updated_at",
+)
+
+
 def decision_list(
     *,
     user,
@@ -48,31 +62,24 @@ def decision_list(
     needs_review: bool | None = None,
 ) -> QuerySet[Decision]:
     require_reader(user)
-    qs = Decision.objects.select_related("log").prefetch_related("tags")
+    qs = (
+        Decision.objects.select_related("log")
+        .prefetch_related("tags")
+        # Only what a list shows: the Markdown and HTML bodies stay in the table.
+        .only(*LIST_FIELDS)
+    )
     if log_key:
         qs = qs.filter(log__key=log_key.upper())
     if status:
         qs = qs.filter(status=status)
     if tag:
-        qs = qs.filter(tags__name=tag)
+        # A subquery, not a join: the outer query stays free of DISTINCT.
+        tagged = Decision.tags.through.objects.filter(tag__name=tag).values("decision")
+        qs = qs.filter(pk__in=tagged)
     if needs_review is not None:
         qs = qs.filter(needs_review=needs_review)
     if q:
-        terms = q.strip()
-        match = (
-            Q(title__icontains=terms)
-            | Q(context__icontains=terms)
-            | Q(outcome_rationale__icontains=terms)
-            | Q(drivers__icontains=terms)
-            | Q(deciders__icontains=terms)
-            | Q(options__title__icontains=terms)
-            | Q(options__description__icontains=terms)
-            | Q(tags__name__iexact=terms)
-        )
-        ref = terms.upper().split("-")
-        if len(ref) == 2 and ref[1].isdigit():
-            match |= Q(log__key=ref[0], number=int(ref[1]))
-        qs = qs.filter(match).distinct()
+        return decision_search(qs, query=q)
     return qs.order_by("log__key", "-number")
 
 

@@ -20,6 +20,7 @@ from config.markup import safe_markdown
 from . import selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
+from .search import decision_hits
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -47,8 +48,8 @@ def _get_log(request, key: str) -> DecisionLog:
 
 
 def log_list(request):
-    logs = selectors.log_list(user=request.user)
-    return render(request, "adr/log_list.html", {"logs": logs, "nav": "logs"})
+    page = Paginator(selectors.log_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "adr/log_list.html", {"logs": page, "page": page, "nav": "logs"})
 
 
 def log_detail(request, key: str):
@@ -113,6 +114,9 @@ def decision_list(request):
     review = request.GET.get("review") == "1"
     qs = selectors.decision_list(user=request.user, needs_review=True if review else None, **params)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    if params["q"]:
+        for decision, hit in zip(page, decision_hits(list(page), query=params["q"]), strict=True):
+            decision.search_hit = hit
     return render(
         request,
         "adr/decision_list.html",

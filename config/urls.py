@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("hooks/", include("triggers.hook_urls")),
     path("demo/", include("triggers.demo_urls")),
+    path("search/", core_views.search, name="search"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -62,3 +62,24 @@ def healthz(request) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def search(request):
+    """One results page across every kind the apps register (config.search)."""
+    from config import search as ledger_search
+    from config.accounts.roles import require_reader
+
+    require_reader(request.user)
+    query = ledger_search.clean_query(request.GET.get("q"))
+    results = ledger_search.search_all(user=request.user, query=query)
+    return render(
+        request,
+        "search.html",
+        {
+            "query": query,
+            "search_query": query,
+            "results": results,
+            "total": sum(r.count for r in results),
+            "nav": "search",
+        },
+    )

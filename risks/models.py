@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -75,9 +76,18 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
     scope_html = models.TextField(blank=True, editable=False)
     residual_risk_html = models.TextField(blank=True, editable=False)
 
+    # Full-text search document, written by the database itself (trigger in the
+    # migration named *_search), read through a GIN index by the app's search.py.
+    search_document = SearchVectorField(null=True, editable=False)
+
     history = HistoricalRecords(
         m2m_fields=[decisions],
-        excluded_fields=["risk_statement_html", "scope_html", "residual_risk_html"],
+        excluded_fields=[
+            "risk_statement_html",
+            "scope_html",
+            "residual_risk_html",
+            "search_document",
+        ],
     )
 
     class Meta:
@@ -177,8 +187,14 @@ class Signature(models.Model):
     acceptance = models.ForeignKey(
         RiskAcceptance, on_delete=models.PROTECT, related_name="signatures"
     )
+    # The line signed under. A signature is never edited (config.audit): when the line is
+    # removed the id stays, unconstrained, as history rows keep theirs.
     signatory = models.ForeignKey(
-        RequiredSignatory, null=True, on_delete=models.SET_NULL, related_name="signatures"
+        RequiredSignatory,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="signatures",
     )
     # PROTECT: a user who has signed anything cannot be deleted, only deactivated.
     user = models.ForeignKey(
@@ -209,10 +225,11 @@ class Signature(models.Model):
 class SigningAttempt(models.Model):
     """Every attempt to sign, including wrong passwords (the failures are the point)."""
 
+    # PROTECT (config.audit): attempts, failed ones above all, outlive their document and user.
     acceptance = models.ForeignKey(
-        RiskAcceptance, on_delete=models.CASCADE, related_name="signing_attempts"
+        RiskAcceptance, on_delete=models.PROTECT, related_name="signing_attempts"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     succeeded = models.BooleanField(default=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

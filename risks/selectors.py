@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import chain
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from adr.models import Decision
@@ -22,19 +23,40 @@ def awaiting_signature_of(user) -> Q:
     return Q(state=RiskAcceptance.State.AWAITING) & Q(Exists(named)) & ~Q(Exists(signed))
 
 
+# The columns the acceptance list shows (risks/list.html).
+LIST_FIELDS = (
+    "title",
+    "finding_source",
+    "finding_reference",
+    "state",
+    "likelihood",
+    "impact",
+    "expires_on",
+    "created_at",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
 def acceptance_list(
     *, user, state: str | None = None, owner: str | None = None, mine: bool = False
 ) -> QuerySet[RiskAcceptance]:
     require_reader(user)
+
+    # Counts as correlated subqueries: PostgreSQL computes them for the 50 rows of the
+    # page only, instead of aggregating every acceptance's signatures before the LIMIT.
+    def count_of(qs) -> Coalesce:
+        counted = qs.filter(acceptance=OuterRef("pk")).values("acceptance")
+        return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), Value(0))
+
     qs = (
         RiskAcceptance.objects.select_related("owner")
+        .only(*LIST_FIELDS)
         .annotate(
-            signatory_count=Count("signatories", distinct=True),
-            approval_count=Count(
-                "signatures",
-                filter=Q(signatures__void=False, signatures__verdict="approve"),
-                distinct=True,
-            ),
+            signatory_count=count_of(RequiredSignatory.objects.all()),
+            approval_count=count_of(Signature.objects.filter(void=False, verdict="approve")),
         )
         .order_by("-created_at", "-pk")
     )

@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from adr.models import Decision
 from config.accounts.roles import ARCHITECT, has_role, require_role
-from config.history import tracked_delete, tracked_save
+from config.audit import delete_or_refuse
+from config.history import tracked_save
 from config.notifications.services import notify_users
 
 from . import hooks
@@ -388,7 +389,17 @@ def _apply_mitigations(*, actor, acceptance: RiskAcceptance, rows: list[dict], r
             keep.add(mitigation.pk)
     for pk, mitigation in existing.items():
         if pk not in keep:
-            tracked_delete(mitigation, actor=actor, reason=reason)
+            _mitigation_remove(actor=actor, mitigation=mitigation, reason=reason)
+
+
+def _mitigation_remove(*, actor, mitigation: Mitigation, reason: str) -> None:
+    """Delete a mitigation from the document (its history keeps it). What watched it is
+    retired first by the MITIGATION_REMOVING hooks — never deleted with it, since a
+    trigger's evaluations and fired events are audit rows; anything else still on record
+    for it refuses the edit with the reason (config.audit.delete_or_refuse)."""
+    for hook in hooks.MITIGATION_REMOVING:
+        hook(mitigation, actor, reason)
+    delete_or_refuse(mitigation, actor=actor, reason=reason)
 
 
 def _mitigation_write(
@@ -444,7 +455,7 @@ def _apply_signatories(*, actor, acceptance: RiskAcceptance, rows: list[dict], r
         )
     for user_id, line in existing.items():
         if user_id not in seen:
-            tracked_delete(line, actor=actor, reason=reason)
+            delete_or_refuse(line, actor=actor, reason=reason)
 
 
 def _signatory_write(
@@ -590,7 +601,7 @@ def signatory_remove(
     *, actor, signatory: RequiredSignatory, reason: str = "signatory removed"
 ) -> RiskAcceptance:
     with _content_edit(actor=actor, acceptance=signatory.acceptance, reason=reason) as locked:
-        tracked_delete(signatory, actor=actor, reason=reason)
+        delete_or_refuse(signatory, actor=actor, reason=reason)
     return _sync(signatory.acceptance, locked)
 
 

@@ -1,9 +1,10 @@
-"""Admin for triggers: read-only. Trigger state changes go through triggers.services
-(the pages and the API), so that every change has an actor, a reason and its effects."""
+"""Admin for triggers: read-only (see `config.admin`). Trigger state changes go through
+triggers.services (the pages and the API), so that every change has an actor, a reason
+and its effects; evaluations, fired events and webhook deliveries are audit rows."""
 
 from django.contrib import admin
 
-from config.accounts.admin import ReadOnlyAdmin
+from config.admin import ReadOnlyAdmin
 
 from .models import Evaluation, FiredEvent, Initiative, Trigger, WebhookDelivery
 
@@ -37,11 +38,6 @@ class FiredEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("trigger", "timestamp", "received_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    list_select_related = ("trigger",)

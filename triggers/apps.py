@@ -8,9 +8,13 @@ class TriggersConfig(AppConfig):
     def ready(self) -> None:
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
         from adr.services import DEFERRAL_ALTERNATIVES
+        from config import search
         from risks import hooks
 
-        from . import services
+        from . import removal, services
+        from .search import TriggerSearch
+
+        search.register(TriggerSearch())
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
@@ -18,3 +22,5 @@ class TriggersConfig(AppConfig):
             hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
         if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
             hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
+        if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
+            hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)

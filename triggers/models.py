@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -109,11 +110,12 @@ class Trigger(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     decisions = models.ManyToManyField("adr.Decision", blank=True, related_name="triggers")
+    # PROTECT (config.audit): a trigger's evaluations and fired events are audit rows.
     risk_acceptance = models.ForeignKey(
         "risks.RiskAcceptance",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="triggers",
     )
     sensitivity_note = models.ForeignKey(
@@ -126,11 +128,12 @@ class Trigger(models.Model):
     initiative = models.ForeignKey(
         Initiative, null=True, blank=True, on_delete=models.PROTECT, related_name="triggers"
     )
+    # PROTECT: removing a mitigation retires its trigger first (triggers.removal).
     mitigation = models.ForeignKey(
         "risks.Mitigation",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="triggers",
     )
     watchers = models.ManyToManyField(
@@ -157,6 +160,9 @@ class Trigger(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    # Full-text search document, written by the database itself (trigger in migration
+    # 0004_search), read through a GIN index by triggers/search.py.
+    search_document = SearchVectorField(null=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,7 +175,7 @@ class Trigger(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[decisions, watchers],
-        excluded_fields=["webhook_secret", "last_checked_at"],
+        excluded_fields=["webhook_secret", "last_checked_at", "search_document"],
     )
 
     class Meta:
@@ -264,7 +270,8 @@ class Evaluation(models.Model):
         FIRED = "fired", "Fired"
         ERROR = "error", "Error"
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="evaluations")
+    # PROTECT (config.audit): an evaluation outlives any attempt to delete its trigger.
+    trigger = models.ForeignKey(Trigger, on_delete=models.PROTECT, related_name="evaluations")
     at = models.DateTimeField(default=timezone.now)
     observed = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -285,7 +292,8 @@ class Evaluation(models.Model):
 class FiredEvent(models.Model):
     """A trigger fired: when, why, and what people did about it."""
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="fired_events")
+    # PROTECT (config.audit), here and on the users who acknowledged or resolved it.
+    trigger = models.ForeignKey(Trigger, on_delete=models.PROTECT, related_name="fired_events")
     generation = models.PositiveIntegerField()
     fired_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=500)
@@ -294,7 +302,7 @@ class FiredEvent(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -302,7 +310,7 @@ class FiredEvent(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -323,7 +331,8 @@ class FiredEvent(models.Model):
 class WebhookDelivery(models.Model):
     """Signatures already accepted, so a replayed request is refused (pruned by the sweep)."""
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="deliveries")
+    # PROTECT (config.audit): only the sweep's prune removes a delivery (history keeps it).
+    trigger = models.ForeignKey(Trigger, on_delete=models.PROTECT, related_name="deliveries")
     signature = models.CharField(max_length=64, unique=True)
     timestamp = models.BigIntegerField()
     received_at = models.DateTimeField(default=timezone.now)

@@ -8,11 +8,31 @@ from datetime import datetime, timedelta
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+from adr.models import Decision
+
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 
 
 def trigger_queryset() -> QuerySet[Trigger]:
     return Trigger.objects.select_related("risk_acceptance", "initiative")
+
+
+# Columns the triggers list does not show (its rows load without them).
+LIST_DEFERRED = (
+    "description",
+    "justification",
+    "params",
+    "search_document",
+    "warnings_sent",
+    "extra_addresses",
+    "risk_acceptance__risk_statement",
+    "risk_acceptance__risk_statement_html",
+    "risk_acceptance__scope",
+    "risk_acceptance__scope_html",
+    "risk_acceptance__residual_risk",
+    "risk_acceptance__residual_risk_html",
+    "risk_acceptance__search_document",
+)
 
 
 def trigger_list(
@@ -23,7 +43,17 @@ def trigger_list(
     now: datetime | None = None,
 ) -> QuerySet[Trigger]:
     now = now or timezone.now()
-    qs = trigger_queryset().prefetch_related("decisions__log")
+    qs = (
+        trigger_queryset()
+        # What the list shows, not every text and JSON column (triggers/index.html).
+        .defer(*LIST_DEFERRED)
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("log").only("number", "log__key"),
+            )
+        )
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if state:

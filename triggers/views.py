@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -68,13 +69,15 @@ def index(request):
         state = ""
     if within is not None:
         within = max(0, min(within, 3650))
-    triggers = list(selectors.trigger_list(kind=kind, state=state, due_within_days=within)[:500])
+    triggers = selectors.trigger_list(kind=kind, state=state, due_within_days=within)
+    page = Paginator(triggers, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "triggers/index.html",
         {
             "nav": "triggers",
-            "triggers": triggers,
+            "triggers": page,
+            "page": page,
             "kinds": Trigger.Kind.choices,
             "states": Trigger.State.choices,
             "params": {"kind": kind, "state": state, "due_within": within},
@@ -302,12 +305,14 @@ def edit(request, pk: int):
 
 def initiative_list(request):
     require_reader(request.user)
+    page = Paginator(selectors.initiative_list(), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "triggers/initiative_list.html",
         {
             "nav": "triggers",
-            "initiatives": selectors.initiative_list(),
+            "initiatives": page,
+            "page": page,
             "is_architect": has_role(request.user, ARCHITECT),
         },
     )

@@ -1,48 +1,26 @@
-"""Admin for users (roles are groups) and API tokens; the read-only-history base admin.
+"""Admin for users (roles are groups) and API tokens.
 
-`ReadOnlyHistoryAdmin` is the base for every tracked model in the admin: it shows the
-history (simple-history's pages) but nothing in the admin can revert or edit it. With
-`SIMPLE_HISTORY_REVERT_DISABLED = True` simple-history only *hides* the revert button;
-its history form view still saves on POST, so we refuse POST there too.
+Users and their roles are managed here (add, change, deactivate), but never deleted:
+a user is the actor of history rows, signatures, signing attempts and fired-event
+acknowledgements, and deleting them would erase or blank those audit rows
+(`config.audit` refuses it anywhere else too). Deactivate instead (`is_active`).
+API tokens are read-only; staff revoke them with an action that calls the service.
+
+The read-only bases live in `config.admin`; they are re-exported here for modules that
+still import them from this one.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+
+from . import services
 from .models import ApiToken, User
 
-
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True
-
-    def has_change_history_permission(self, request, obj=None) -> bool:
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            raise PermissionDenied("History is read-only.")
-        if not str(version_id).isdigit():  # e.g. UserAdmin's relative "../password/" link
-            raise Http404("No such history record.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class ReadOnlyAdmin(ReadOnlyHistoryAdmin):
-    """For records that only the application writes (outbox, tokens' secrets)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+__all__ = ["ApiTokenAdmin", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "UserAdmin"]
 
 
 @admin.register(User)
@@ -62,13 +40,16 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: see the module docstring
+
     @admin.display(description="Roles")
     def roles(self, obj) -> str:
         return ", ".join(g.name for g in obj.groups.all()) or "—"
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyHistoryAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens are issued on the profile page (shown once); here staff can only revoke."""
 
     list_display = ("name", "user", "hint", "created_at", "last_used_at", "revoked_at")
@@ -76,7 +57,12 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
     search_fields = ("name", "user__username", "hint")
     list_select_related = ("user",)
     fields = ("user", "name", "hint", "digest", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("user", "name", "hint", "digest", "created_at", "last_used_at")
+    actions = ("revoke",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset) -> None:
+        count = 0
+        for token in queryset:
+            services.api_token_revoke(actor=request.user, token=token)
+            count += 1
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
+
+# How stale a token's "last used" may be: it is written at most once per interval.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
@@ -26,7 +31,10 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" to the nearest few minutes: no write on every API request.
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         request.auth_method = "api-token"
         return (token.user, token)
 

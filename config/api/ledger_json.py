@@ -43,7 +43,8 @@ def _value(value):
 def _row(obj, skip=()) -> dict:
     out = {}
     for f in obj._meta.concrete_fields:
-        if f.name in skip or f.name.endswith("_html"):
+        # Derived columns (rendered HTML, search documents) are not part of the record.
+        if f.name in skip or f.name.endswith("_html") or f.name == "search_document":
             continue
         out[f.attname] = _value(getattr(obj, f.attname))
     return out

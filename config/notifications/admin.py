@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from config.accounts.admin import ReadOnlyAdmin
+from config.admin import ReadOnlyAdmin
 
 from .models import Notification
 

@@ -26,7 +26,8 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # PROTECT (config.audit): an outbox row is never edited by deleting its user.
+        on_delete=models.PROTECT,
         related_name="notifications",
     )
     event = models.CharField(max_length=80, help_text="e.g. signature.requested, trigger.fired")

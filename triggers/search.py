@@ -1,0 +1,50 @@
+"""Full-text search over triggers, for the global search page: the stored
+``search_document`` (migration ``triggers/0004_search``) covers the name (A), the
+description (B) and the justification (C)."""
+
+from __future__ import annotations
+
+from config import search
+from config.accounts.roles import require_reader
+
+from .models import Trigger
+
+FIELDS = (("name", "name"), ("description", "description"), ("justification", "justification"))
+
+
+class TriggerSearch:
+    """The triggers' part of the global search (registered in ``TriggersConfig.ready``)."""
+
+    key = "triggers"
+    label = "Triggers"
+
+    def search(self, *, user, query: str, limit: int) -> search.SearchResults:
+        require_reader(user)
+        qs = search.document_search(
+            Trigger.objects.all(),
+            query=query,
+            fallback_fields=[name for name, _ in FIELDS],
+            title_fields=("name",),
+            then=("name", "id"),
+        )
+        page = list(qs[:limit])
+        found = search.snippets(page, table="triggers_trigger", fields=FIELDS, query=query)
+        hits = []
+        for t in page:
+            where, snippet = found.get(t.pk, ("", None))
+            hits.append(
+                search.SearchHit(
+                    reference=t.get_kind_display(),
+                    title=t.name,
+                    url=t.get_absolute_url(),
+                    where=where,
+                    snippet=snippet,
+                    badge=t.get_state_display(),
+                )
+            )
+        return search.SearchResults(
+            key=self.key,
+            label=self.label,
+            count=qs.count() if len(page) == limit else len(page),
+            hits=hits,
+        )
