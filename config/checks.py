@@ -18,6 +18,7 @@ Ids (never renumber; add new ones at the end):
   ledger.E011  django-axes would lock out a username regardless of the IP address
   ledger.E012  production mail goes nowhere (locmem/dummy backend)
   ledger.E013  the trigger sweep interval in the beat schedule is not positive
+  ledger.E014  the sweep's probe budget is not shorter than the sweep interval
   ledger.W001  SITE_URL points at localhost (deploy)
   ledger.W002  ALLOWED_HOSTS accepts any host in production (deploy)
   ledger.W003  SITE_URL is plain http in production (deploy)
@@ -37,6 +38,7 @@ NUMERIC_LIMITS = [
     ("LEDGER_METRIC_TIMEOUT_SECONDS", 0.1, 120, 5.0),
     ("LEDGER_METRIC_FAILURES_BEFORE_ALERT", 1, 1000, 3),
     ("LEDGER_METRIC_CONCURRENCY", 1, 256, 8),
+    ("LEDGER_SWEEP_PROBE_BUDGET_SECONDS", 0.1, 3600, 30.0),
     ("LEDGER_REMINDER_EVERY_DAYS", 1, 365, 3),
     ("LEDGER_REMINDERS_BEFORE_ESCALATION", 0, 100, 3),
     ("LEDGER_WEBHOOK_TOLERANCE_SECONDS", 1, 86_400, 300),
@@ -145,6 +147,16 @@ def ledger_settings_check(app_configs, **kwargs):
             Error(
                 f"LEDGER_SWEEP_INTERVAL_SECONDS is {sweep!r}; it must be positive.",
                 id="ledger.E013",
+            )
+        )
+    budget = getattr(settings, "LEDGER_SWEEP_PROBE_BUDGET_SECONDS", 30.0)
+    if _is_number(sweep) and _is_number(budget) and sweep > 0 and budget >= sweep:
+        problems.append(
+            Error(
+                f"LEDGER_SWEEP_PROBE_BUDGET_SECONDS ({budget!r}) is not shorter than the sweep "
+                f"interval ({sweep!r} s): sweeps would pile up behind slow metric endpoints.",
+                hint="Keep the budget well below LEDGER_SWEEP_INTERVAL_SECONDS.",
+                id="ledger.E014",
             )
         )
     return problems

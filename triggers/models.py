@@ -157,6 +157,8 @@ class Trigger(models.Model):
     reminders_sent = models.PositiveIntegerField(default=0, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     probe_alerts = models.PositiveIntegerField(default=0, editable=False)
+    # The error of the latest evaluation if it failed ("" once one succeeds); shown to staff.
+    last_error = models.TextField(blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)

@@ -1,23 +1,32 @@
 """Metric probes: GET a JSON document from an allow-listed host and read one number.
 
-Outside the database on purpose: the sweep runs probes *before* it opens the
-transaction that records their results, so no transaction waits on the network.
+Outside the database on purpose: the sweep runs probes while no transaction is open
+and no row is locked, then records their results. The network side (one parser, checked
+and pinned addresses, one error for failed connections, a hard deadline and byte cap)
+is `triggers.netguard`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import operator
 import socket
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from . import netguard
+
+log = logging.getLogger(__name__)
 
 OPERATORS = {
     "<": operator.lt,
@@ -28,10 +37,10 @@ OPERATORS = {
 }
 MAX_REDIRECTS = 3
 MAX_BYTES = 1_000_000
+NOT_PROBED = "Not probed: the sweep's probe budget was spent."
 
 
-class ProbeRefused(ValueError):
-    """The URL may not be fetched (scheme, host or address not allowed)."""
+ProbeRefused = netguard.Refused  # the URL, host or address may not be fetched
 
 
 @dataclass(frozen=True)
@@ -46,67 +55,50 @@ class ProbeResult:
 
 
 def host_allowed(host: str) -> bool:
-    host = (host or "").lower().rstrip(".")
-    for entry in settings.LEDGER_METRIC_ALLOWED_HOSTS:
-        entry = entry.strip().lower().rstrip(".")
-        if not entry:
-            continue
-        if entry.startswith("."):
-            if host.endswith(entry) or host == entry[1:]:
-                return True
-        elif host == entry:
-            return True
-    return False
+    return netguard.host_allowed(host, settings.LEDGER_METRIC_ALLOWED_HOSTS)
 
 
-def _address_forbidden(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-def check_url(url: str, *, resolve: bool = True) -> None:
-    """Raise ProbeRefused unless `url` is http(s), allow-listed and (after DNS) public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ProbeRefused("Only http and https URLs can be probed.")
-    host = parts.hostname or ""
-    if not host:
-        raise ProbeRefused("The URL has no host.")
-    if not host_allowed(host):
+def _allowed_target(url: str) -> netguard.Target:
+    target = netguard.parse_url(url)
+    if not host_allowed(target.host):
         raise ProbeRefused(
-            f"The host {host} is not on the metric allow-list "
+            f"The host {target.host} is not on the metric allow-list "
             "(LEDGER_METRIC_ALLOWED_HOSTS); ask an administrator to add it."
         )
+    return target
+
+
+def check_url(url: str) -> netguard.Target:
+    """Refuse (ProbeRefused) unless `url` is plain http(s), allow-listed and (after DNS) public.
+
+    For the trigger form, so it says *why*; the probe itself checks again when it
+    connects, and reports every connection failure with one message (netguard.UNREACHABLE).
+    """
+    target = _allowed_target(url)
+    host = target.host
     if settings.LEDGER_METRIC_ALLOW_PRIVATE:
-        return
+        return target
     try:
-        literal = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
-        literal = None
-    if literal is not None:
-        if _address_forbidden(host):
-            raise ProbeRefused(f"{host} is a private, loopback or link-local address.")
-        return
-    if not resolve:
-        return
+        pass
+    else:
+        if not netguard.is_public_address(host):
+            raise ProbeRefused(
+                f"{host} is a private, loopback or link-local address (or not public)."
+            )
+        return target
     try:
-        infos = socket.getaddrinfo(host, parts.port or None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+        infos = socket.getaddrinfo(host, target.port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
         raise ProbeRefused(f"The host {host} does not resolve: {exc}") from exc
     for info in infos:
-        if _address_forbidden(info[4][0]):
+        if not netguard.is_public_address(info[4][0]):
             raise ProbeRefused(
-                f"{host} resolves to {info[4][0]}, a private, loopback or link-local address."
+                f"{host} resolves to {info[4][0]}, a private, loopback or link-local address "
+                "(or not public)."
             )
+    return target
 
 
 def read_path(document, path: str):
@@ -128,92 +120,81 @@ def to_number(value) -> float:
     return float(value)
 
 
-class _PeerCheck:
-    """Refuse a connection whose peer is private/loopback/link-local *before* sending a byte.
+class _GuardedAdapter(HTTPAdapter):
+    """requests, through netguard's connections: resolve once, check, connect to what was
+    checked. (The probe itself calls netguard.request; this is for ad-hoc use.)"""
 
-    check_url() resolves the host first (for a clear message); this closes the gap of a
-    name that resolves differently a moment later (DNS rebinding).
-    """
-
-    def _new_conn(self):
-        sock = super()._new_conn()
-        peer = sock.getpeername()[0]
-        if not settings.LEDGER_METRIC_ALLOW_PRIVATE and _address_forbidden(peer):
-            sock.close()
-            raise ProbeRefused(f"{self.host} connected to {peer}, a private address.")
-        return sock
-
-
-class _HTTPConnection(_PeerCheck, HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_PeerCheck, HTTPSConnection):
-    pass
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _CheckedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        guard = netguard.ConnectionGuard(
+            allow_private=settings.LEDGER_METRIC_ALLOW_PRIVATE,
+            watchdog=None,
+            connect_timeout=settings.LEDGER_METRIC_TIMEOUT_SECONDS,
+        )
+        classes = netguard.connection_classes(guard)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("Pool", (HTTPConnectionPool,), {"ConnectionCls": classes["http"]}),
+            "https": type("Pool", (HTTPSConnectionPool,), {"ConnectionCls": classes["https"]}),
+        }
 
 
 def _session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxies from the environment: they would hide the peer
-    adapter = _CheckedAdapter(max_retries=0)
+    adapter = _GuardedAdapter(max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
-def fetch(url: str, *, timeout: float | None = None) -> tuple[bytes | None, str]:
-    """GET `url` following at most 3 redirects, each checked again. Returns (body, error)."""
-    timeout = timeout or settings.LEDGER_METRIC_TIMEOUT_SECONDS
-    connect_timeout = min(timeout, 3.05)
+def fetch(
+    url: str, *, timeout: float | None = None, deadline: float | None = None
+) -> tuple[bytes | None, str]:
+    """GET `url` following at most 3 redirects, each checked again. Returns (body, error).
+
+    `timeout` bounds the whole exchange (redirects, a trickling body included), and the
+    body is capped at MAX_BYTES.
+    """
+    timeout = float(timeout or settings.LEDGER_METRIC_TIMEOUT_SECONDS)
+    limit = timeout
+    if deadline is not None:  # what is left of the sweep's budget
+        limit = min(timeout, deadline - time.monotonic())
+        if limit <= 0:
+            return None, NOT_PROBED
     try:
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            check_url(current)
-            with (
-                _session() as session,
-                session.get(
-                    current,
-                    timeout=(connect_timeout, timeout),
-                    allow_redirects=False,
-                    stream=True,
-                    headers={"Accept": "application/json", "User-Agent": "DecisionLedger-probe/1"},
-                ) as response,
-            ):
-                if response.is_redirect:
-                    current = urljoin(current, response.headers.get("Location", ""))
-                    continue
-                if response.status_code != 200:
-                    return None, f"HTTP {response.status_code} from {current}"
-                body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-                if len(body) > MAX_BYTES:
-                    return None, "The response is larger than 1 MB."
-                return body, ""
-        return None, f"More than {MAX_REDIRECTS} redirects."
-    except ProbeRefused as exc:
+        _allowed_target(url)  # the URL's form and the allow-list; addresses: netguard
+        response = netguard.request(
+            "GET",
+            url,
+            timeout=limit,
+            max_bytes=MAX_BYTES,
+            headers={"Accept": "application/json", "User-Agent": "DecisionLedger-probe/1"},
+            allowed_hosts=settings.LEDGER_METRIC_ALLOWED_HOSTS,
+            allow_private=settings.LEDGER_METRIC_ALLOW_PRIVATE,
+            max_redirects=MAX_REDIRECTS,
+        )
+    except netguard.Unreachable as exc:
+        return None, str(exc)  # one message for every failed connection: no port oracle
+    except netguard.Refused as exc:
         return None, f"Refused: {exc}"
-    except requests.Timeout:
-        return None, f"Timed out after {timeout:g} s."
-    except requests.RequestException as exc:
-        return None, f"Request failed: {type(exc).__name__}: {exc}"[:500]
+    except netguard.TimedOut:
+        return None, f"Timed out after {limit:.3g} s."
+    except netguard.TooLarge:
+        return None, "The response is larger than 1 MB."
+    except netguard.GuardError as exc:
+        return None, str(exc)[:500]
+    if response.status != 200:
+        return None, f"HTTP {response.status} from {response.url}"
+    return response.body, ""
 
 
-def probe(params: dict) -> ProbeResult:
+def probe(params: dict, *, deadline: float | None = None) -> ProbeResult:
     """Fetch the metric and read the number. Never raises: failures are in `.error`."""
-    body, error = fetch(params.get("url", ""), timeout=params.get("timeout"))
+    try:
+        body, error = fetch(params.get("url", ""), timeout=params.get("timeout"), deadline=deadline)
+    except Exception as exc:  # noqa: BLE001 - a probe never takes the sweep down
+        log.exception("metric probe failed unexpectedly")
+        return ProbeResult(None, error=f"The probe failed: {type(exc).__name__}: {exc}"[:500])
     if error:
         return ProbeResult(None, error=error)
     try:
@@ -227,6 +208,31 @@ def probe(params: dict) -> ProbeResult:
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         return ProbeResult(None, error=f"Cannot read a number: {exc}"[:500])
     return ProbeResult(value, observed=f"{value:g}")
+
+
+def probe_all(
+    jobs: Iterable[tuple[int, dict]], *, deadline: float, grace: float, workers: int
+) -> dict[int, ProbeResult]:
+    """Probe `(key, params)` jobs concurrently; return what finished by `deadline + grace`.
+
+    Each probe's own deadline is at most `deadline` (`grace` lets a probe cut at its
+    deadline report so); probes not started by then are cancelled, and one still running
+    (which its own deadline should have prevented) is abandoned, not waited for: the
+    caller leaves its trigger due for the next sweep.
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))))
+    futures = {pool.submit(probe, params, deadline=deadline): key for key, params in jobs}
+    done, _ = wait_for(futures, timeout=max(0.0, deadline + grace - time.monotonic()))
+    pool.shutdown(wait=False, cancel_futures=True)
+    results = {}
+    for future in done:
+        result = future.result()
+        if result.error != NOT_PROBED:
+            results[futures[future]] = result
+    return results
 
 
 def condition_met(value: float, params: dict) -> bool:

@@ -4,22 +4,29 @@ with webhooks and initiatives.
 `sweep()` is run by the Celery beat task `triggers.tasks.sweep_triggers` and by
 `manage.py sweep_triggers`:
 
-1. metric probes run first, with bounded concurrency and *no* transaction open;
-2. due triggers are claimed in batches (`SELECT … FOR UPDATE SKIP LOCKED`, one short
+1. due triggers that need no network (date, expiry, initiative, mitigation overdue, and
+   reminders of fired triggers) are handled first, so none of them ever waits for a probe;
+2. metric probes then run with bounded concurrency, *no* transaction open and no row
+   locked, each under a hard deadline (`triggers.netguard`), all of them within the
+   sweep's budget (`LEDGER_SWEEP_PROBE_BUDGET_SECONDS`); the metric triggers whose probe
+   finished are handled last;
+3. due triggers are claimed in batches (`SELECT … FOR UPDATE SKIP LOCKED`, one short
    transaction per batch), so overlapping sweeps never handle the same trigger;
-3. a batch's evaluations, fired events, trigger updates, acceptance and decision
+4. a batch's evaluations, fired events, trigger updates, acceptance and decision
    effects and outbox rows are written together (in bulk: the query count per batch
    does not grow with its size, except one call per distinct acceptance/decision
-   affected), and emails are sent by a task enqueued on commit;
-4. the outbox is nudged (`notifications_requeue_pending`): the database is the record
+   affected), and emails are sent by a task enqueued on commit; a trigger whose
+   evaluation or write fails gets an error evaluation and backs off, and the rest of the
+   batch goes on (`triggers.isolation`);
+5. the outbox is nudged (`notifications_requeue_pending`): the database is the record
    of work, a broker message only a nudge.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,7 +39,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from config.history import stamp
 from config.notifications import services as notifications
 
-from . import probes
+from . import isolation, probes
 from .models import (
     Evaluation,
     FiredEvent,
@@ -61,7 +68,12 @@ TRIGGER_FIELDS = [
     "warnings_sent",
     "consecutive_failures",
     "probe_alerts",
+    "last_error",
 ]
+# Probes end by 3/4 of the sweep's budget and are waited for until 17/20 of it; the rest
+# is kept to record their results, so the sweep returns within the budget.
+PROBE_SHARE = 0.75
+PROBE_GRACE = 0.1
 RELATED = (
     "watchers",
     "decisions__log",
@@ -117,6 +129,7 @@ class Work:
             observed=str(observed)[:200],
             error=str(error)[:2000],
         )
+        trigger.last_error = evaluation.error if outcome == O.ERROR else ""
         self.evaluations.append(stamp(evaluation, reason=f"evaluated: {outcome}"))
 
     def touch(self, trigger: Trigger, reason: str) -> None:
@@ -151,6 +164,13 @@ class Work:
             fire=fired,
         )
         return fired
+
+    def absorb(self, other: Work) -> None:
+        """Take over what `other` (one trigger's share) collected."""
+        self.evaluations += other.evaluations
+        self.fires += other.fires
+        self.changed.update(other.changed)
+        self.messages += other.messages
 
     # -- writing --
     def flush(self) -> list[FiredEvent]:
@@ -286,13 +306,19 @@ class SweepResult:
     reminded: int = 0
     probe_errors: int = 0
     batches: int = 0
+    errors: int = 0  # evaluations that raised (recorded on the trigger, which backs off)
     requeued: dict = field(default_factory=dict)
+
+    def add(self, other: SweepResult) -> None:
+        for f in fields(self):
+            if f.type in ("int", int):
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def __str__(self) -> str:
         return (
             f"checked {self.checked}, fired {self.fired}, warned {self.warned}, "
             f"reminded {self.reminded}, probe errors {self.probe_errors}, "
-            f"batches {self.batches}, outbox {self.requeued}"
+            f"errors {self.errors}, batches {self.batches}, outbox {self.requeued}"
         )
 
 
@@ -301,35 +327,53 @@ def _due(now: datetime):
     return Trigger.objects.filter(next_check_at__lte=now, state__in=[S.ARMED, S.WARNED, S.FIRED])
 
 
-def run_probes(now: datetime) -> dict[int, probes.ProbeResult]:
-    """Probe every due metric trigger with bounded concurrency, outside any transaction."""
+def run_probes(now: datetime, *, deadline: float, grace: float) -> dict[int, probes.ProbeResult]:
+    """Probe due metric triggers with bounded concurrency, outside any transaction, until
+    `deadline` (a `time.monotonic()` instant); those not probed by then stay due."""
     rows = list(
         _due(now)
         .filter(kind=K.METRIC, state__in=Trigger.LIVE_STATES)
         .order_by("next_check_at")
         .values_list("pk", "params")[:500]
     )
-    if not rows:
-        return {}
     workers = settings.LEDGER_METRIC_CONCURRENCY
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
-        return dict(pool.map(lambda row: (row[0], probes.probe(row[1])), rows))
+    return probes.probe_all(rows, deadline=deadline, grace=grace, workers=workers)
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
-    """Handle everything due on or before `now` (catch-up included). Safe to run concurrently."""
+    """Handle everything due on or before `now` (catch-up included). Safe to run concurrently.
+
+    Returns within LEDGER_SWEEP_PROBE_BUDGET_SECONDS whatever the metric endpoints do
+    (given a responsive database).
+    """
+    started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult()
-    probe_results = run_probes(now)
     seen: set[int] = set()
+    # No network needed: dates, expiries, initiatives, overdue mitigations, reminders.
+    _claim_and_handle(now, ~Q(kind=K.METRIC) | Q(state=S.FIRED), {}, result, seen, batch_size)
+    budget = settings.LEDGER_SWEEP_PROBE_BUDGET_SECONDS
+    probe_results = run_probes(
+        now, deadline=started + budget * PROBE_SHARE, grace=budget * PROBE_GRACE
+    )
+    if probe_results:
+        metric = Q(kind=K.METRIC, state__in=Trigger.LIVE_STATES, pk__in=list(probe_results))
+        _claim_and_handle(now, metric, probe_results, result, seen, batch_size)
+    _prune_deliveries(now)
+    with transaction.atomic():
+        result.requeued = notifications.notifications_requeue_pending(now=now)
+    return result
+
+
+def _claim_and_handle(now, which: Q, probe_results: dict, result: SweepResult, seen: set[int],
+                      batch_size: int) -> None:  # fmt: skip
     while True:
         with transaction.atomic():
-            # Metric triggers only once their probe has run (above, outside the transaction).
             # Every handled trigger leaves the due set (next_check_at moves past `now` or to
             # NULL), so the loop ends; `seen` only guards against a trigger that would not.
             batch = list(
                 _due(now)
-                .filter(~Q(kind=K.METRIC) | Q(pk__in=list(probe_results)) | Q(state=S.FIRED))
+                .filter(which)
                 .order_by("next_check_at", "pk")
                 .select_for_update(skip_locked=True, of=("self",))[:batch_size]
             )
@@ -338,15 +382,8 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sweep
                 break
             result.batches += 1
             prefetch_related_objects(batch, *RELATED)
-            work = Work(now)
-            for trigger in batch:
-                seen.add(trigger.pk)
-                handle(work, trigger, probe_results.get(trigger.pk), result)
-            work.flush()
-    _prune_deliveries(now)
-    with transaction.atomic():
-        result.requeued = notifications.notifications_requeue_pending(now=now)
-    return result
+            seen.update(trigger.pk for trigger in batch)
+            isolation.handle_batch(batch, work=Work(now), probes=probe_results, result=result)
 
 
 def handle(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:

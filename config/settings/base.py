@@ -262,6 +262,13 @@ LEDGER_METRIC_ALLOW_PRIVATE = env.bool("LEDGER_METRIC_ALLOW_PRIVATE", default=Fa
 LEDGER_METRIC_TIMEOUT_SECONDS = env.float("LEDGER_METRIC_TIMEOUT_SECONDS", default=5.0)
 LEDGER_METRIC_FAILURES_BEFORE_ALERT = env.int("LEDGER_METRIC_FAILURES_BEFORE_ALERT", default=3)
 LEDGER_METRIC_CONCURRENCY = env.int("LEDGER_METRIC_CONCURRENCY", default=8)
+# A sweep stops probing metric endpoints in time to return within this many seconds;
+# probes cut short are retried by the next sweep. Below the sweep interval (ledger.E014):
+# by default half of it, at most 30 s.
+LEDGER_SWEEP_PROBE_BUDGET_SECONDS = env.float(
+    "LEDGER_SWEEP_PROBE_BUDGET_SECONDS",
+    default=min(30.0, CELERY_BEAT_SCHEDULE["sweep-triggers"]["schedule"] / 2),
+)
 LEDGER_REMINDER_EVERY_DAYS = env.int("LEDGER_REMINDER_EVERY_DAYS", default=3)
 LEDGER_REMINDERS_BEFORE_ESCALATION = env.int("LEDGER_REMINDERS_BEFORE_ESCALATION", default=3)
 LEDGER_WEBHOOK_TOLERANCE_SECONDS = env.int("LEDGER_WEBHOOK_TOLERANCE_SECONDS", default=300)
