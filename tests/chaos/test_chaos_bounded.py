@@ -39,7 +39,7 @@ def test_under_kills_restarts_and_a_misbehaving_mail_server_no_alert_is_lost_or_
         seconds=45,
         seed=int(os.environ.get("CHAOS_SEED", "8")),
         rounds=4,
-        settle=150,
+        settle=180,
         slow_first=True,
     )
     result = run(config)
