@@ -15,8 +15,8 @@ The first faults of a run take each kind once (in a seeded order), so even a sho
 covers them all; after that the kind is drawn at random. With `slow_first` (the bounded
 run in `make test`) the kinds whose recovery is slowest come first, so that the wait
 overlaps the fault phase instead of following it: a message lost with a killed worker
-or the broker leaves its row pending until the outbox's requeue finds it two minutes
-after the row was written; an email refused by SMTP is retried after one minute.
+or the broker leaves its row pending until the outbox's requeue nudges it again; an
+email refused by SMTP is retried after one minute.
 """
 
 from __future__ import annotations
