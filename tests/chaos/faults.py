@@ -120,9 +120,7 @@ class Injector(threading.Thread):
     def _kill_and_restart(self, name: str) -> str:
         for thread in self._restarts:  # never kill what is still being brought back
             thread.join(timeout=120)
-        if not self.cluster.alive(name):
-            self.cluster.start(name)
-        self.cluster.kill(name)
+        self.cluster.kill(name)  # if it had exited by itself, the supervisor restarts it
         pause = self.random.uniform(0.5, 3.0)
         self._restart_later(name, pause)
         return f"SIGKILL, restart after {pause:.1f}s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,6 +47,7 @@ class Result:
     web: dict[str, int]
     smtp: dict[str, int]
     starts: dict[str, int]
+    crashes: dict[str, int]
     seconds: float
     phases: dict[str, float]
     logdir: Path
@@ -66,6 +68,8 @@ class Result:
             "smtp faults applied: " + ", ".join(f"{k} {n}" for k, n in sorted(self.smtp.items())),
             "http: " + ", ".join(f"{k} {n}" for k, n in sorted(self.web.items())),
             "process starts: " + ", ".join(f"{k} {n}" for k, n in sorted(self.starts.items())),
+            "exited by themselves (started again by the supervisor): "
+            + (", ".join(f"{k} {n}" for k, n in sorted(self.crashes.items())) or "none"),
             f"triggers: {t.due_triggers} due, {t.fired_events} fired events, "
             f"{t.triggers_not_fired} never fired, {t.events_twice} fired twice",
             f"alerts: {t.alert_rows_expected} expected (event, recipient), "
@@ -86,6 +90,24 @@ class Result:
             f"logs: {self.logdir}",
         ]
         return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def supervised(cluster: Cluster):
+    """A supervisor thread: every second, start again what exited by itself."""
+    stopping = threading.Event()
+
+    def watch() -> None:
+        while not stopping.wait(1.0):
+            cluster.revive()
+
+    thread = threading.Thread(target=watch, name="supervisor", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        thread.join(timeout=60)
 
 
 @contextlib.contextmanager
@@ -119,7 +141,11 @@ def run(config: Config) -> Result:
             EMAIL_TIMEOUT=str(config.email_timeout),
             LEDGER_SWEEP_INTERVAL_SECONDS=str(config.sweep_interval),
         )
-        with Cluster(env=env, logdir=logdir) as cluster, broker(cluster.env["CELERY_BROKER_URL"]):
+        with (
+            Cluster(env=env, logdir=logdir) as cluster,
+            broker(cluster.env["CELERY_BROKER_URL"]),
+            supervised(cluster),
+        ):
             driver = WebDriver(cast, base_url=cluster.web_url, rounds=config.rounds,
                                seconds=config.seconds * 0.9, seed=config.seed + 1)  # fmt: skip
             waves = TriggerWaves(cast, total=config.triggers, seconds=config.seconds,
@@ -140,9 +166,7 @@ def run(config: Config) -> Result:
             for thread in (driver, waves, injector):
                 if thread.error is not None:
                     errors.append(f"{thread.name}: {type(thread.error).__name__}: {thread.error}")
-            for name in ["redis", *Cluster.WORKERS, "beat"]:
-                if not cluster.alive(name):
-                    cluster.start(name)
+            cluster.revive()
             settled, waited = wait_for_quiescence(
                 timeout=config.settle,
                 stuck_after=timedelta(seconds=config.email_timeout * 4 + 30),
@@ -153,6 +177,7 @@ def run(config: Config) -> Result:
             phases["quiescence"] = waited
             smtp = dict(sink.applied)
             starts = dict(cluster.starts)
+            crashes = dict(cluster.crashes)
     return Result(
         config=config,
         tally=result_tally,
@@ -160,6 +185,7 @@ def run(config: Config) -> Result:
         web=driver.counts,
         smtp=smtp,
         starts=starts,
+        crashes=crashes,
         seconds=time.monotonic() - started,
         phases=phases,
         logdir=logdir,

@@ -8,6 +8,10 @@
 
 Every child gets its own session, so `os.killpg` reaches a process and anything it
 forked; logs go to one file per process name under `logdir`.
+
+`revive()` is the supervisor (systemd's `Restart=always`): a process that exited when
+no fault killed it — e.g. a Celery worker that gives up after a broker restart — is
+counted as a crash and started again.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from tests.support.smtp import free_port
@@ -65,6 +71,9 @@ class Cluster:
         }
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts: dict[str, int] = {}
+        self.crashes: Counter[str] = Counter()
+        self.down: set[str] = set()  # killed by a fault; the injector starts them again
+        self.lock = threading.RLock()
 
     @property
     def web_url(self) -> str:
@@ -91,6 +100,8 @@ class Cluster:
         self.stop()
 
     def stop(self) -> None:
+        with self.lock:
+            self.down.update(self.procs)  # nothing is revived from here on
         for name in ["beat", *self.WORKERS, "web", "redis"]:
             proc = self.procs.get(name)
             if proc is not None and proc.poll() is None:
@@ -117,6 +128,11 @@ class Cluster:
                 "--without-gossip", "--without-mingle", f"--hostname={name}@chaos"]  # fmt: skip
 
     def start(self, name: str) -> None:
+        with self.lock:
+            self._start(name)
+            self.down.discard(name)
+
+    def _start(self, name: str) -> None:
         self.starts[name] = self.starts.get(name, 0) + 1
         with open(self.logdir / f"{name}.log", "a") as log:
             log.write(f"\n=== chaos: start #{self.starts[name]} at {time.time():.3f}\n")
@@ -153,8 +169,23 @@ class Cluster:
 
     def kill(self, name: str) -> None:
         """SIGKILL a process (and what it forked); reap it. `start(name)` brings it back."""
-        self._killpg(name)
-        self.procs[name].wait(timeout=10)
+        with self.lock:
+            self.down.add(name)
+            self._killpg(name)
+            self.procs[name].wait(timeout=10)
+
+    def revive(self) -> list[str]:
+        """Start again every process that exited without a fault killing it."""
+        revived = []
+        with self.lock:
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is not None and name not in self.down:
+                    self.crashes[name] += 1
+                    with open(self.logdir / f"{name}.log", "a") as log:
+                        log.write(f"\n=== chaos: exited by itself (status {proc.returncode})\n")
+                    self._start(name)
+                    revived.append(name)
+        return revived
 
     def web_worker_pids(self) -> list[int]:
         master = self.procs["web"].pid
