@@ -60,6 +60,10 @@ class ReadOnlyAdmin(ReadOnlyPermissions, ReadOnlyHistoryAdmin):
     """For every ledger model: browse, read the history, nothing else."""
 
 
+class ReadOnlyPlainAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    """For append-only audit tables without simple-history (their rows never change)."""
+
+
 class ReadOnlyStackedInline(ReadOnlyPermissions, admin.StackedInline):
     extra = 0
 

@@ -19,6 +19,7 @@ Ids (never renumber; add new ones at the end):
   ledger.E012  production mail goes nowhere (locmem/dummy backend)
   ledger.E013  the trigger sweep interval in the beat schedule is not positive
   ledger.E014  the sweep's probe budget is not shorter than the sweep interval
+  ledger.E015  the ledger chain key is missing in production, malformed, or the public dev key
   ledger.W001  SITE_URL points at localhost (deploy)
   ledger.W002  ALLOWED_HOSTS accepts any host in production (deploy)
   ledger.W003  SITE_URL is plain http in production (deploy)
@@ -217,6 +218,40 @@ def ledger_security_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security)
+def ledger_chain_key_check(app_configs, **kwargs):
+    """The ledger chain's HMAC key lives outside the database (config/chain_keys.py)."""
+    from .chain_keys import DEV_CHAIN_KEYS, ChainKeyError, parse_chain_keys
+
+    raw = getattr(settings, "LEDGER_CHAIN_KEYS", "")
+    hint = (
+        "Set LEDGER_CHAIN_KEYS=<id>:<base64 of 32+ random bytes> (keep older keys after a "
+        "rotation, and LEDGER_CHAIN_KEY_ID=<id> of the current one): docs/security.md."
+    )
+    try:
+        keys = parse_chain_keys(raw, getattr(settings, "LEDGER_CHAIN_KEY_ID", ""))
+    except ChainKeyError as exc:
+        return [Error(f"LEDGER_CHAIN_KEYS is unusable: {exc}", hint=hint, id="ledger.E015")]
+    if not _is_production():
+        return []
+    if keys is None:
+        return [
+            Error(
+                "LEDGER_CHAIN_KEYS is empty in production: signatures could not be sealed "
+                "and the ledger could be rewritten unseen.",
+                hint=hint,
+                id="ledger.E015",
+            )
+        ]
+    dev_secret = DEV_CHAIN_KEYS.partition(":")[2]
+    dev = parse_chain_keys(f"x:{dev_secret}")
+    if dev is not None and keys.current == dev.current:
+        return [
+            Error("LEDGER_CHAIN_KEYS uses the public development key.", hint=hint, id="ledger.E015")
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)

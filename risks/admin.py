@@ -7,9 +7,16 @@ attempts are audit rows that nothing may edit or delete.
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from config.admin import ReadOnlyAdmin, ReadOnlyPlainAdmin
 
-from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature, SigningAttempt
+from .models import (
+    LedgerEvent,
+    Mitigation,
+    RequiredSignatory,
+    RiskAcceptance,
+    Signature,
+    SigningAttempt,
+)
 
 
 @admin.register(RiskAcceptance)
@@ -45,3 +52,11 @@ class SigningAttemptAdmin(ReadOnlyAdmin):
     list_display = ("user", "acceptance", "at", "succeeded", "ip_address")
     list_filter = ("succeeded",)
     list_select_related = ("acceptance", "user")
+
+
+@admin.register(LedgerEvent)
+class LedgerEventAdmin(ReadOnlyPlainAdmin):
+    """The keyed chain of signed facts (risks.ledger_chain): read, never written here."""
+
+    list_display = ("acceptance_id", "seq", "kind", "at", "actor_id", "key_id")
+    list_filter = ("kind",)

@@ -243,3 +243,6 @@ class SigningAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.at:%Y-%m-%d %H:%M} ({'ok' if self.succeeded else 'failed'})"
+
+
+from .ledger_models import LedgerEvent  # noqa: E402, F401  (the ledger chain's table)

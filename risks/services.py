@@ -6,6 +6,7 @@ The state machine (one place, `TRANSITIONS`):
     awaiting → draft (a signatory declines)
     awaiting | accepted → triggered (a trigger fires; the triggers app calls us)
     awaiting | accepted | triggered | expired → awaiting (signed content edited: signatures void)
+    awaiting | accepted | triggered | expired → draft (edited by a named signatory: risks.duties)
 
 A signature is bound to the SHA-256 of the canonical content (`acceptance_canonical`)
 and chained to the previous signature of the same document (`signature_hash`).
@@ -35,7 +36,8 @@ from config.clock import ledger_today
 from config.history import tracked_save
 from config.notifications.services import notify_users
 
-from . import hooks
+from . import duties, hooks
+from .ledger_chain import chain_record, html_digest
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature, SigningAttempt
 
 S = RiskAcceptance.State
@@ -43,9 +45,9 @@ S = RiskAcceptance.State
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.AWAITING, S.REVOKED},
     S.AWAITING: {S.ACCEPTED, S.DRAFT, S.REVOKED, S.TRIGGERED, S.EXPIRED, S.AWAITING},
-    S.ACCEPTED: {S.EXPIRED, S.REVOKED, S.REMEDIATED, S.TRIGGERED, S.AWAITING},
-    S.TRIGGERED: {S.REVOKED, S.REMEDIATED, S.EXPIRED, S.AWAITING},
-    S.EXPIRED: {S.REVOKED, S.REMEDIATED, S.AWAITING},
+    S.ACCEPTED: {S.EXPIRED, S.REVOKED, S.REMEDIATED, S.TRIGGERED, S.AWAITING, S.DRAFT},
+    S.TRIGGERED: {S.REVOKED, S.REMEDIATED, S.EXPIRED, S.AWAITING, S.DRAFT},
+    S.EXPIRED: {S.REVOKED, S.REMEDIATED, S.AWAITING, S.DRAFT},
     S.REVOKED: set(),
     S.REMEDIATED: set(),
 }
@@ -342,10 +344,18 @@ def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
     before_users = {u.pk: u for u in _signatory_users(locked)}
     yield locked
     after_digest = acceptance_digest(locked)
+    facts = {"reason": reason, "digest": after_digest, "html_digest": html_digest(locked.pk)}
     if after_digest == before_digest:
+        chain_record(locked, kind="edited", actor=actor, facts=facts, only_if_changed=True)
         return
     concurrency.touch(locked, actor=actor, reason=reason, locked=True)
-    if locked.state != S.DRAFT:
+    if locked.state != S.DRAFT and duties.edited_by_signatory(
+        actor, before_users, _signatory_users(locked)
+    ):
+        duties.back_to_draft(locked, actor=actor, reason=reason)
+        others = [u for u in _signatory_users(locked) if u.pk != actor.pk]
+        _notify_signatories(locked, others, "withdrawn")
+    elif locked.state != S.DRAFT:
         _void_signatures(locked, actor=actor, reason=f"content changed: {reason}")
         _set_state(locked, S.AWAITING, actor=actor, reason=f"content changed: {reason}")
         locked.signing_round += 1
@@ -366,6 +376,7 @@ def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
             locked, [u for pk, u in before_users.items() if pk not in after_users], "withdrawn"
         )
     _run_saved_hooks(locked, actor)
+    chain_record(locked, kind="edited", actor=actor, facts=facts)
 
 
 def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -537,6 +548,7 @@ def acceptance_create(
     if signatories:
         _apply_signatories(actor=actor, acceptance=acceptance, rows=signatories, reason=reason)
     _run_saved_hooks(acceptance, actor)
+    chain_record(acceptance, kind="created", actor=actor, facts={"reason": reason})
     return acceptance
 
 
@@ -696,6 +708,12 @@ def acceptance_submit(
         update_fields=[*STATE_FIELDS, "signing_round", "submitted_by", "submitted_at"],
     )
     _notify_signatories(locked, _signatory_users(locked), "requested")
+    chain_record(
+        locked,
+        kind="submitted",
+        actor=actor,
+        facts={"reason": reason, "digest": acceptance_digest(locked)},
+    )
     return _sync(acceptance, locked)
 
 
@@ -715,12 +733,16 @@ def signing_locked_until(user) -> Any:
 def _record_attempt(acceptance, user, *, succeeded: bool, ip_address) -> None:
     # Its own savepoint: a failure is recorded even though the signing is refused.
     with transaction.atomic():
-        tracked_save(
-            SigningAttempt(
-                acceptance=acceptance, user=user, succeeded=succeeded, ip_address=ip_address
-            ),
+        _lock(acceptance)  # before the insert: the chain seals attempts in their order
+        attempt = SigningAttempt(
+            acceptance=acceptance, user=user, succeeded=succeeded, ip_address=ip_address
+        )
+        tracked_save(attempt, actor=user, reason="signing attempt")
+        chain_record(
+            acceptance,
+            kind="signing-attempt",
             actor=user,
-            reason="signing attempt",
+            facts={"attempt": attempt.pk, "succeeded": succeeded},
         )
 
 
@@ -860,6 +882,18 @@ def sign_verified(
             update_fields=STATE_FIELDS,
         )
     _notify_owner(locked, signature)
+    chain_record(
+        locked,
+        kind="signed",
+        actor=actor,
+        facts={
+            "signature": signature.pk,
+            "verdict": verdict,
+            "content_digest": digest,
+            "html_digest": html_digest(locked.pk),
+            "signature_hash": signature.signature_hash,
+        },
+    )
     _sync(acceptance, locked)
     return signature
 
@@ -884,6 +918,7 @@ def acceptance_revoke(*, actor, acceptance: RiskAcceptance, reason: str) -> Risk
         reason=f"revoked: {reason.strip()}"[:100],
         update_fields=STATE_FIELDS,
     )
+    chain_record(locked, kind="revoked", actor=actor, facts={"reason": reason.strip()})
     return _sync(acceptance, locked)
 
 
@@ -900,6 +935,7 @@ def acceptance_mark_remediated(
     tracked_save(
         locked, actor=actor, reason=f"remediated: {reason}"[:100], update_fields=STATE_FIELDS
     )
+    chain_record(locked, kind="remediated", actor=actor, facts={"reason": reason})
     return _sync(acceptance, locked)
 
 
@@ -916,6 +952,7 @@ def acceptance_mark_triggered(
     tracked_save(
         locked, actor=actor, reason=f"triggered: {reason}"[:100], update_fields=STATE_FIELDS
     )
+    chain_record(locked, kind="triggered", actor=actor, facts={"reason": reason})
     return _sync(acceptance, locked)
 
 
@@ -928,4 +965,5 @@ def acceptance_expire(*, acceptance: RiskAcceptance, actor=None) -> RiskAcceptan
     _leave_awaiting(locked)
     _set_state(locked, S.EXPIRED, actor=actor, reason=f"expired on {locked.expires_on}")
     tracked_save(locked, actor=actor, reason="expired", update_fields=STATE_FIELDS)
+    chain_record(locked, kind="expired", actor=actor, facts={"expires_on": locked.expires_on})
     return _sync(acceptance, locked)

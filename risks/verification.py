@@ -1,9 +1,16 @@
-"""Recompute every acceptance's digest and every signature chain (verify_ledger)."""
+"""Recompute every acceptance's digest and every signature chain (verify_ledger).
+
+The signature checks below are the original ones; risks.ledger_verify adds the keyed
+ledger chain (every signed fact, history included) and risks.ledger_checkpoint the
+checkpoints written outside the database.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .ledger_checkpoint import checkpoint_check
+from .ledger_verify import verify_chains
 from .models import RequiredSignatory, RiskAcceptance, Signature
 from .services import SIGNED_STATES, acceptance_digest, signature_compute_hash
 
@@ -28,7 +35,11 @@ class Problem:
 class Report:
     acceptances: int
     signatures: int
-    problems: list[Problem]
+    problems: list  # Problem, or a ledger_verify / ledger_checkpoint finding
+    warnings: list[str] = field(default_factory=list)
+    events: int = 0
+    history_rows: int = 0
+    checkpoint_lines: int = 0
 
     @property
     def ok(self) -> bool:
@@ -39,8 +50,8 @@ def _short(digest: str) -> str:
     return digest[:16] + "…" if digest else "(empty)"
 
 
-def verify_ledger() -> Report:
-    problems: list[Problem] = []
+def verify_ledger(*, checkpoint_dir: str | None = None) -> Report:
+    problems: list = []
     acceptances = list(RiskAcceptance.objects.order_by("pk"))
     signatures_by_doc: dict[int, list[Signature]] = {}
     for sig in Signature.objects.order_by("acceptance_id", "id"):
@@ -102,8 +113,14 @@ def verify_ledger() -> Report:
                         f"signator{'y' if len(missing) == 1 else 'ies'}",
                     )
                 )
+    chains = verify_chains()
+    checkpoint_findings, checkpoint_warnings, lines = checkpoint_check(checkpoint_dir)
     return Report(
         acceptances=len(acceptances),
         signatures=sum(len(v) for v in signatures_by_doc.values()),
-        problems=problems,
+        problems=problems + chains.findings + checkpoint_findings,
+        warnings=chains.warnings + checkpoint_warnings,
+        events=chains.events,
+        history_rows=chains.history_rows,
+        checkpoint_lines=lines,
     )

@@ -10,8 +10,9 @@ class TriggersConfig(AppConfig):
         from adr.services import DEFERRAL_ALTERNATIVES
         from config import search
         from risks import hooks
+        from risks.ledger_registry import register_chain_verifier
 
-        from . import removal, services
+        from . import ledger, removal, services
         from .search import TriggerSearch
 
         search.register(TriggerSearch())
@@ -24,3 +25,4 @@ class TriggersConfig(AppConfig):
             hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
         if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
             hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)
+        register_chain_verifier(ledger.verify_fired_events)

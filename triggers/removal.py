@@ -22,7 +22,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from config.history import tracked_save
+from config import concurrency
 
 from .models import Trigger
 
@@ -57,4 +57,5 @@ def mitigation_removing(mitigation, actor, reason: str) -> None:
             trigger.state_reason = f"disarmed: {why}"[:500]
             trigger.next_check_at = None
             fields += ["state", "state_reason", "next_check_at"]
-        tracked_save(trigger, actor=actor, reason=f"retired: {why}", update_fields=fields)
+        # A person's edit retires it: pages loaded before see a conflict (version +1).
+        concurrency.save_changed(trigger, fields=fields, actor=actor, reason=f"retired: {why}")

@@ -40,6 +40,7 @@ from config.history import stamp
 from config.notifications import services as notifications
 
 from . import isolation, probes
+from .ledger import chain_fired_events
 from .models import (
     Evaluation,
     FiredEvent,
@@ -193,6 +194,7 @@ class Work:
             events.append(stamp(fired.event, reason="fired"))
         if events:
             bulk_create_with_history(events, FiredEvent, default_user=self.actor)
+            chain_fired_events(events, actor=self.actor)
         if self.changed:
             bulk_update_with_history(
                 list(self.changed.values()),

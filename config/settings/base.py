@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "config.notifications.tasks.notifications_requeue_pending",
         "schedule": 120.0,
     },
+    # The ledger chain heads, written outside the database (risks/ledger_checkpoint.py).
+    "ledger-checkpoint": {
+        "task": "risks.tasks.ledger_checkpoint",
+        "schedule": env.float("LEDGER_CHECKPOINT_INTERVAL_SECONDS", default=3600.0),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -273,6 +278,16 @@ LEDGER_REMINDER_EVERY_DAYS = env.int("LEDGER_REMINDER_EVERY_DAYS", default=3)
 LEDGER_REMINDERS_BEFORE_ESCALATION = env.int("LEDGER_REMINDERS_BEFORE_ESCALATION", default=3)
 LEDGER_WEBHOOK_TOLERANCE_SECONDS = env.int("LEDGER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 LEDGER_DEFAULT_LEAD_DAYS = [30, 7, 1]
+# The ledger chain (risks/ledger_chain.py): HMAC keys from the environment, never the
+# database ("kid:base64,kid0:base64"; the first, or LEDGER_CHAIN_KEY_ID, seals new events),
+# and a directory outside the database where the chain heads are checkpointed (ideally
+# append-only or shipped elsewhere: docs/security.md).
+LEDGER_CHAIN_KEYS = env.str("LEDGER_CHAIN_KEYS", default="")
+LEDGER_CHAIN_KEY_ID = env.str("LEDGER_CHAIN_KEY_ID", default="")
+LEDGER_CHECKPOINT_EMAILS = env.list("LEDGER_CHECKPOINT_EMAILS", default=[])
+LEDGER_CHECKPOINT_DIR = env.str(
+    "LEDGER_CHECKPOINT_DIR", default=str(VAR_DIR / "ledger-checkpoints")
+)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,9 @@ if not SECRET_KEY:  # noqa: F405
     SECRET_KEY = _key_file.read_text().strip()
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]  # noqa: F405
 LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=True)
+# A fixed, public chain key so the ledger works out of the box; production refuses it.
+if not LEDGER_CHAIN_KEYS:  # noqa: F405
+    LEDGER_CHAIN_KEYS = "dev:ZGVjaXNpb24tbGVkZ2VyLWRldmVsb3BtZW50LWNoYWluLWtleS1ub3Qtc2VjcmV0"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

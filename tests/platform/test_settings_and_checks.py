@@ -6,6 +6,7 @@ an operator would run it; the in-process tests feed each check a bad value.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(60),
     "ALLOWED_HOSTS": "ledger.example.com",
     "SITE_URL": "https://ledger.example.com",
+    "LEDGER_CHAIN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
 }
 SHOW_SETTINGS = """
 import json, django
@@ -104,6 +106,24 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts(tmp_path, env
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        ("", "LEDGER_CHAIN_KEYS is empty in production"),
+        (None, "the public development key"),
+        ("k1:c2hvcnQ=", "k1' has 5 bytes"),
+    ],
+    ids=["no-chain-key", "dev-chain-key", "short-chain-key"],
+)
+def test_production_refuses_to_start_without_a_chain_key(tmp_path, keys, message):
+    from config.chain_keys import DEV_CHAIN_KEYS
+
+    env = {**PRODUCTION_ENV, "LEDGER_CHAIN_KEYS": DEV_CHAIN_KEYS if keys is None else keys}
+    result = _run(["manage.py", "check"], "config.settings.production", tmp_path, **env)
+    assert result.returncode != 0
+    assert "ledger.E015" in result.stderr and message in result.stderr, result.stderr
+
+
 def test_the_dev_settings_pass_every_check_and_generate_a_local_key(tmp_path):
     result = _run(
         ["manage.py", "check", "--fail-level", "WARNING"], "config.settings.dev", tmp_path
@@ -172,6 +192,9 @@ MIDDLEWARE = list(settings.MIDDLEWARE)
             {"CELERY_BEAT_SCHEDULE": {"sweep-triggers": {"task": "x", "schedule": 0}}},
             "ledger.E013",
         ),
+        ({"LEDGER_PRODUCTION": True, "LEDGER_CHAIN_KEYS": ""}, "ledger.E015"),
+        ({"LEDGER_CHAIN_KEYS": "k1:not base64!"}, "ledger.E015"),
+        ({"LEDGER_CHAIN_KEY_ID": "k9"}, "ledger.E015"),
         ({"SITE_URL": "http://localhost:8000"}, "ledger.W001"),
         ({"LEDGER_PRODUCTION": True, "ALLOWED_HOSTS": ["*"]}, "ledger.W002"),
         ({"LEDGER_PRODUCTION": True, "SITE_URL": "http://ledger.example.com"}, "ledger.W003"),

@@ -161,6 +161,8 @@ def test_journey_9_an_auditor_reads_the_history_and_verification_catches_a_sql_e
     with pytest.raises(CommandError, match="FAILED"):
         call_command("verify_ledger")
     out = capsys.readouterr().out
-    assert out.count("PROBLEM") == 3
+    # Three signatures no longer match the content, and the keyed chain names the field.
+    assert out.count("PROBLEM") == 4
     assert f"acceptance #{submitted.pk}" in out
     assert "Sofia Security" in out and "content changed without voiding" in out
+    assert f"mitigation #{mitigation.pk}, field description: the database has" in out

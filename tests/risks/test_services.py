@@ -166,9 +166,15 @@ def test_the_submitter_cannot_sign(draft, stakeholder, stakeholder2):
     services.signatory_add(
         actor=stakeholder, acceptance=draft, user=stakeholder, meaning="risk owner"
     )
+    # Naming oneself after submission is an edit by a signatory: back to draft
+    # (risks.duties), so nobody signs until someone else submits it again.
+    assert draft.state == "draft"
     with pytest.raises(PermissionDenied, match="segregation"):
         sign(stakeholder, draft)
-    sign(stakeholder2, draft)
+    with pytest.raises(ValidationError, match="not awaiting"):
+        sign(stakeholder2, draft)
+    with pytest.raises(ValidationError, match="segregation of duties"):
+        services.acceptance_submit(actor=stakeholder, acceptance=draft)
 
 
 def test_a_signatory_signs_only_once_per_version(submitted, stakeholder):

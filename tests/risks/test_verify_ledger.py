@@ -49,9 +49,11 @@ def test_a_mitigation_edited_in_sql_is_caught(accepted, capsys):
     _sql("UPDATE risks_mitigation SET status = 'verified' WHERE id = %s", [mitigation.pk])
     ok, out = _verify(capsys)
     assert not ok
-    assert out.count("PROBLEM") == 3
+    # Three signatures no longer match the content; the chain names the row and field.
+    assert out.count("PROBLEM") == 4
     assert "content changed without voiding" in out
-    assert "3 problem(s)" in out
+    assert f'mitigation #{mitigation.pk}, field status: the database has "verified"' in out
+    assert "4 problem(s)" in out
 
 
 def test_a_signature_digest_edited_in_sql_is_caught(accepted, capsys):
@@ -87,12 +89,14 @@ def test_a_deleted_last_signature_is_caught(accepted, capsys):
     assert "accepted without a valid approval from 1 named signatory" in out
 
 
-def test_the_document_digest_of_a_draft_is_not_held_to_old_signatures(
-    submitted, stakeholder2, capsys
-):
+def test_an_edit_of_a_draft_in_sql_is_caught_too(submitted, stakeholder2, capsys):
+    # (Before the keyed chain, a draft's content was not checked at all.)
     services.acceptance_sign(
         actor=stakeholder2, acceptance=submitted, password=PASSWORD, verdict="decline", reason="no"
     )
-    _sql("UPDATE risks_riskacceptance SET scope = 'x' WHERE id = %s", [submitted.pk])
     ok, out = _verify(capsys)
     assert ok, out
+    _sql("UPDATE risks_riskacceptance SET scope = 'x' WHERE id = %s", [submitted.pk])
+    ok, out = _verify(capsys)
+    assert not ok
+    assert f"acceptance #{submitted.pk}, acceptance row, field scope: the database has" in out
