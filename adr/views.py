@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
+from config.changesets import group_change_sets
 from config.concurrency import (
     ConflictError,
     conflict_for,
@@ -23,7 +24,6 @@ from config.concurrency import (
     rebase_untouched,
     with_version,
 )
-from config.changesets import group_change_sets
 from config.markup import safe_markdown
 
 from . import selectors, services

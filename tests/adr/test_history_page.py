@@ -3,7 +3,6 @@
 import pytest
 
 from adr.services import decision_update, option_save
-
 from tests.conftest import make_user
 
 from .conftest import build_decision
