@@ -15,7 +15,7 @@ from django.apps import apps
 from django.http import Http404
 
 from config.accounts.roles import require_reader
-from config.changesets import readable, records_as_of
+from config.changesets import readable, records_as_of, version_bounds
 from config.history import FieldChange, _text_diff
 
 from .models import Criterion, Decision, MatrixCell, Option, SensitivityNote
@@ -46,15 +46,20 @@ def _tags(history_id: int) -> list[str]:
     return sorted(through.objects.filter(history_id=history_id).values_list("tag__name", flat=True))
 
 
-def _parts_text(record) -> dict[str, str]:
-    """The parts of the decision at the moment of `record`, as lines of text."""
-    at, d = record.history_date, record.id
-    options = sorted(records_as_of(Option.history.filter(decision_id=d), at), key=_order)
-    criteria = sorted(records_as_of(Criterion.history.filter(decision_id=d), at), key=_order)
+def _parts_text(record, before) -> dict[str, str]:
+    """The parts of the decision in the version `record` (up to `before`, the next
+    version's moment; None for the newest), as lines of text."""
+    d = record.id
+
+    def as_of(qs):
+        return records_as_of(qs, before=before)
+
+    options = sorted(as_of(Option.history.filter(decision_id=d)), key=_order)
+    criteria = sorted(as_of(Criterion.history.filter(decision_id=d)), key=_order)
     titles = {o.id: o.title for o in options}
     names = {c.id: c.name for c in criteria}
-    cells = records_as_of(MatrixCell.history.filter(criterion_id__in=list(names)), at)
-    notes = sorted(records_as_of(SensitivityNote.history.filter(decision_id=d), at), key=_order)
+    cells = as_of(MatrixCell.history.filter(criterion_id__in=list(names)))
+    notes = sorted(as_of(SensitivityNote.history.filter(decision_id=d)), key=_order)
     cells = [c for c in cells if c.option_id in titles]
     cells.sort(key=lambda c: (list(names).index(c.criterion_id), list(titles).index(c.option_id)))
     return {
@@ -96,8 +101,8 @@ def decision_compare(*, user, decision: Decision, a: int, b: int) -> Comparison:
     statuses = dict(Decision.Status.choices)
     for field in Decision._meta.fields:
         name = field.name
-        if name in SKIPPED or name.endswith("_html"):
-            continue
+        if name in SKIPPED or name.endswith("_html") or not hasattr(old, field.attname):
+            continue  # bookkeeping, rendered copies, or not kept in history
         before, after = getattr(old, field.attname), getattr(new, field.attname)
         if before == after:
             continue
@@ -111,7 +116,9 @@ def decision_compare(*, user, decision: Decision, a: int, b: int) -> Comparison:
     tags_old, tags_new = _tags(old.history_id), _tags(new.history_id)
     if tags_old != tags_new:
         changes.append(FieldChange("tags", "Tags", readable(tags_old), readable(tags_new)))
-    parts_old, parts_new = _parts_text(old), _parts_text(new)
+    bounds = version_bounds(Decision.history.filter(id=decision.pk))
+    parts_old = _parts_text(old, bounds.get(old.history_id))
+    parts_new = _parts_text(new, bounds.get(new.history_id))
     for label, before in parts_old.items():
         after = parts_new[label]
         if before != after:

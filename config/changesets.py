@@ -110,15 +110,30 @@ def readable(value: Any) -> str:
     return str(value)
 
 
-def records_as_of(history_qs, at: datetime) -> list:
-    """The state at `at` of the rows a historical queryset covers, one query.
+def records_as_of(history_qs, at: datetime | None = None, *, before: datetime | None = None):
+    """The state of the rows a historical queryset covers, one query.
 
-    For each object, its newest history record written at or before `at`, unless
-    that record is its deletion. Ordered by object id.
+    For each object, its newest history record written at or before `at` (and/or
+    strictly before `before`), unless that record is its deletion. By object id.
     """
+    if at is not None:
+        history_qs = history_qs.filter(history_date__lte=at)
+    if before is not None:
+        history_qs = history_qs.filter(history_date__lt=before)
     latest: dict[Any, Any] = {}
-    for record in history_qs.filter(history_date__lte=at).order_by(
-        "id", "-history_date", "-history_id"
-    ):
+    for record in history_qs.order_by("id", "-history_date", "-history_id"):
         latest.setdefault(record.id, record)
     return [r for r in latest.values() if r.history_type != "-"]
+
+
+def version_bounds(history_qs) -> dict[int, datetime | None]:
+    """For each history record of one object: when the next one was written (None
+    for the newest). A save writes the object's row first and its parts' rows after
+    it, so a version's whole content is what stands just before the next version."""
+    dates = list(
+        history_qs.order_by("history_date", "history_id").values_list("history_id", "history_date")
+    )
+    return {
+        history_id: (dates[i + 1][1] if i + 1 < len(dates) else None)
+        for i, (history_id, _) in enumerate(dates)
+    }

@@ -34,21 +34,27 @@ def _user_ref(user_id: int | None, usernames: dict[int, str]) -> dict | None:
     return {"id": user_id, "username": usernames.get(user_id, "")}
 
 
-def document_as_of(acceptance_id: int, at: datetime) -> tuple[dict | None, Any]:
-    """(the canonical document as stored at `at`, the acceptance's history record)."""
-    record = (
-        RiskAcceptance.history.filter(id=acceptance_id, history_date__lte=at)
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
+def document_as_of(
+    acceptance_id: int, at: datetime | None = None, *, before: datetime | None = None
+) -> tuple[dict | None, Any]:
+    """(the canonical document as stored at `at` — or just before `before` —, the
+    acceptance's history record then)."""
+    records = RiskAcceptance.history.filter(id=acceptance_id)
+    if at is not None:
+        records = records.filter(history_date__lte=at)
+    if before is not None:
+        records = records.filter(history_date__lt=before)
+    record = records.order_by("-history_date", "-history_id").first()
     if record is None or record.history_type == "-":
         return None, record
     mitigations = sorted(
-        records_as_of(Mitigation.history.filter(acceptance_id=acceptance_id), at),
+        records_as_of(Mitigation.history.filter(acceptance_id=acceptance_id), at, before=before),
         key=lambda r: (r.position, r.id),
     )
     signatories = sorted(
-        records_as_of(RequiredSignatory.history.filter(acceptance_id=acceptance_id), at),
+        records_as_of(
+            RequiredSignatory.history.filter(acceptance_id=acceptance_id), at, before=before
+        ),
         key=lambda r: (r.position, r.id),
     )
     from .models import HistoricalRiskAcceptance_decisions as through

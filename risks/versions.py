@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from config.accounts.roles import require_reader
-from config.changesets import readable
+from config.changesets import readable, version_bounds
 from config.history import FieldChange, _text_diff
 
 from .models import Mitigation, RiskAcceptance
@@ -84,8 +84,8 @@ def _lines(name: str, value: Any, people: dict[int, str]) -> str:
     return readable(value)
 
 
-def _version(record) -> Version:
-    doc, _ = document_as_of(record.id, record.history_date)
+def _version(record, before) -> Version:
+    doc, _ = document_as_of(record.id, before=before)
     digest = hashlib.sha256(canonical_bytes(doc)).hexdigest() if doc else ""
     return Version(record=record, document=doc, digest=digest)
 
@@ -101,7 +101,9 @@ def acceptance_compare(*, user, acceptance: RiskAcceptance, a: int, b: int) -> C
     }
     if a not in records or b not in records:
         raise Http404("No such version of this acceptance.")
-    old, new = _version(records[a]), _version(records[b])
+    bounds = version_bounds(RiskAcceptance.history.filter(id=acceptance.pk))
+    old = _version(records[a], bounds.get(a))
+    new = _version(records[b], bounds.get(b))
     changes: list[FieldChange] = []
     states = dict(RiskAcceptance.State.choices)
     for name, label in (("state", "State"), ("state_reason", "State reason")):
