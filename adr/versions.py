@@ -2,8 +2,9 @@
 
 A version is one historical record of the decision itself (every save writes one:
 a change to a part bumps the decision's version, config.concurrency). Its parts —
-options, criteria, matrix cells, sensitivity notes — are read "as of" the moment of
-that record from their own history, so a comparison covers the whole document.
+options, criteria, matrix cells, sensitivity notes — are read from their own
+history as they stood at the end of the save that wrote the record, so a
+comparison covers the whole document.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.apps import apps
 from django.http import Http404
 
 from config.accounts.roles import require_reader
-from config.changesets import readable, records_as_of, version_bounds
+from config.changesets import readable, records_as_of, save_end
 from config.history import FieldChange, _text_diff
 
 from .models import Criterion, Decision, MatrixCell, Option, SensitivityNote
@@ -46,13 +47,24 @@ def _tags(history_id: int) -> list[str]:
     return sorted(through.objects.filter(history_id=history_id).values_list("tag__name", flat=True))
 
 
-def _parts_text(record, before) -> dict[str, str]:
-    """The parts of the decision in the version `record` (up to `before`, the next
-    version's moment; None for the newest), as lines of text."""
+def _parts_text(record) -> dict[str, str]:
+    """The parts of the decision in the version `record`, as they stood at the end of
+    the save that wrote it, as lines of text."""
     d = record.id
+    criterion_ids = Criterion.history.filter(decision_id=d).values("id")
+    end = save_end(
+        [
+            Decision.history.filter(id=d),
+            Option.history.filter(decision_id=d),
+            Criterion.history.filter(decision_id=d),
+            MatrixCell.history.filter(criterion_id__in=criterion_ids),
+            SensitivityNote.history.filter(decision_id=d),
+        ],
+        record,
+    )
 
     def as_of(qs):
-        return records_as_of(qs, before=before)
+        return records_as_of(qs, at=end)
 
     options = sorted(as_of(Option.history.filter(decision_id=d)), key=_order)
     criteria = sorted(as_of(Criterion.history.filter(decision_id=d)), key=_order)
@@ -116,9 +128,7 @@ def decision_compare(*, user, decision: Decision, a: int, b: int) -> Comparison:
     tags_old, tags_new = _tags(old.history_id), _tags(new.history_id)
     if tags_old != tags_new:
         changes.append(FieldChange("tags", "Tags", readable(tags_old), readable(tags_new)))
-    bounds = version_bounds(Decision.history.filter(id=decision.pk))
-    parts_old = _parts_text(old, bounds.get(old.history_id))
-    parts_new = _parts_text(new, bounds.get(new.history_id))
+    parts_old, parts_new = _parts_text(old), _parts_text(new)
     for label, before in parts_old.items():
         after = parts_new[label]
         if before != after:

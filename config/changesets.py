@@ -40,9 +40,10 @@ class ChangeSet:
         return kinds.pop() if len(kinds) == 1 else "changed"
 
     @property
-    def key(self) -> int:
-        """A stable anchor: the newest history id among the rows of the save."""
-        return max(e.record.history_id for e in self.entries)
+    def key(self) -> str:
+        """A stable anchor: the first row of the save (history ids are per table)."""
+        first = self.entries[0].record
+        return f"{first._meta.model_name}-{first.history_id}"
 
     @property
     def summary(self) -> str:
@@ -126,14 +127,26 @@ def records_as_of(history_qs, at: datetime | None = None, *, before: datetime | 
     return [r for r in latest.values() if r.history_type != "-"]
 
 
-def version_bounds(history_qs) -> dict[int, datetime | None]:
-    """For each history record of one object: when the next one was written (None
-    for the newest). A save writes the object's row first and its parts' rows after
-    it, so a version's whole content is what stands just before the next version."""
-    dates = list(
-        history_qs.order_by("history_date", "history_id").values_list("history_id", "history_date")
-    )
-    return {
-        history_id: (dates[i + 1][1] if i + 1 < len(dates) else None)
-        for i, (history_id, _) in enumerate(dates)
-    }
+def save_end(history_querysets, record) -> datetime:
+    """When the save that wrote `record` ended: its last row across the object and its
+    parts (same history user, each row within `SAVE_WINDOW` of the one before, as in
+    `group_change_sets`). One small query per queryset; the rows of parts may come
+    before or after the object's own row, so the version's content is read up to here.
+    """
+    user = getattr(record, "history_user_id", None)
+    moments: list[tuple[datetime, Any]] = []
+    for qs in history_querysets:
+        moments.extend(
+            qs.filter(history_date__gte=record.history_date).values_list(
+                "history_date", "history_user_id"
+            )
+        )
+    moments.sort(key=lambda m: m[0])
+    end = record.history_date
+    for when, who in moments:
+        if when <= end:
+            continue
+        if who != user or when - end > SAVE_WINDOW:
+            break
+        end = when
+    return end

@@ -1,8 +1,9 @@
 """Versions of a risk acceptance: pick two from history, see what differs.
 
 A version is one history record of the acceptance. Its content (the signed fields,
-linked decisions, mitigations and signatories) is read as of that record's moment,
-in the canonical form that signatures cover (risks.signed_rounds), plus the state
+linked decisions, mitigations and signatories) is read as it stood at the end of the
+save that wrote the record (config.changesets.save_end), in the canonical
+form that signatures cover (risks.signed_rounds), plus the state
 it was in; the comparison lists what differs, long texts as line diffs.
 """
 
@@ -16,10 +17,10 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from config.accounts.roles import require_reader
-from config.changesets import readable, version_bounds
+from config.changesets import readable, save_end
 from config.history import FieldChange, _text_diff
 
-from .models import Mitigation, RiskAcceptance
+from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 from .signed_rounds import canonical_bytes, document_as_of
 
 LONG_TEXT = {"risk_statement", "scope", "residual_risk"}
@@ -84,8 +85,18 @@ def _lines(name: str, value: Any, people: dict[int, str]) -> str:
     return readable(value)
 
 
-def _version(record, before) -> Version:
-    doc, _ = document_as_of(record.id, before=before)
+def _version(record) -> Version:
+    pk = record.id
+    end = save_end(
+        [
+            RiskAcceptance.history.filter(id=pk),
+            Mitigation.history.filter(acceptance_id=pk),
+            RequiredSignatory.history.filter(acceptance_id=pk),
+            Signature.history.filter(acceptance_id=pk),
+        ],
+        record,
+    )
+    doc, _ = document_as_of(pk, at=end)
     digest = hashlib.sha256(canonical_bytes(doc)).hexdigest() if doc else ""
     return Version(record=record, document=doc, digest=digest)
 
@@ -101,9 +112,7 @@ def acceptance_compare(*, user, acceptance: RiskAcceptance, a: int, b: int) -> C
     }
     if a not in records or b not in records:
         raise Http404("No such version of this acceptance.")
-    bounds = version_bounds(RiskAcceptance.history.filter(id=acceptance.pk))
-    old = _version(records[a], bounds.get(a))
-    new = _version(records[b], bounds.get(b))
+    old, new = _version(records[a]), _version(records[b])
     changes: list[FieldChange] = []
     states = dict(RiskAcceptance.State.choices)
     for name, label in (("state", "State"), ("state_reason", "State reason")):
