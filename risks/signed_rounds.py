@@ -176,3 +176,17 @@ def signed_round(*, user, acceptance: RiskAcceptance, number: int) -> SignedRoun
         digest=hashlib.sha256(canonical).hexdigest(),
         signatures=signatures,
     )
+
+
+def print_sections(acceptance: RiskAcceptance) -> dict:
+    """The audit file's order: the valid signature set first; void signatures after
+    the document, by round (newest first), as an appendix. From prefetched rows."""
+    signatures = sorted(acceptance.signatures.all(), key=lambda s: (s.signed_at, s.pk))
+    void = [s for s in signatures if s.void]
+    rounds: dict[int, list[Signature]] = {}
+    for s in sorted(void, key=lambda s: -s.signing_round):
+        rounds.setdefault(s.signing_round, []).append(s)
+    return {
+        "valid_signatures": [s for s in signatures if not s.void],
+        "void_rounds": [{"grouper": n, "list": rows} for n, rows in rounds.items()],
+    }

@@ -29,7 +29,7 @@ from .forms import (
     formset_rows,
 )
 from .models import RiskAcceptance
-from .signed_rounds import signing_rounds
+from .signed_rounds import print_sections, signing_rounds
 from .versions import acceptance_versions
 
 NAV = "risks"
@@ -115,7 +115,9 @@ def acceptance_history(request, pk: int):
 
 def acceptance_print(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
-    return render(request, "risks/print.html", _document_context(acceptance))
+    ctx = _document_context(acceptance)
+    ctx.update(print_sections(acceptance))
+    return render(request, "risks/print.html", ctx)
 
 
 def _mitigation_initial(acceptance):
