@@ -127,3 +127,14 @@ def test_two_versions_compare_side_by_side(architect, bob, log, login):
     # A version of another decision, or nonsense, is not found.
     assert client.get("/decisions/AUTH-0001/compare/?a=x&b=1").status_code == 404
     assert client.get("/decisions/AUTH-0001/compare/?a=999999&b=1").status_code == 404
+
+
+def test_the_compare_page_is_for_readers_only(architect, log, client, login, outsider, auditor):
+    d = build_decision(architect, log, options=1, criteria=1)
+    services.decision_update(actor=architect, decision=d, title="Again", reason="again")
+    a, b = Decision.history.filter(id=d.pk).values_list("history_id", flat=True)[:2]
+    url = f"/decisions/AUTH-0001/compare/?a={a}&b={b}"
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert login(outsider).get(url).status_code == 403
+    assert login(auditor).get(url).status_code == 200

@@ -174,3 +174,18 @@ def test_the_audit_file_puts_valid_signatures_first_and_void_rounds_in_an_append
 
     assert "@media print" in Path(finders.find("risks/print.css")).read_text()
     assert "window.print()" in Path(finders.find("risks/print.js")).read_text()
+
+
+def test_the_new_pages_are_for_readers_only(two_rounds, client, login, outsider, stakeholder):
+    acceptance, (first, _) = two_rounds
+    a, b = RiskAcceptance.history.filter(id=acceptance.pk).values_list("history_id", flat=True)[:2]
+    urls = [
+        f"/risks/{acceptance.pk}/rounds/{first}/",
+        f"/risks/{acceptance.pk}/compare/?a={a}&b={b}",
+    ]
+    for url in urls:
+        anonymous = client.get(url)
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    for url in urls:
+        assert login(outsider).get(url).status_code == 403
+        assert login(stakeholder).get(url).status_code == 200
