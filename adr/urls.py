@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import version_views, views
 
 
 class DecisionNumber:
@@ -30,6 +30,11 @@ urlpatterns = [
     path("<str:key>-<num:number>/", views.decision_detail, name="decision-detail"),
     path("<str:key>-<num:number>/edit/", views.decision_edit, name="decision-edit"),
     path("<str:key>-<num:number>/history/", views.decision_history, name="decision-history"),
+    path(
+        "<str:key>-<num:number>/compare/",
+        version_views.decision_compare,
+        name="decision-compare",
+    ),
     path("<str:key>-<num:number>/status/", views.decision_status, name="decision-status"),
     path("<str:key>-<num:number>/reviewed/", views.decision_reviewed, name="decision-reviewed"),
 ]

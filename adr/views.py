@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
+from config.changesets import group_change_sets
 from config.concurrency import (
     ConflictError,
     conflict_for,
@@ -29,6 +30,7 @@ from . import selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 from .search import decision_hits
+from .versions import decision_versions
 
 
 def _error_messages(error: ValidationError) -> list[str]:
@@ -190,11 +192,18 @@ def decision_detail(request, key: str, number: int):
 def decision_history(request, key: str, number: int):
     decision = _get_decision(request, key, number, brief=True)
     entries = selectors.decision_history(user=request.user, decision=decision)
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    page = Paginator(group_change_sets(entries), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "adr/decision_history.html",
-        {"d": decision, "entries": page, "page": page, "tab": "history", "nav": "decisions"},
+        {
+            "d": decision,
+            "change_sets": page,
+            "page": page,
+            "versions": decision_versions(user=request.user, decision=decision),
+            "tab": "history",
+            "nav": "decisions",
+        },
     )
 
 

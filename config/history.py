@@ -142,9 +142,13 @@ def history_entries(
                 field = record.instance_type._meta.get_field(change.field)
                 label_text = str(getattr(field, "verbose_name", change.field)).capitalize()
                 diff = None
+                old, new = change.old, change.new
                 if change.field in long_text_fields:
-                    diff = _text_diff(change.old or "", change.new or "")
-                changes.append(FieldChange(change.field, label_text, change.old, change.new, diff))
+                    diff = _text_diff(old or "", new or "")
+                elif getattr(field, "choices", None):
+                    names = {k: str(v) for k, v in field.flatchoices}
+                    old, new = names.get(old, old), names.get(new, new)
+                changes.append(FieldChange(change.field, label_text, old, new, diff))
             if not changes and getattr(record, "version", None) != getattr(prev, "version", None):
                 # Only the version went up (config.concurrency.touch: a part changed,
                 # and the part's own entry says how): nothing to show for the object.

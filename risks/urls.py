@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import version_views, views
 
 app_name = "risks"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.acceptance_detail, name="detail"),
     path("<int:pk>/edit/", views.acceptance_edit, name="edit"),
     path("<int:pk>/history/", views.acceptance_history, name="history"),
+    path("<int:pk>/compare/", version_views.compare, name="compare"),
+    path("<int:pk>/rounds/<int:number>/", version_views.as_signed, name="as-signed"),
     path("<int:pk>/print/", views.acceptance_print, name="print"),
     path("<int:pk>/submit/", views.acceptance_submit, name="submit"),
     path("<int:pk>/sign/", views.acceptance_sign, name="sign"),

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
+from config.changesets import group_change_sets
 from config.concurrency import (
     ConflictError,
     conflict_for,
@@ -28,6 +29,8 @@ from .forms import (
     formset_rows,
 )
 from .models import RiskAcceptance
+from .signed_rounds import print_sections, signing_rounds
+from .versions import acceptance_versions
 
 NAV = "risks"
 
@@ -98,13 +101,23 @@ def acceptance_history(request, pk: int):
     return render(
         request,
         "risks/history.html",
-        {"a": acceptance, "entries": entries, "tab": "history", "nav": NAV},
+        {
+            "a": acceptance,
+            "entries": entries,
+            "change_sets": group_change_sets(entries),
+            "versions": acceptance_versions(user=request.user, acceptance=acceptance),
+            "rounds": signing_rounds(acceptance),
+            "tab": "history",
+            "nav": NAV,
+        },
     )
 
 
 def acceptance_print(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
-    return render(request, "risks/print.html", _document_context(acceptance))
+    ctx = _document_context(acceptance)
+    ctx.update(print_sections(acceptance))
+    return render(request, "risks/print.html", ctx)
 
 
 def _mitigation_initial(acceptance):

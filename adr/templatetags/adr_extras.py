@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 from django.db import models
 from django.template.defaultfilters import truncatechars
+
+from config.changesets import readable
 
 register = template.Library()
 
@@ -22,6 +26,8 @@ def history_value(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, list | tuple | set):
         return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, date):  # and datetime: one format (config.changesets.readable)
+        return readable(value)
     return str(value)
 
 

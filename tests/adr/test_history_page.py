@@ -3,10 +3,16 @@
 import pytest
 
 from adr.services import decision_update, option_save
+from tests.conftest import make_user
 
 from .conftest import build_decision
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return make_user(django_user_model, "bob", "architect", display_name="Bob Builder")
 
 
 def test_editing_a_field_shows_old_and_new_values_with_the_author(architect, log, login, read_form):
@@ -79,11 +85,15 @@ def test_history_shows_names_not_codes(architect, log, login):
     assert "<ins>Option 1</ins>" in page  # the favoured option, by title
 
 
-def test_a_long_history_is_paged(architect, log, login):
-    build_decision(architect, log, options=11, criteria=10)  # 1 + 11 + 10 + 110 entries
+def test_a_long_history_is_paged_by_saves(architect, bob, log, login):
+    d = build_decision(architect, log, options=11, criteria=10)  # 1 + 11 + 10 + 110 rows
+    # Alternate authors, so that each save is its own change set however fast they come.
+    for i in range(50):
+        decision_update(actor=(bob, architect)[i % 2], decision=d, title=f"Title {i}")
     client = login(architect)
     first = client.get("/decisions/AUTH-0001/history/").content.decode()
-    assert first.count('class="history-entry') == 100
+    assert first.count('class="change-set') == 50
     second = client.get("/decisions/AUTH-0001/history/?page=2").content.decode()
-    assert second.count('class="history-entry') == 32
+    assert second.count('class="change-set') == 1
+    assert second.count('class="history-entry') == 132  # the creation, one entry
     assert "Decision</strong> created" in second  # oldest last
