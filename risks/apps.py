@@ -6,9 +6,12 @@ class RisksConfig(AppConfig):
     verbose_name = "Risk acceptances"
 
     def ready(self) -> None:
-        # Wiring only: acceptances take part in the global search.
-        from config import search
+        # Wiring only: acceptances take part in the global search and the home page.
+        from config import inbox, search
 
+        from .inbox import SECTIONS
         from .search import AcceptanceSearch
 
         search.register(AcceptanceSearch())
+        for section in SECTIONS:
+            inbox.register(section)

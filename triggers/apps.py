@@ -8,13 +8,15 @@ class TriggersConfig(AppConfig):
     def ready(self) -> None:
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
         from adr.services import DEFERRAL_ALTERNATIVES
-        from config import search
+        from config import inbox, search
         from risks import hooks
 
         from . import removal, services
+        from .inbox import FiredTriggers
         from .search import TriggerSearch
 
         search.register(TriggerSearch())
+        inbox.register(FiredTriggers())
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.accounts.context_processors.roles",
+                "config.context_processors.inbox",
             ],
         },
     },
