@@ -13,6 +13,7 @@ urlpatterns = [
     path("", inbox_views.home, name="home"),
     path("accounts/", include("config.accounts.urls")),
     path("outbox/", include("config.notifications.urls")),
+    path("calendar/", include("config.calendar.urls")),
     path("decisions/io/", include("adr.interop_urls")),
     path("decisions/", include("adr.urls")),
     path("risks/", include("risks.urls")),

@@ -8,10 +8,13 @@ class RisksConfig(AppConfig):
     def ready(self) -> None:
         # Wiring only: acceptances take part in the global search and the home page.
         from config import inbox, search
+        from config.calendar import registry as calendar
 
+        from .calendar import AcceptanceDates
         from .inbox import SECTIONS
         from .search import AcceptanceSearch
 
         search.register(AcceptanceSearch())
+        calendar.register(AcceptanceDates())
         for section in SECTIONS:
             inbox.register(section)

@@ -5,8 +5,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
 # Paths an anonymous visitor may reach: the login page, static files, the API
-# (which answers 401/403 itself) and webhook receivers (authenticated by HMAC).
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/hooks/", "/demo/", "/healthz")
+# (which answers 401/403 itself), webhook receivers (authenticated by HMAC) and calendar
+# feeds (authenticated by their secret token; config.calendar.views.feed).
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/static/",
+    "/api/",
+    "/hooks/",
+    "/demo/",
+    "/healthz",
+    "/calendar/feed/",
+)
 
 
 class LoginRequiredMiddleware:

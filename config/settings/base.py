@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "config.accounts",
     "config.notifications",
+    "config.calendar",
     "config",
     "adr",
     "risks",
