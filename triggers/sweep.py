@@ -39,7 +39,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from config.history import stamp
 from config.notifications import services as notifications
 
-from . import isolation, probes
+from . import access, isolation, probes
 from .models import (
     Evaluation,
     FiredEvent,
@@ -267,6 +267,8 @@ class Work:
                 key = key.replace("{event}", str(message.fire.event.pk))
                 context["event"] = message.fire.event
             users, addresses = recipients(trigger, escalate=message.escalate)
+            # "Please acknowledge" only to those who can (triggers.access); one query.
+            context["acknowledger_ids"] = access.acknowledger_ids(users)
             emails += notifications.user_emails(
                 users=users,
                 addresses=addresses,
