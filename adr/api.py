@@ -10,6 +10,7 @@ PermissionDenied becomes the API's 400 or 403 in config.api.errors.api_exception
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import ArchitectWrites
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import services
 from .models import (
@@ -39,8 +41,16 @@ class LogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DecisionLog
-        fields = ["key", "name", "description", "last_number", "created_at", "decision_count"]
-        read_only_fields = ["last_number", "created_at", "decision_count"]
+        fields = [
+            "key",
+            "name",
+            "description",
+            "last_number",
+            "version",
+            "created_at",
+            "decision_count",
+        ]
+        read_only_fields = ["last_number", "version", "created_at", "decision_count"]
 
     def get_decision_count(self, obj) -> int:
         count = getattr(obj, "decision_count", None)
@@ -179,6 +189,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "tags",
             "needs_review",
             "needs_review_reason",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -187,6 +198,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "number",
             "needs_review",
             "needs_review_reason",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -262,13 +274,14 @@ def _with_parts(decisions):
 
 
 class LogViewSet(
+    ETagRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Decision logs, by key. Architects create and rename them."""
+    """Decision logs, by key. Architects create and rename them (`If-Match` honoured)."""
 
     serializer_class = LogSerializer
     permission_classes = [ArchitectWrites]
@@ -291,7 +304,7 @@ class LogViewSet(
             description=data.get("description", ""),
         )
 
-    @extend_schema(request=LogUpdateSerializer, responses=LogSerializer)
+    @extend_schema(request=LogUpdateSerializer, responses=LogSerializer, parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
         log = self.get_object()
         data = LogUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
@@ -301,11 +314,14 @@ class LogViewSet(
             log=log,
             name=data.validated_data.get("name", log.name),
             description=data.validated_data.get("description", log.description),
+            expected_version=if_match_version(request),
         )
-        return Response(LogSerializer(log).data)
+        log = self.get_queryset().get(pk=log.pk)
+        return with_etag(Response(LogSerializer(log).data), log)
 
 
 class DecisionViewSet(
+    ETagRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -317,6 +333,7 @@ class DecisionViewSet(
     The detail nests options, matrix criteria with cells, sensitivity notes and relations.
     Create and edit go through the decision services (architects only); a `status` in a
     PATCH moves the decision through its lifecycle and is refused if the move is not allowed.
+    The detail carries an `ETag`; a PUT/PATCH with a stale `If-Match` gets 412.
     """
 
     permission_classes = [ArchitectWrites]
@@ -338,7 +355,8 @@ class DecisionViewSet(
     def _detail(self, decision: Decision, **kwargs) -> Response:
         """The saved decision as the detail serializer shows it, parts prefetched."""
         fresh = _with_parts(Decision.objects.select_related("log").prefetch_related("tags"))
-        return Response(DecisionDetailSerializer(fresh.get(pk=decision.pk)).data, **kwargs)
+        decision = fresh.get(pk=decision.pk)
+        return with_etag(Response(DecisionDetailSerializer(decision).data, **kwargs), decision)
 
     @extend_schema(request=DecisionSerializer, responses={201: DecisionDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -358,8 +376,12 @@ class DecisionViewSet(
         )
         return self._detail(decision, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    @extend_schema(
+        request=DecisionUpdateSerializer, responses=DecisionDetailSerializer, parameters=[IF_MATCH]
+    )
+    @transaction.atomic  # a status change and an edit in one request: both or neither
     def update(self, request, *args, **kwargs):
+        expected_version = if_match_version(request)
         decision = self.get_object()
         partial = kwargs.get("partial", False)
         serializer = DecisionUpdateSerializer(decision, data=request.data, partial=partial)
@@ -375,18 +397,28 @@ class DecisionViewSet(
                 status=new_status,
                 reason=reason or "status changed over the API",
                 revisit_by=data.get("revisit_by"),
+                expected_version=expected_version,
             )
+            expected_version = decision.version  # the status change was this request's
         if data or tags is not None:
             decision = services.decision_update(
                 actor=request.user,
                 decision=decision,
                 tags=tags,
                 reason="edited over the API",
+                expected_version=expected_version,
                 **data,
+            )
+        elif expected_version is not None:
+            # Nothing to write, but the precondition still holds or fails.
+            services.decision_update(
+                actor=request.user, decision=decision, expected_version=expected_version
             )
         return self._detail(decision)
 
-    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionDetailSerializer)
+    @extend_schema(
+        request=DecisionUpdateSerializer, responses=DecisionDetailSerializer, parameters=[IF_MATCH]
+    )
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)

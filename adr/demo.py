@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+from config.clock import ledger_today
 
 from . import services
 from .models import Decision, DecisionLog, DecisionRelation
@@ -628,7 +628,7 @@ def _create(actor, log: DecisionLog, spec: DecisionSpec) -> Decision:
             actor=actor,
             decision=decision,
             status=S.DEFERRED,
-            revisit_by=timezone.localdate() + timedelta(days=REVISIT_AFTER_DAYS),
+            revisit_by=ledger_today() + timedelta(days=REVISIT_AFTER_DAYS),
             reason="deferred with a risk acceptance and migration triggers",
         )
     elif spec.status != S.PROPOSED:

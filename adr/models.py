@@ -31,6 +31,8 @@ class DecisionLog(models.Model):
     description = models.TextField(blank=True)
     # The last number handed out; locked and incremented by decision_create (gap-free).
     last_number = models.PositiveIntegerField(default=0, editable=False)
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
@@ -108,6 +110,8 @@ class Decision(MarkdownFieldsMixin, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     context_html = models.TextField(blank=True, editable=False)
     outcome_rationale_html = models.TextField(blank=True, editable=False)

@@ -177,6 +177,17 @@ def decision_matrix(decision: Decision) -> Matrix:
     return Matrix(options=options, rows=rows, totals=totals, top_options=top, chosen=chosen)
 
 
+def log_history(*, user, log: DecisionLog) -> list[HistoryEntry]:
+    """Every change to the log itself (name, description), newest first."""
+    require_reader(user)
+    records = DecisionLog.history.filter(id=log.pk).select_related("history_user")
+    return history_entries(
+        records.order_by("-history_date", "-history_id"),
+        long_text_fields=("description",),
+        label=lambda r: f"Log {r.key}",
+    )
+
+
 def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
     """Every change to the decision and its parts, newest first, with readable diffs.
 

@@ -16,7 +16,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config import concurrency
 from config.accounts.roles import ARCHITECT, require_role
+from config.clock import ledger_today
 from config.history import tracked_delete, tracked_save
 
 from .models import (
@@ -91,12 +93,25 @@ def log_create(*, actor, key: str, name: str, description: str = "") -> Decision
     return log
 
 
-def log_update(*, actor, log: DecisionLog, name: str, description: str = "") -> DecisionLog:
+@transaction.atomic
+def log_update(
+    *,
+    actor,
+    log: DecisionLog,
+    name: str,
+    description: str = "",
+    expected_version: int | None = None,
+) -> DecisionLog:
+    """Rename a log. Writes only its name and description: the decision counter is the
+    numbering's (incremented in the database), never written back from a copy."""
     require_role(actor, ARCHITECT)
-    log.name, log.description = name.strip(), description
-    log.full_clean()
-    tracked_save(log, actor=actor, reason="log edited")
-    return log
+    locked = concurrency.lock(log)
+    concurrency.check_version(locked, expected_version)
+    changed = concurrency.assign(locked, name=name.strip(), description=description)
+    if changed:
+        locked.full_clean()
+        concurrency.save_changed(locked, fields=changed, actor=actor, reason="log edited")
+    return locked
 
 
 def _next_number(log: DecisionLog, wanted: int | None = None) -> int:
@@ -116,14 +131,20 @@ def _next_number(log: DecisionLog, wanted: int | None = None) -> int:
     return log.last_number
 
 
-def _set_tags(decision: Decision, tags: Iterable[str]) -> None:
+def _set_tags(
+    decision: Decision, tags: Iterable[str], before_change: Callable[[], Any] | None = None
+) -> None:
+    """Set the decision's tags; `before_change` runs first if they change (e.g. the
+    version bump, so that the tags' history row carries the new version)."""
     names = sorted({t.strip().lower().replace(" ", "-") for t in tags if t and t.strip()})
     objs = []
     for name in names:
         tag, _ = Tag.objects.get_or_create(name=name[:50])
         objs.append(tag)
-    current = {t.name for t in decision.tags.all()}
+    current = set(decision.tags.values_list("name", flat=True))
     if current != set(names):
+        if before_change is not None:
+            before_change()
         decision.tags.set(objs)
 
 
@@ -169,24 +190,39 @@ def decision_update(
     decision: Decision,
     tags: Iterable[str] | None = None,
     reason: str = "edited",
+    expected_version: int | None = None,
     **fields: Any,
 ) -> Decision:
-    """Edit a decision's content (not its status: see `decision_change_status`)."""
+    """Edit a decision's content (not its status: see `decision_change_status`).
+
+    Works on the locked row and writes only the fields that change, so the "needs
+    review" flag (decision_flag_review) set after the editor loaded the page survives.
+    Returns the locked row (the caller's copy may be stale)."""
     require_role(actor, ARCHITECT)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown decision fields: {sorted(unknown)}")
-    changed = [name for name, value in fields.items() if getattr(decision, name) != value]
-    for name in changed:
-        setattr(decision, name, fields[name])
-    _require_deferral_backed(decision)
-    if changed:
-        decision.updated_at = timezone.now()
-        decision.full_clean()
-        tracked_save(decision, actor=actor, reason=reason)
-    if tags is not None:
-        _set_tags(decision, tags)
-    return decision
+    with concurrency.one_bump():
+        locked = concurrency.lock(decision)
+        concurrency.check_version(locked, expected_version)
+        changed = concurrency.assign(locked, **fields)
+        _require_deferral_backed(locked)
+        if changed:
+            locked.updated_at = timezone.now()
+            locked.full_clean()
+            concurrency.save_changed(
+                locked, fields=[*changed, "updated_at"], actor=actor, reason=reason
+            )
+        if tags is not None:
+            _set_tags(
+                locked,
+                tags,
+                before_change=lambda: concurrency.touch(
+                    locked, actor=actor, reason=reason, locked=True
+                ),
+            )
+    decision.version = locked.version
+    return locked
 
 
 @transaction.atomic
@@ -198,10 +234,12 @@ def decision_change_status(
     reason: str = "",
     revisit_by: date | None = None,
     enforce_lifecycle: bool = True,
+    expected_version: int | None = None,
 ) -> Decision:
     """The only way a decision's status changes. Raises ValidationError with a clear message."""
     require_role(actor, ARCHITECT)
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    decision = concurrency.lock(decision)
+    concurrency.check_version(decision, expected_version)
     if status not in S.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if status == decision.status:
@@ -214,16 +252,21 @@ def decision_change_status(
                 f"{S(status).label.lower()} (allowed: {allowed})."
             }
         )
+    changed = ["status", "updated_at"]
     if revisit_by is not None:
-        decision.revisit_by = revisit_by
+        changed += concurrency.assign(decision, revisit_by=revisit_by)
     decision.status = status
     _require_deferral_backed(decision)
     if status in (S.ACCEPTED, S.REJECTED) and decision.decided_on is None:
-        decision.decided_on = timezone.localdate()
+        decision.decided_on = ledger_today()
+        changed.append("decided_on")
     decision.updated_at = timezone.now()
     decision.full_clean()
-    tracked_save(
-        decision, actor=actor, reason=reason or f"status → {decision.get_status_display().lower()}"
+    concurrency.save_changed(
+        decision,
+        fields=changed,
+        actor=actor,
+        reason=reason or f"status → {decision.get_status_display().lower()}",
     )
     return decision
 
@@ -248,6 +291,7 @@ def decision_flag_review(*, decision: Decision, reason: str, actor=None) -> Deci
 @transaction.atomic
 def decision_clear_review(*, actor, decision: Decision, reason: str = "reviewed") -> Decision:
     require_role(actor, ARCHITECT)
+    decision = concurrency.lock(decision)
     decision.needs_review = False
     decision.needs_review_reason = ""
     tracked_save(
@@ -257,6 +301,15 @@ def decision_clear_review(*, actor, decision: Decision, reason: str = "reviewed"
 
 
 # --- Options, matrix, sensitivity notes --------------------------------------------
+
+
+def _part_changes(decision: Decision | int, *, actor, reason: str) -> None:
+    """A part of the decision is about to change: lock the decision first (one lock
+    order for every writer: decision, then its parts) and bump its version, so an edit
+    page loaded before this sees a conflict instead of writing the part back."""
+    if not isinstance(decision, Decision):
+        decision = Decision(pk=decision)
+    concurrency.touch(decision, actor=actor, reason=reason)
 
 
 def _check_same_decision(decision: Decision, *objs) -> None:
@@ -272,6 +325,9 @@ def option_save(
     require_role(actor, ARCHITECT)
     option = option or Option(decision=decision)
     _check_same_decision(decision, option)
+    _part_changes(decision, actor=actor, reason="option saved")
+    if option.pk:
+        option = concurrency.lock(option)  # write from the row as it is now
     for name, value in fields.items():
         setattr(option, name, value)
     if option.chosen:
@@ -288,6 +344,7 @@ def option_save(
 @transaction.atomic
 def option_delete(*, actor, option: Option) -> None:
     require_role(actor, ARCHITECT)
+    _part_changes(option.decision_id, actor=actor, reason="option removed")
     for cell in option.cells.all():
         tracked_delete(cell, actor=actor, reason="option removed")
     tracked_delete(option, actor=actor, reason="option removed")
@@ -300,6 +357,9 @@ def criterion_save(
     require_role(actor, ARCHITECT)
     criterion = criterion or Criterion(decision=decision)
     _check_same_decision(decision, criterion)
+    _part_changes(decision, actor=actor, reason="criterion saved")
+    if criterion.pk:
+        criterion = concurrency.lock(criterion)  # write from the row as it is now
     for name, value in fields.items():
         setattr(criterion, name, value)
     criterion.full_clean()
@@ -310,6 +370,7 @@ def criterion_save(
 @transaction.atomic
 def criterion_delete(*, actor, criterion: Criterion) -> None:
     require_role(actor, ARCHITECT)
+    _part_changes(criterion.decision_id, actor=actor, reason="criterion removed")
     for cell in criterion.cells.all():
         tracked_delete(cell, actor=actor, reason="criterion removed")
     tracked_delete(criterion, actor=actor, reason="criterion removed")
@@ -327,10 +388,12 @@ def cell_set(
     text = (text or "").strip()
     if not text and score is None:
         if cell is not None:
+            _part_changes(criterion.decision_id, actor=actor, reason="cell cleared")
             tracked_delete(cell, actor=actor, reason="cell cleared")
         return None
     if cell is not None and cell.text == text and cell.score == score:
         return cell
+    _part_changes(criterion.decision_id, actor=actor, reason="cell saved")
     cell = cell or MatrixCell(criterion=criterion, option=option)
     cell.text, cell.score = text, score
     cell.full_clean()
@@ -345,6 +408,9 @@ def sensitivity_note_save(
     require_role(actor, ARCHITECT)
     note = note or SensitivityNote(decision=decision)
     _check_same_decision(decision, note)
+    _part_changes(decision, actor=actor, reason="sensitivity note saved")
+    if note.pk:
+        note = concurrency.lock(note)  # write from the row as it is now
     for name, value in fields.items():
         setattr(note, name, value)
     if note.favours is not None:
@@ -357,6 +423,7 @@ def sensitivity_note_save(
 @transaction.atomic
 def sensitivity_note_delete(*, actor, note: SensitivityNote) -> None:
     require_role(actor, ARCHITECT)
+    _part_changes(note.decision_id, actor=actor, reason="sensitivity note removed")
     tracked_delete(note, actor=actor, reason="sensitivity note removed")
 
 
@@ -381,6 +448,7 @@ def relation_add(
         raise ValidationError(f"Unknown relation {kind!r}.")
     relation = DecisionRelation.objects.filter(source=source, target=target, kind=kind).first()
     if relation is None:
+        _part_changes(source, actor=actor, reason=f"{kind} added")
         relation = DecisionRelation(source=source, target=target, kind=kind, note=note)
         relation.full_clean()
         tracked_save(relation, actor=actor, reason=f"{kind} added")
@@ -404,6 +472,7 @@ def relation_add(
 @transaction.atomic
 def relation_remove(*, actor, relation: DecisionRelation) -> None:
     require_role(actor, ARCHITECT)
+    _part_changes(relation.source_id, actor=actor, reason=f"{relation.kind} removed")
     tracked_delete(relation, actor=actor, reason=f"{relation.kind} removed")
 
 
@@ -472,16 +541,50 @@ def decision_save_full(
     notes: list[NoteRow] = (),  # type: ignore[assignment]
     relations: list[RelationRow] = (),  # type: ignore[assignment]
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Decision:
     """Create or edit a decision with its options, criteria, matrix cells, sensitivity
     notes and relations in one transaction (the edit page's single submit).
 
     Each part goes through its own service, so every history row records the actor
     and a reason; unchanged parts write no history. Any ValidationError rolls back
-    the whole submit.
+    the whole submit. `expected_version` is the version the page loaded: another one
+    raises ConflictError and nothing is written; a submit that changes anything
+    bumps the version once.
     """
     require_role(actor, ARCHITECT)
-    fields = dict(fields)
+    with concurrency.one_bump():
+        return _save_full(
+            actor=actor,
+            decision=decision,
+            log=log,
+            fields=dict(fields),
+            tags=tags,
+            options=options,
+            criteria=criteria,
+            cells=cells,
+            notes=notes,
+            relations=relations,
+            reason=reason,
+            expected_version=expected_version,
+        )
+
+
+def _save_full(
+    *,
+    actor,
+    decision: Decision | None,
+    log: DecisionLog | None,
+    fields: dict[str, Any],
+    tags: Iterable[str] | None,
+    options: list[OptionRow],
+    criteria: list[CriterionRow],
+    cells: list[CellRow],
+    notes: list[NoteRow],
+    relations: list[RelationRow],
+    reason: str,
+    expected_version: int | None,
+) -> Decision:
     if decision is None:
         if log is None:
             raise ValidationError({"log": "Choose the log this decision belongs to."})
@@ -494,12 +597,17 @@ def decision_save_full(
             reason=reason or "decision created",
             **fields,
         )
+        concurrency.mark_bumped(decision)  # created at version 1: its parts keep it there
     else:
         # One editor at a time per decision: a second submit waits for the first to
-        # commit (e.g. two people choosing different options never trip the constraint).
-        Decision.objects.select_for_update().filter(pk=decision.pk).values_list("pk").get()
+        # commit, then finds the version moved on and is refused (nothing written).
         decision = decision_update(
-            actor=actor, decision=decision, tags=tags, reason=reason or "edited", **fields
+            actor=actor,
+            decision=decision,
+            tags=tags,
+            reason=reason or "edited",
+            expected_version=expected_version,
+            **fields,
         )
 
     # Options: position follows the order of the rows kept.

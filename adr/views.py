@@ -15,10 +15,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+    with_version,
+)
 from config.markup import safe_markdown
 
 from . import selectors, services
-from .forms import MAX_MARKDOWN, DecisionEditor, LogForm, StatusForm
+from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 from .search import decision_hits
 
@@ -68,6 +76,10 @@ def log_edit(request, key: str | None = None):
     require_role(request.user, ARCHITECT)
     log = _get_log(request, key) if key else None
     form = LogForm(request.POST or None, instance=log)
+    version = log.version if log else None
+    if request.method == "POST" and log is not None:
+        version = parse_version(request.POST.get("version")) or version
+    conflict, status = None, 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,17 +93,38 @@ def log_edit(request, key: str | None = None):
             else:
                 log = services.log_update(
                     actor=request.user,
-                    log=DecisionLog.objects.get(pk=log.pk),
+                    log=log,
                     name=data["name"],
                     description=data["description"],
+                    expected_version=version,
                 )
+        except ConflictError as error:
+            # Their input stays in the form; saving again applies it on top.
+            conflict = conflict_for(error, selectors.log_history(user=request.user, log=log))
+            version, status = error.current, 409
+            data = request.POST
+            loaded = loaded_instance(error)
+            if loaded is not None:
+                log = _get_log(request, key)
+                data = rebase_untouched(
+                    data,
+                    loaded_form=LogForm(instance=loaded),
+                    current_form=LogForm(instance=log),
+                    conflict=conflict,
+                )
+            form.data = with_version(data, error.current)
         except ValidationError as error:
             for message in _error_messages(error):
                 form.add_error(None, message)
         else:
             messages.success(request, f"Log {log.key} saved.")
             return redirect(log)
-    return render(request, "adr/log_form.html", {"form": form, "log": log, "nav": "logs"})
+    return render(
+        request,
+        "adr/log_form.html",
+        {"form": form, "log": log, "version": version, "conflict": conflict, "nav": "logs"},
+        status=status,
+    )
 
 
 # --- Decisions ----------------------------------------------------------------------
@@ -178,8 +211,9 @@ def decision_status(request, key: str, number: int):
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
                 revisit_by=form.cleaned_data["revisit_by"],
+                expected_version=parse_version(request.POST.get("version")),
             )
-        except ValidationError as error:
+        except ValidationError as error:  # a ConflictError too: its message says what to do
             for message in _error_messages(error):
                 form.add_error(None, message)
         else:
@@ -224,6 +258,11 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
         data = DecisionEditor.with_more_rows(request.POST, request.POST["_add"])
     editor = DecisionEditor(decision=decision, data=data, log=log)
     status = 200
+    conflict = None
+    # The version this page was loaded at travels with the form (a hidden field).
+    version = decision.version if decision else None
+    if request.method == "POST" and decision is not None:
+        version = parse_version(request.POST.get("version")) or version
     if adding:
         # "Add an option/criterion/…": the same form again with one more blank row and
         # nothing saved (htmx swaps the form in place; without JS it is a plain submit).
@@ -232,8 +271,29 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
         if editor.is_valid():
             try:
                 saved = services.decision_save_full(
-                    actor=request.user, decision=decision, **editor.service_kwargs()
+                    actor=request.user,
+                    decision=decision,
+                    expected_version=version,
+                    **editor.service_kwargs(),
                 )
+            except ConflictError as error:
+                # Nothing saved: show what changed since, keep what they typed; a second
+                # save (after reading the changes) applies their input on top.
+                entries = selectors.decision_history(user=request.user, decision=decision)
+                conflict = conflict_for(error, entries)
+                version = error.current
+                status = 409
+                decision = _get_decision(request, key, number)
+                loaded = loaded_instance(error)
+                if loaded is not None:
+                    data = rebase_untouched(
+                        request.POST,
+                        loaded_form=DecisionForm(instance=loaded),
+                        current_form=DecisionForm(instance=decision),
+                        conflict=conflict,
+                    )
+                    editor = DecisionEditor(decision=decision, data=data, log=log)
+                    editor.is_valid()
             except ValidationError as error:
                 editor.errors = _error_messages(error)
             else:
@@ -243,11 +303,17 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
                     # Back to the form, with fresh blank rows for more options/criteria.
                     return redirect("adr:decision-edit", key=saved.log.key, number=saved.number)
                 return redirect(saved)
-        status = 400
+        status = status if conflict else 400
     return render(
         request,
         "adr/decision_form.html",
-        {"editor": editor, "d": decision, "nav": "decisions"},
+        {
+            "editor": editor,
+            "d": decision,
+            "version": version,
+            "conflict": conflict,
+            "nav": "decisions",
+        },
         status=status,
     )
 

@@ -97,6 +97,11 @@ def history_entries(
                 if change.field in long_text_fields:
                     diff = _text_diff(change.old or "", change.new or "")
                 changes.append(FieldChange(change.field, label_text, change.old, change.new, diff))
+            if not changes and getattr(record, "version", None) != getattr(prev, "version", None):
+                # Only the version went up (config.concurrency.touch: a part changed,
+                # and the part's own entry says how): nothing to show for the object.
+                previous_by_id[record.id] = record
+                continue
         entries.append(
             HistoryEntry(
                 record=record,

@@ -19,6 +19,7 @@ from adr.models import Decision
 from config.api.errors import Conflict
 from config.api.fields import SafeSlugRelatedField
 from config.api.permissions import IsReader
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import selectors, services
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
@@ -117,6 +118,7 @@ class AcceptanceSerializer(serializers.ModelSerializer):
             "submitted_at",
             "created_by",
             "created_at",
+            "version",
         ]
         read_only_fields = [
             "id",
@@ -127,6 +129,7 @@ class AcceptanceSerializer(serializers.ModelSerializer):
             "submitted_at",
             "created_by",
             "created_at",
+            "version",
         ]
 
     def get_decision_references(self, obj) -> list[str]:
@@ -159,6 +162,7 @@ def _service_kwargs(validated_data: dict) -> dict:
 
 
 class AcceptanceViewSet(
+    ETagRetrieveMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -170,6 +174,7 @@ class AcceptanceViewSet(
 
     POST drafts a new acceptance (architects); PATCH/PUT edits a draft (its owner or an
     architect). No submitting or signing here: that needs the web UI and a password.
+    The detail carries an `ETag`; a PUT/PATCH with a stale `If-Match` gets 412.
     """
 
     serializer_class = AcceptanceSerializer
@@ -179,8 +184,9 @@ class AcceptanceViewSet(
     def get_queryset(self):
         return selectors.acceptances_with_parts().order_by("-created_at", "-pk")
 
-    def _fresh(self, pk: int) -> dict:
-        return AcceptanceSerializer(self.get_queryset().get(pk=pk)).data
+    def _fresh(self, pk: int, **kwargs) -> Response:
+        acceptance = self.get_queryset().get(pk=pk)
+        return with_etag(Response(AcceptanceSerializer(acceptance).data, **kwargs), acceptance)
 
     def create(self, request, *args, **kwargs):
         serializer = AcceptanceSerializer(data=request.data)
@@ -190,10 +196,11 @@ class AcceptanceViewSet(
             reason="drafted over the API",
             **_service_kwargs(serializer.validated_data),
         )
-        return Response(self._fresh(acceptance.pk), status=status.HTTP_201_CREATED)
+        return self._fresh(acceptance.pk, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=AcceptanceSerializer)
+    @extend_schema(responses=AcceptanceSerializer, parameters=[IF_MATCH])
     def update(self, request, *args, **kwargs):
+        expected_version = if_match_version(request)
         acceptance = self.get_object()
         if acceptance.state != RiskAcceptance.State.DRAFT:
             raise Conflict(
@@ -207,9 +214,10 @@ class AcceptanceViewSet(
             actor=request.user,
             acceptance=acceptance,
             reason="edited over the API",
+            expected_version=expected_version,
             **_service_kwargs(serializer.validated_data),
         )
-        return Response(self._fresh(acceptance.pk))
+        return self._fresh(acceptance.pk)
 
 
 def register(router) -> None:

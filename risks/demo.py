@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from adr.models import Decision
+from config.clock import ledger_today
 
 from . import services
 from .models import RiskAcceptance
@@ -87,7 +86,7 @@ def seed(*, users: dict, stdout=None) -> str:
     if RiskAcceptance.objects.filter(title=TITLE).exists():
         return "risks: the case study's acceptance is already there"
     alice, sam = users["alice"], users["sam"]
-    today = timezone.localdate()
+    today = ledger_today()
     deferral = _deferral()
     acceptance = services.acceptance_create(
         actor=alice,

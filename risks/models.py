@@ -67,6 +67,8 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
     # Signing round: +1 on every submission and every edit that voids signatures, so
     # emails ("signature requested, round 3") and signatures name the version they are for.
     signing_round = models.PositiveIntegerField(default=0, editable=False)
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

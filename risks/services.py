@@ -28,8 +28,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from adr.models import Decision
+from config import concurrency
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.audit import delete_or_refuse
+from config.clock import ledger_today
 from config.history import tracked_save
 from config.notifications.services import notify_users
 
@@ -47,6 +49,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REVOKED: set(),
     S.REMEDIATED: set(),
 }
+# What a state change writes (from the locked row; `_set_state` bumps the version).
+STATE_FIELDS = ["state", "state_reason", "state_changed_at", "version"]
 # States whose content may still be edited; outside draft an edit voids the signatures.
 EDITABLE_STATES = {S.DRAFT, S.AWAITING, S.ACCEPTED, S.TRIGGERED, S.EXPIRED}
 # States whose non-void signatures must match the current content (verify_ledger).
@@ -217,6 +221,9 @@ def _set_state(acceptance: RiskAcceptance, state: str, *, actor, reason: str) ->
     acceptance.state = state
     acceptance.state_reason = reason[:500]
     acceptance.state_changed_at = timezone.now()
+    # A new state is a new version: an edit page loaded before (whose warning about
+    # voiding signatures depended on the state) is refused with what changed.
+    concurrency.bump(acceptance)
 
 
 def _signatory_users(acceptance: RiskAcceptance) -> list:
@@ -308,15 +315,25 @@ def _notify_owner(acceptance: RiskAcceptance, signature: Signature) -> None:
 
 
 @contextmanager
-def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
-    """Lock, check who may edit, run the edit, and handle what it changed.
+def _content_edit(
+    *, actor, acceptance: RiskAcceptance, reason: str, expected_version: int | None = None
+):
+    """Lock, check who may edit and that the editor saw this version, run the edit, and
+    handle what it changed.
 
-    If the canonical content changed outside draft, the signatures are voided (kept, in
-    history), the document goes back to awaiting signatures in a new round and the
-    signatories hear of it. Hooks (ACCEPTANCE_SAVED) run after any change.
+    If the canonical content changed, the version goes up (once). Outside draft, the
+    signatures are voided (kept, in history), the document goes back to awaiting
+    signatures in a new round and the signatories hear of it. Hooks (ACCEPTANCE_SAVED)
+    run after any change.
     """
-    locked = _lock(acceptance)
-    _require_editor(actor, locked)
+    with concurrency.one_bump():
+        locked = _lock(acceptance)
+        _require_editor(actor, locked)
+        concurrency.check_version(locked, expected_version)
+        yield from _edit_locked(actor=actor, locked=locked, reason=reason)
+
+
+def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
     if locked.state not in EDITABLE_STATES:
         raise ValidationError(
             f"A {locked.get_state_display().lower()} acceptance can no longer be edited."
@@ -327,6 +344,7 @@ def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
     after_digest = acceptance_digest(locked)
     if after_digest == before_digest:
         return
+    concurrency.touch(locked, actor=actor, reason=reason, locked=True)
     if locked.state != S.DRAFT:
         _void_signatures(locked, actor=actor, reason=f"content changed: {reason}")
         _set_state(locked, S.AWAITING, actor=actor, reason=f"content changed: {reason}")
@@ -335,7 +353,7 @@ def _content_edit(*, actor, acceptance: RiskAcceptance, reason: str):
             locked,
             actor=actor,
             reason=f"signatures void, re-requested: {reason}",
-            update_fields=["state", "state_reason", "state_changed_at", "signing_round"],
+            update_fields=[*STATE_FIELDS, "signing_round"],
         )
         after_users = {u.pk: u for u in _signatory_users(locked)}
         _notify_signatories(
@@ -357,12 +375,18 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _apply_decisions(acceptance: RiskAcceptance, decisions: Iterable | None) -> None:
+def _apply_decisions(
+    acceptance: RiskAcceptance, decisions: Iterable | None, *, actor=None, reason: str = ""
+) -> None:
+    """Link these decisions. In an edit (`actor` given) the version goes up first, so the
+    links' history row carries the new version (config.concurrency.conflict_for)."""
     if decisions is None:
         return
     wanted = {d.pk if hasattr(d, "pk") else int(d) for d in decisions}
     current = set(acceptance.decisions.values_list("pk", flat=True))
     if wanted != current:
+        if actor is not None:
+            concurrency.touch(acceptance, actor=actor, reason=reason, locked=True)
         acceptance.decisions.set(Decision.objects.filter(pk__in=wanted))
 
 
@@ -525,21 +549,24 @@ def acceptance_update(
     mitigations: list[dict] | None = None,
     signatories: list[dict] | None = None,
     reason: str = "edited",
+    expected_version: int | None = None,
     **fields: Any,
 ) -> RiskAcceptance:
     """Edit content, and optionally replace the lists (None leaves a list alone).
 
     Outside draft, any change to signed content voids the signatures and re-requests them.
+    `expected_version` is the version the editor loaded (ConflictError if it moved on).
     """
     _clean_fields(fields)
-    with _content_edit(actor=actor, acceptance=acceptance, reason=reason) as locked:
-        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-        for name in changed:
-            setattr(locked, name, fields[name])
+    with _content_edit(
+        actor=actor, acceptance=acceptance, reason=reason, expected_version=expected_version
+    ) as locked:
+        changed = concurrency.assign(locked, **fields)
         if changed:
             locked.full_clean()
-            tracked_save(locked, actor=actor, reason=reason)
-        _apply_decisions(locked, decisions)
+            # Only the fields edited: state, round and signatures are the workflow's.
+            concurrency.save_changed(locked, fields=changed, actor=actor, reason=reason)
+        _apply_decisions(locked, decisions, actor=actor, reason=reason)
         if mitigations is not None:
             _apply_mitigations(actor=actor, acceptance=locked, rows=mitigations, reason=reason)
         if signatories is not None:
@@ -619,7 +646,7 @@ def submit_problems(
     if not acceptance.expires_on:
         problems.append("Set an expiry date.")
     else:
-        today = timezone.localdate()
+        today = ledger_today()
         months = settings.LEDGER_MAX_ACCEPTANCE_MONTHS
         if acceptance.expires_on < today:
             problems.append("The expiry date is in the past.")
@@ -662,7 +689,12 @@ def acceptance_submit(
     locked.signing_round += 1
     locked.submitted_by = actor
     locked.submitted_at = timezone.now()
-    tracked_save(locked, actor=actor, reason=reason)
+    tracked_save(
+        locked,
+        actor=actor,
+        reason=reason,
+        update_fields=[*STATE_FIELDS, "signing_round", "submitted_by", "submitted_at"],
+    )
     _notify_signatories(locked, _signatory_users(locked), "requested")
     return _sync(acceptance, locked)
 
@@ -816,7 +848,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason=f"declined: {signature.reason}"[:100],
-            update_fields=["state", "state_reason", "state_changed_at"],
+            update_fields=STATE_FIELDS,
         )
         _notify_signatories(locked, awaited, "withdrawn")
     elif not _awaited_users(locked):
@@ -825,7 +857,7 @@ def sign_verified(
             locked,
             actor=actor,
             reason="accepted: last signature",
-            update_fields=["state", "state_reason", "state_changed_at"],
+            update_fields=STATE_FIELDS,
         )
     _notify_owner(locked, signature)
     _sync(acceptance, locked)
@@ -846,7 +878,12 @@ def acceptance_revoke(*, actor, acceptance: RiskAcceptance, reason: str) -> Risk
         raise ValidationError({"reason": "Say why the acceptance is revoked."})
     _leave_awaiting(locked)
     _set_state(locked, S.REVOKED, actor=actor, reason=reason.strip())
-    tracked_save(locked, actor=actor, reason=f"revoked: {reason.strip()}"[:100])
+    tracked_save(
+        locked,
+        actor=actor,
+        reason=f"revoked: {reason.strip()}"[:100],
+        update_fields=STATE_FIELDS,
+    )
     return _sync(acceptance, locked)
 
 
@@ -860,7 +897,9 @@ def acceptance_mark_remediated(
     if locked.state not in {S.ACCEPTED, S.TRIGGERED, S.EXPIRED}:
         raise ValidationError("Only an accepted, triggered or expired acceptance is remediated.")
     _set_state(locked, S.REMEDIATED, actor=actor, reason=(reason or "").strip() or "remediated")
-    tracked_save(locked, actor=actor, reason=f"remediated: {reason}"[:100])
+    tracked_save(
+        locked, actor=actor, reason=f"remediated: {reason}"[:100], update_fields=STATE_FIELDS
+    )
     return _sync(acceptance, locked)
 
 
@@ -874,7 +913,9 @@ def acceptance_mark_triggered(
         return _sync(acceptance, locked)
     _leave_awaiting(locked)
     _set_state(locked, S.TRIGGERED, actor=actor, reason=reason or "a trigger fired")
-    tracked_save(locked, actor=actor, reason=f"triggered: {reason}"[:100])
+    tracked_save(
+        locked, actor=actor, reason=f"triggered: {reason}"[:100], update_fields=STATE_FIELDS
+    )
     return _sync(acceptance, locked)
 
 
@@ -886,5 +927,5 @@ def acceptance_expire(*, acceptance: RiskAcceptance, actor=None) -> RiskAcceptan
         return _sync(acceptance, locked)
     _leave_awaiting(locked)
     _set_state(locked, S.EXPIRED, actor=actor, reason=f"expired on {locked.expires_on}")
-    tracked_save(locked, actor=actor, reason="expired")
+    tracked_save(locked, actor=actor, reason="expired", update_fields=STATE_FIELDS)
     return _sync(acceptance, locked)

@@ -11,6 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+)
 
 from . import selectors, services
 from .forms import (
@@ -128,6 +135,11 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
             messages.error(request, "This acceptance can no longer be edited.")
             return redirect(acceptance)
     errors: list[str] = []
+    conflict, status = None, 200
+    # The version the page was loaded at travels with the form (a hidden field).
+    version = acceptance.version if acceptance else None
+    if request.method == "POST" and acceptance is not None:
+        version = parse_version(request.POST.get("version")) or version
     if request.method == "POST":
         form = AcceptanceForm(request.POST, instance=None)
         mitigations = MitigationFormSet(request.POST, prefix="m")
@@ -154,10 +166,27 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
                         mitigations=formset_rows(mitigations),
                         signatories=formset_rows(signatories),
                         reason=reason or "edited",
+                        expected_version=version,
                         **fields,
                     )
                     messages.success(request, "Saved.")
                 return redirect(acceptance)
+            except ConflictError as exc:
+                # Nothing saved; their input stays in the form, saving again applies it.
+                entries = selectors.acceptance_history(user=request.user, acceptance=acceptance)
+                conflict = conflict_for(exc, entries)
+                version, status = exc.current, 409
+                loaded = loaded_instance(exc)
+                if loaded is not None:
+                    acceptance = selectors.acceptance_get(user=request.user, pk=acceptance.pk)
+                    data = rebase_untouched(
+                        request.POST,
+                        loaded_form=AcceptanceForm(instance=loaded),
+                        current_form=AcceptanceForm(instance=acceptance),
+                        conflict=conflict,
+                    )
+                    form = AcceptanceForm(data, instance=None)
+                    form.is_valid()
             except ValidationError as exc:
                 errors = _errors(exc)
     elif acceptance is None:
@@ -181,8 +210,11 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
             "signatories": signatories,
             "errors": errors,
             "voids": acceptance is not None and acceptance.state != RiskAcceptance.State.DRAFT,
+            "version": version,
+            "conflict": conflict,
             "nav": NAV,
         },
+        status=status,
     )
 
 

@@ -19,6 +19,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from config.accounts.roles import can_read
+from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
+from config.concurrency import ConflictError
 
 from . import selectors, services
 from .models import FiredEvent, Initiative, Trigger
@@ -43,8 +45,25 @@ def _as_drf(exc: Exception):
 class InitiativeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Initiative
-        fields = ["id", "name", "team", "description", "status", "target_date", "done_at"]
-        read_only_fields = ["id", "name", "team", "description", "target_date", "done_at"]
+        fields = [
+            "id",
+            "name",
+            "team",
+            "description",
+            "status",
+            "target_date",
+            "done_at",
+            "version",
+        ]
+        read_only_fields = [
+            "id",
+            "name",
+            "team",
+            "description",
+            "target_date",
+            "done_at",
+            "version",
+        ]
 
 
 class InitiativeStatusSerializer(serializers.Serializer):
@@ -92,6 +111,7 @@ class TriggerSerializer(serializers.ModelSerializer):
             "risk_acceptance",
             "initiative",
             "webhook_url",
+            "version",
         ]
 
     def get_decisions(self, obj) -> list[str]:
@@ -108,31 +128,44 @@ class AcknowledgeSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class InitiativeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Initiatives other teams own; PATCH `status` (architects or staff) — `done` fires triggers."""
+class InitiativeViewSet(
+    ETagRetrieveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Initiatives other teams own; PATCH `status` (architects or staff) — `done` fires triggers.
+
+    The detail carries an `ETag`; a PATCH with a stale `If-Match` gets 412."""
 
     serializer_class = InitiativeSerializer
     permission_classes = [IsReader]
     queryset = Initiative.objects.all()
     filterset_fields = ["status"]
 
-    @extend_schema(request=InitiativeStatusSerializer, responses=InitiativeSerializer)
+    @extend_schema(
+        request=InitiativeStatusSerializer, responses=InitiativeSerializer, parameters=[IF_MATCH]
+    )
     def partial_update(self, request, *args, **kwargs):
+        expected_version = if_match_version(request)
         initiative = self.get_object()
         data = InitiativeStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             initiative = services.initiative_set_status(
-                actor=request.user, initiative=initiative, status=data.validated_data["status"]
+                actor=request.user,
+                initiative=initiative,
+                status=data.validated_data["status"],
+                expected_version=expected_version,
             )
+        except ConflictError:
+            raise  # a stale If-Match: the API's exception handler answers 412
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_drf(exc) from exc
-        return Response(InitiativeSerializer(initiative).data)
+        return with_etag(Response(InitiativeSerializer(initiative).data), initiative)
 
 
-class TriggerViewSet(viewsets.ReadOnlyModelViewSet):
-    """Triggers (read); POST `acknowledge` on a fired one (architects, staff, and the
-    trigger's watchers, acceptance owner and signatories, escalation contact)."""
+class TriggerViewSet(ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+    """Triggers (read, the detail with an `ETag`); POST `acknowledge` on a fired one
+    (architects, staff, and the trigger's watchers, acceptance owner and signatories,
+    escalation contact)."""
 
     serializer_class = TriggerSerializer
     permission_classes = [IsReader]

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from adr.models import Decision
+from config.clock import ledger_today
 
 from . import services
 from .models import Initiative, Trigger
@@ -48,7 +48,7 @@ def _acceptance():
 def seed(*, users: dict, stdout=None) -> str:
     alice = users["alice"]
     watchers = [users[name] for name in ("alice", "sam", "sofia") if name in users]
-    today = timezone.localdate()
+    today = ledger_today()
     decision = _deferral()
     acceptance = _acceptance()
     links = {

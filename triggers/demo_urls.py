@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.urls import path
-from django.utils import timezone
+
+from config.clock import ledger_today
 
 
 def legacy_frontend_usage(request):
@@ -12,7 +13,7 @@ def legacy_frontend_usage(request):
     # A made-up but plausible number, deterministic and well above the demo threshold
     # (50), so a fresh `make run` does not fire the metric by itself; lower the
     # trigger's threshold above it (e.g. < 200) to watch it fire on the next sweep.
-    day = timezone.localdate()
+    day = ledger_today()
     users = 120 + (day.toordinal() % 7) * 3
     return JsonResponse({"date": day.isoformat(), "legacy_frontend": {"daily_users": users}})
 

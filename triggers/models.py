@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.clock import ledger_today, ledger_zone
+
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return ledger_zone()
 
 
 def start_of_day(day: date) -> datetime:
@@ -36,7 +38,7 @@ def start_of_day(day: date) -> datetime:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(local_zone()).date()
+    return ledger_today(now)
 
 
 def new_secret() -> str:
@@ -58,6 +60,8 @@ class Initiative(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     target_date = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     history = HistoricalRecords()
 
@@ -160,6 +164,9 @@ class Trigger(models.Model):
     # The error of the latest evaluation if it failed ("" once one succeeds); shown to staff.
     last_error = models.TextField(blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     webhook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     # Full-text search document, written by the database itself (trigger in migration

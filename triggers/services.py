@@ -25,6 +25,7 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from config import concurrency
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.history import tracked_save
 
@@ -215,31 +216,51 @@ def trigger_update(
     escalation_contact=None,
     escalation_email: str = "",
     now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Trigger:
-    """Edit a live trigger. The date of a fired trigger is never changed here (re-arm it)."""
+    """Edit a live trigger. The date of a fired trigger is never changed here (re-arm it).
+
+    Writes only what the edit changes, from the locked row: the sweep's bookkeeping
+    (state, fired_at, reminders…) written meanwhile stays. `expected_version` is the
+    version the editor loaded (ConflictError if it moved on)."""
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
-    trigger = Trigger.objects.select_for_update().get(pk=trigger.pk)
-    trigger.name = name.strip()
-    trigger.description = description
-    trigger.extra_addresses = _clean_addresses(extra_addresses)
-    trigger.escalation_contact = escalation_contact
-    trigger.escalation_email = escalation_email.strip().lower()
-    if params is not None and trigger.kind not in Trigger.AUTOMATIC_KINDS:
-        if not trigger.is_live:
-            raise ValidationError("Only an armed trigger's condition can be changed; re-arm it.")
-        new = clean_params(trigger.kind, params)
-        if new != trigger.params:
-            trigger.params = new
-            trigger.warnings_sent = []
-            trigger.last_checked_at = None
-            trigger.next_check_at = next_check(trigger, now)
-    trigger.full_clean()
-    tracked_save(trigger, actor=actor, reason="trigger edited")
-    if decisions is not None:
-        trigger.decisions.set(list(decisions))
-    if watchers is not None:
-        trigger.watchers.set(list(watchers))
+    reason = "trigger edited"
+    with concurrency.one_bump():
+        trigger = concurrency.lock(trigger)
+        concurrency.check_version(trigger, expected_version)
+        changed = concurrency.assign(
+            trigger,
+            name=name.strip(),
+            description=description,
+            extra_addresses=_clean_addresses(extra_addresses),
+            escalation_contact_id=escalation_contact.pk if escalation_contact else None,
+            escalation_email=escalation_email.strip().lower(),
+        )
+        if params is not None and trigger.kind not in Trigger.AUTOMATIC_KINDS:
+            new = clean_params(trigger.kind, params)
+            if new != trigger.params:
+                if not trigger.is_live:
+                    raise ValidationError(
+                        "Only an armed trigger's condition can be changed; re-arm it."
+                    )
+                trigger.params = new
+                trigger.warnings_sent = []
+                trigger.last_checked_at = None
+                trigger.next_check_at = next_check(trigger, now)
+                changed += ["params", "warnings_sent", "last_checked_at", "next_check_at"]
+        if changed:
+            trigger.full_clean()
+            concurrency.save_changed(trigger, fields=changed, actor=actor, reason=reason)
+        for relation, wanted in (("decisions", decisions), ("watchers", watchers)):
+            if wanted is None:
+                continue
+            manager = getattr(trigger, relation)
+            wanted = list(wanted)
+            if {obj.pk for obj in wanted} != set(manager.values_list("pk", flat=True)):
+                # Version first: the m2m history row then carries the new version.
+                concurrency.touch(trigger, actor=actor, reason=reason, locked=True)
+                manager.set(wanted)
     return trigger
 
 
@@ -359,7 +380,24 @@ def trigger_rearm(
     trigger.last_checked_at = None
     trigger.next_check_at = next_check(trigger, now)
     trigger.full_clean()
-    tracked_save(trigger, actor=actor, reason="re-armed with a new justification")
+    concurrency.save_changed(
+        trigger,
+        fields=[
+            "params",
+            "justification",
+            "generation",
+            "state",
+            "state_reason",
+            "warnings_sent",
+            "fired_at",
+            "reminders_sent",
+            "consecutive_failures",
+            "last_checked_at",
+            "next_check_at",
+        ],
+        actor=actor,
+        reason="re-armed with a new justification",
+    )
     return trigger
 
 
@@ -391,24 +429,30 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_set_status(
-    *, actor, initiative: Initiative, status: str, now: datetime | None = None
+    *,
+    actor,
+    initiative: Initiative,
+    status: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Initiative:
-    """Change the status; when it becomes *done*, its armed triggers fire (in this transaction)."""
+    """Change the status; when it becomes *done*, its armed triggers fire (in this transaction).
+
+    `expected_version`: the version the page or API client saw (ConflictError if it moved
+    on); setting the status it already has is a no-op, whatever the version."""
     require_operator(actor)
     now = now or timezone.now()
     if status not in Initiative.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Initiative.Status.values)}."})
     caller = initiative
-    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    initiative = concurrency.lock(initiative)
     if initiative.status == status:
         return initiative
+    concurrency.check_version(initiative, expected_version)
     initiative.status = status
     initiative.done_at = now if status == Initiative.Status.DONE else None
-    tracked_save(
-        initiative,
-        actor=actor,
-        reason=f"status → {status}",
-        update_fields=["status", "done_at"],
+    concurrency.save_changed(
+        initiative, fields=["status", "done_at"], actor=actor, reason=f"status → {status}"
     )
     if status == Initiative.Status.DONE:
         waiting = list(
@@ -427,6 +471,7 @@ def initiative_set_status(
             )
         work.flush()
     caller.status, caller.done_at = initiative.status, initiative.done_at
+    caller.version = initiative.version
     return initiative
 
 

@@ -12,6 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.concurrency import (
+    ConflictError,
+    conflict_for,
+    loaded_instance,
+    parse_version,
+    rebase_untouched,
+)
 from config.history import history_entries
 
 from . import access, selectors, services
@@ -117,14 +124,18 @@ def _detail_context(request, trigger, **forms):
 def history(request, pk: int):
     require_reader(request.user)
     trigger = get_object_or_404(Trigger, pk=pk)
-    entries = history_entries(
-        selectors.trigger_history(trigger=trigger),
-        long_text_fields=("description", "justification"),
-    )
+    entries = _history(trigger)
     return render(
         request,
         "triggers/history.html",
         {"nav": "triggers", "trigger": trigger, "entries": entries},
+    )
+
+
+def _history(trigger: Trigger):
+    return history_entries(
+        selectors.trigger_history(trigger=trigger),
+        long_text_fields=("description", "justification"),
     )
 
 
@@ -249,16 +260,12 @@ def create(request):
     )
 
 
-def edit(request, pk: int):
-    require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
-        raise PermissionDenied("Only architects edit triggers.")
-    trigger = get_object_or_404(Trigger, pk=pk)
-    kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
+def _initial(trigger: Trigger) -> dict:
+    """The edit form's values for `trigger` (also for a version of it from history)."""
     params = dict(trigger.params)
     if isinstance(params.get("lead_days"), list):
         params["lead_days"] = ", ".join(str(d) for d in params["lead_days"])
-    initial = {
+    return {
         "name": trigger.name,
         "description": trigger.description,
         "justification": trigger.justification,
@@ -272,7 +279,20 @@ def edit(request, pk: int):
         "escalation_email": trigger.escalation_email,
         **params,
     }
-    form = TriggerForm(request.POST or None, kind=kind, initial=initial, editing=True)
+
+
+def edit(request, pk: int):
+    require_reader(request.user)
+    if not has_role(request.user, ARCHITECT):
+        raise PermissionDenied("Only architects edit triggers.")
+    trigger = get_object_or_404(Trigger, pk=pk)
+    kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
+    form = TriggerForm(request.POST or None, kind=kind, initial=_initial(trigger), editing=True)
+    # The version the page was loaded at travels with the form (a hidden field).
+    version = trigger.version
+    if request.method == "POST":
+        version = parse_version(request.POST.get("version")) or version
+    conflict, status = None, 400
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -280,8 +300,24 @@ def edit(request, pk: int):
                 actor=request.user,
                 trigger=trigger,
                 params=form.params() if kind and trigger.is_live else None,
+                expected_version=version,
                 **_editable(data),
             )
+        except ConflictError as error:
+            # Nothing saved; their input stays in the form, saving again applies it.
+            conflict = conflict_for(error, _history(trigger))
+            version, status = error.current, 409
+            loaded = loaded_instance(error)
+            if loaded is not None:
+                trigger = get_object_or_404(Trigger, pk=pk)
+                data = rebase_untouched(
+                    request.POST,
+                    loaded_form=TriggerForm(kind=kind, initial=_initial(loaded), editing=True),
+                    current_form=TriggerForm(kind=kind, initial=_initial(trigger), editing=True),
+                    conflict=conflict,
+                )
+                form = TriggerForm(data, kind=kind, initial=_initial(trigger), editing=True)
+                form.is_valid()
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -296,8 +332,10 @@ def edit(request, pk: int):
             "kind": trigger.kind,
             "kind_label": trigger.get_kind_display(),
             "trigger": trigger,
+            "version": version,
+            "conflict": conflict,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status if request.method == "POST" else 200,
     )
 
 
@@ -319,7 +357,7 @@ def initiative_list(request):
     )
 
 
-def initiative_detail(request, pk: int):
+def initiative_detail(request, pk: int, *, conflict=None):
     require_reader(request.user)
     try:
         initiative = selectors.initiative_detail(pk=pk)
@@ -333,7 +371,10 @@ def initiative_detail(request, pk: int):
             "initiative": initiative,
             "can_operate": services.can_operate(request.user),
             "statuses": Initiative.Status.choices,
+            "conflict": conflict,
+            "wanted_status": request.POST.get("status") if conflict else None,
         },
+        status=409 if conflict else 200,
     )
 
 
@@ -364,7 +405,22 @@ def initiative_status(request, pk: int):
     initiative = get_object_or_404(Initiative, pk=pk)
     status = request.POST.get("status", "")
     try:
-        services.initiative_set_status(actor=request.user, initiative=initiative, status=status)
+        services.initiative_set_status(
+            actor=request.user,
+            initiative=initiative,
+            status=status,
+            expected_version=parse_version(request.POST.get("version")),
+        )
+    except ConflictError as error:
+        # Someone changed it since the page was loaded: show what, and the status they chose.
+        entries = history_entries(
+            initiative.history.select_related("history_user").order_by(
+                "-history_date", "-history_id"
+            ),
+            long_text_fields=("description",),
+            label=lambda r: f"Initiative “{r.name}”",
+        )
+        return initiative_detail(request, pk, conflict=conflict_for(error, entries))
     except ValidationError as error:
         for message in _messages(error):
             messages.error(request, message)

@@ -16,6 +16,9 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from config.api.preconditions import PreconditionFailed
+from config.concurrency import ConflictError
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -50,13 +53,23 @@ def body(status_code: int, code: str, detail: str, errors=None) -> dict:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError | DjangoPermissionDenied):
+    current_version = None
+    if isinstance(exc, ConflictError):
+        # A stale If-Match (config.concurrency): 412, with the ETag to read again.
+        current_version = exc.current
+        exc = PreconditionFailed(
+            f"The resource changed since you read it (If-Match named version {exc.expected}; "
+            f"it is now at version {exc.current}): read it again (GET) and retry."
+        )
+    elif isinstance(exc, DjangoValidationError | DjangoPermissionDenied):
         exc = from_django(exc)
     elif isinstance(exc, IntegrityError):
         exc = Conflict("This conflicts with existing data (it probably exists already).")
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if current_version is not None:
+        response["ETag"] = f'"{current_version}"'
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}

@@ -41,12 +41,15 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When the broker last took a "send this" message for the row; empty while none
+    # was taken (the broker was down at commit): the next requeue nudges those at once.
+    nudged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     # Generic pointer to what the email is about (for the outbox page and tests).
     subject_type = models.CharField(max_length=60, blank=True)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["body_html", "body_text"])
+    history = HistoricalRecords(excluded_fields=["body_html", "body_text", "nudged_at"])
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from config.notifications import services
 from config.notifications.models import Notification
+from tests.support.redis_server import publishing_to
+from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -107,20 +109,38 @@ def test_the_outbox_page_is_for_staff_only(login, architect, staff):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits(settings):
-    from config.celery_app import app
-
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    app.conf.broker_connection_retry = False
-    app.conf.task_publish_retry = False
-    try:
+def test_an_unreachable_broker_does_not_fail_the_save_and_the_row_waits_for_the_next_requeue():
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
         with transaction.atomic():
             row = _queue("broker-down")
-        # The commit ran the nudge, which failed quietly: the row is still pending.
+        # The commit ran the nudge, which failed quietly: the row is still pending and
+        # never nudged, so the next requeue nudges it although it is only seconds old.
         row.refresh_from_db()
-        assert row.state == "pending"
-    finally:
-        app.conf.broker_url = original
-        app.conf.task_publish_retry = True
-        app.conf.broker_connection_retry = True
+        assert (row.state, row.nudged_at) == ("pending", None)
+        with transaction.atomic():
+            assert services.notifications_requeue_pending()["requeued"] == 1
+        row.refresh_from_db()
+        assert row.nudged_at is None  # the broker is still down
+    with transaction.atomic():
+        fine = _queue("nudged-fine")  # the broker takes this nudge (no worker runs)
+    fine.refresh_from_db()
+    assert fine.nudged_at is not None
+    row.refresh_from_db()
+    assert row.nudged_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nudge_lost_with_the_broker_is_repeated_by_the_second_sweep_not_the_first():
+    with transaction.atomic():
+        row = _queue("lost")  # the broker took the nudge; say it restarted and lost it
+    row.refresh_from_db()
+    nudged = row.nudged_at
+    assert nudged is not None
+    first_sweep = nudged + services.REQUEUE_AFTER / 2
+    second_sweep = first_sweep + timedelta(minutes=1)  # the beat schedule's interval
+    with transaction.atomic():
+        assert services.notifications_requeue_pending(now=first_sweep)["requeued"] == 0
+    with transaction.atomic():
+        assert services.notifications_requeue_pending(now=second_sweep)["requeued"] == 1
+    row.refresh_from_db()
+    assert row.nudged_at > nudged
