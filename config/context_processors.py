@@ -7,15 +7,16 @@ from functools import cached_property
 from . import inbox as inbox_registry
 
 
-class _OpenCount:
-    """The navigation's count of open items, queried only if a template shows it, once."""
+class _LazyCount:
+    """A count for the navigation, queried only if a template shows it, and once."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, count) -> None:
         self.user = user
+        self._count = count
 
     @cached_property
     def value(self) -> int:
-        return inbox_registry.open_count(user=self.user)
+        return self._count(user=self.user)
 
     def __int__(self) -> int:
         return self.value
@@ -31,4 +32,11 @@ def inbox(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"inbox_open": _OpenCount(user)}
+    from .inapp.selectors import unread_count
+
+    return {
+        # Open items on the home page (one query for every section).
+        "inbox_open": _LazyCount(user, inbox_registry.open_count),
+        # Unread in-app notifications (one COUNT).
+        "inbox_unread": _LazyCount(user, unread_count),
+    }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("config.accounts.urls")),
     path("outbox/", include("config.notifications.urls")),
     path("calendar/", include("config.calendar.urls")),
+    path("notifications/", include("config.inapp.urls")),
     path("decisions/io/", include("adr.interop_urls")),
     path("decisions/", include("adr.urls")),
     path("risks/", include("risks.urls")),

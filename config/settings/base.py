@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "config.accounts",
     "config.notifications",
     "config.calendar",
+    "config.inapp",
     "config",
     "adr",
     "risks",
