@@ -6,37 +6,37 @@ from functools import cached_property
 
 from . import inbox as inbox_registry
 
+UNREAD = "_unread_notifications"
 
-class _LazyCount:
-    """A count for the navigation, queried only if a template shows it, and once."""
 
-    def __init__(self, user, count) -> None:
+class _NavCounts:
+    """The navigation's counts — open items (every home-page section) and unread
+    notifications — in one query, run only if a template shows them, and once."""
+
+    def __init__(self, user) -> None:
         self.user = user
-        self._count = count
 
     @cached_property
-    def value(self) -> int:
-        return self._count(user=self.user)
+    def counts(self) -> dict[str, int]:
+        from .inapp.selectors import unread
 
-    def __int__(self) -> int:
-        return self.value
+        return inbox_registry.section_counts(user=self.user, extra={UNREAD: unread(user=self.user)})
 
-    def __bool__(self) -> bool:
-        return bool(self.value)
+    @property
+    def open(self) -> int:
+        return sum(n for key, n in self.counts.items() if key != UNREAD)
 
-    def __str__(self) -> str:
-        return str(self.value)
+    @property
+    def unread(self) -> int:
+        return self.counts.get(UNREAD, 0)
+
+
+def nav_counts(user) -> _NavCounts:
+    return _NavCounts(user)
 
 
 def inbox(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from .inapp.selectors import unread_count
-
-    return {
-        # Open items on the home page (one query for every section).
-        "inbox_open": _LazyCount(user, inbox_registry.open_count),
-        # Unread in-app notifications (one COUNT).
-        "inbox_unread": _LazyCount(user, unread_count),
-    }
+    return {"nav_counts": nav_counts(user)}

@@ -83,26 +83,34 @@ def _local_today() -> date:
     return timezone.localdate()
 
 
-def section_counts(*, user, today: date | None = None) -> dict[str, int]:
-    """Every section's open count for ``user``, in one query: ``SELECT (SELECT COUNT(*)
-    FROM (<section 1>)), (SELECT COUNT(*) FROM (<section 2>)), …``."""
-    if not getattr(user, "is_authenticated", False):
-        return {}
-    today = today or _local_today()
-    listed = providers()
-    if not listed:
-        return {}
+def _counts_sql(parts: list[QuerySet]) -> list[int]:
+    """``SELECT (SELECT COUNT(*) FROM (<part 1>)), (SELECT COUNT(*) FROM (<part 2>)), …``:
+    the row count of each queryset, in one query."""
     selects, params = [], []
-    for index, provider in enumerate(listed):
-        qs = provider.open_items(user=user, today=today).order_by().values("pk")
-        sql, part_params = qs.query.get_compiler(using=qs.db).as_sql()
+    for index, qs in enumerate(parts):
+        sql, part_params = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
         # Only Django-compiled SQL (placeholders, not values) is interpolated.
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS inbox_{index})")  # noqa: S608
         params.extend(part_params)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
-        counts = cursor.fetchone()
-    return {p.key: counts[i] for i, p in enumerate(listed)}
+        return list(cursor.fetchone())
+
+
+def section_counts(
+    *, user, today: date | None = None, extra: dict[str, QuerySet] | None = None
+) -> dict[str, int]:
+    """Every section's open count for ``user`` (and the row count of each ``extra``
+    queryset, by its key), in one query."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    today = today or _local_today()
+    listed = providers()
+    parts = {p.key: p.open_items(user=user, today=today) for p in listed}
+    parts.update(extra or {})
+    if not parts:
+        return {}
+    return dict(zip(parts, _counts_sql(list(parts.values())), strict=True))
 
 
 def open_count(*, user, today: date | None = None) -> int:
@@ -110,13 +118,17 @@ def open_count(*, user, today: date | None = None) -> int:
     return sum(section_counts(user=user, today=today).values())
 
 
-def inbox_sections(*, user, limit: int = 10, today: date | None = None) -> list[InboxSection]:
+def inbox_sections(
+    *, user, limit: int = 10, today: date | None = None, counts: dict[str, int] | None = None
+) -> list[InboxSection]:
     """The home page: every section with its count and first ``limit`` items.
 
-    Queries: one for all counts, then one or two per non-empty section.
+    Queries: one for all counts (none if ``counts`` are given), then one per non-empty
+    section.
     """
     today = today or _local_today()
-    counts = section_counts(user=user, today=today)
+    if counts is None:
+        counts = section_counts(user=user, today=today)
     sections = []
     for provider in providers():
         count = counts.get(provider.key, 0)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("outbox/", include("config.notifications.urls")),
     path("calendar/", include("config.calendar.urls")),
     path("notifications/", include("config.inapp.urls")),
+    path("preferences/", include("config.preferences.urls")),
     path("decisions/io/", include("adr.interop_urls")),
     path("decisions/", include("adr.urls")),
     path("risks/", include("risks.urls")),

@@ -15,6 +15,7 @@ PUBLIC_PREFIXES = (
     "/demo/",
     "/healthz",
     "/calendar/feed/",
+    "/preferences/unsubscribe/",
 )
 
 

@@ -28,15 +28,15 @@ def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notificatio
     return qs
 
 
+def unread(*, user) -> QuerySet[Notification]:
+    """``user``'s unread notifications (unordered; the navigation counts them)."""
+    return Notification.objects.filter(user=user).exclude(_is_read())
+
+
 def unread_count(*, user) -> int:
-    """The navigation's count of unread notifications: one COUNT query."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return (
-        Notification.objects.filter(user=user)
-        .exclude(Exists(NotificationRead.objects.filter(notification=OuterRef("pk"))))
-        .count()
-    )
+    return unread(user=user).count()
 
 
 def notification_of(*, user, pk: int) -> Notification:

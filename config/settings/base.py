@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "config.notifications",
     "config.calendar",
     "config.inapp",
+    "config.preferences",
     "config",
     "adr",
     "risks",
@@ -216,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "config.notifications.tasks.notifications_requeue_pending",
         "schedule": 120.0,
     },
+    # Sends each person's digest once their LEDGER_DIGEST_HOUR has come (once a day).
+    "send-daily-digests": {
+        "task": "config.preferences.tasks.send_daily_digests",
+        "schedule": 300.0,
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -276,6 +282,12 @@ LEDGER_REMINDER_EVERY_DAYS = env.int("LEDGER_REMINDER_EVERY_DAYS", default=3)
 LEDGER_REMINDERS_BEFORE_ESCALATION = env.int("LEDGER_REMINDERS_BEFORE_ESCALATION", default=3)
 LEDGER_WEBHOOK_TOLERANCE_SECONDS = env.int("LEDGER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 LEDGER_DEFAULT_LEAD_DAYS = [30, 7, 1]
+# Daily digests go out from this hour of each person's time zone (config.preferences).
+LEDGER_DIGEST_HOUR = env.int("LEDGER_DIGEST_HOUR", default=8)
+# How long an email's one-click unsubscribe link works.
+LEDGER_UNSUBSCRIBE_MAX_AGE_SECONDS = env.int(
+    "LEDGER_UNSUBSCRIBE_MAX_AGE_SECONDS", default=60 * 24 * 3600
+)
 
 LOGGING = {
     "version": 1,
