@@ -252,6 +252,11 @@ class Work:
     def _send(self) -> None:
         emails: list[notifications.Email] = []
         site = settings.SITE_URL.rstrip("/")
+        # "Please acknowledge" only to those who can (triggers.access): every recipient is
+        # involved in their trigger, so the readers among all of them, found in one query
+        # after the loop (emails are rendered later), are those who may acknowledge.
+        acknowledgers: set[int] = set()
+        everyone: list = []
         for message in self.messages:
             trigger = message.trigger
             key = message.key
@@ -267,8 +272,8 @@ class Work:
                 key = key.replace("{event}", str(message.fire.event.pk))
                 context["event"] = message.fire.event
             users, addresses = recipients(trigger, escalate=message.escalate)
-            # "Please acknowledge" only to those who can (triggers.access); one query.
-            context["acknowledger_ids"] = access.acknowledger_ids(users)
+            context["acknowledger_ids"] = acknowledgers
+            everyone += users
             emails += notifications.user_emails(
                 users=users,
                 addresses=addresses,
@@ -278,6 +283,7 @@ class Work:
                 context=context,
                 about=trigger,
             )
+        acknowledgers.update(access.acknowledger_ids(everyone))
         notifications.notification_enqueue_many(emails)
 
 
