@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from config import inbox_views
 from config import views as core_views
 
 handler400 = "config.views.bad_request"
@@ -10,9 +10,12 @@ handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="adr:decision-list", permanent=False), name="home"),
+    path("", inbox_views.home, name="home"),
     path("accounts/", include("config.accounts.urls")),
     path("outbox/", include("config.notifications.urls")),
+    path("calendar/", include("config.calendar.urls")),
+    path("notifications/", include("config.inapp.urls")),
+    path("preferences/", include("config.preferences.urls")),
     path("decisions/io/", include("adr.interop_urls")),
     path("decisions/", include("adr.urls")),
     path("risks/", include("risks.urls")),

@@ -6,9 +6,15 @@ class RisksConfig(AppConfig):
     verbose_name = "Risk acceptances"
 
     def ready(self) -> None:
-        # Wiring only: acceptances take part in the global search.
-        from config import search
+        # Wiring only: acceptances take part in the global search and the home page.
+        from config import inbox, search
+        from config.calendar import registry as calendar
 
+        from .calendar import AcceptanceDates
+        from .inbox import SECTIONS
         from .search import AcceptanceSearch
 
         search.register(AcceptanceSearch())
+        calendar.register(AcceptanceDates())
+        for section in SECTIONS:
+            inbox.register(section)

@@ -34,9 +34,8 @@ from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.audit import delete_or_refuse
 from config.clock import ledger_today
 from config.history import tracked_save
-from config.notifications.services import notify_users
 
-from . import duties, hooks
+from . import duties, hooks, notices
 from .ledger_chain import chain_record, html_digest
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature, SigningAttempt
 
@@ -276,41 +275,9 @@ def _run_saved_hooks(acceptance: RiskAcceptance, actor) -> None:
 # --- Emails ------------------------------------------------------------------------
 
 
-def _email_context(acceptance: RiskAcceptance, **extra) -> dict:
-    return {
-        "acceptance": acceptance,
-        "url": acceptance.get_absolute_url(),
-        "sign_url": f"{acceptance.get_absolute_url()}sign/",
-        "round": acceptance.signing_round,
-        **extra,
-    }
-
-
-def _notify_signatories(acceptance: RiskAcceptance, users: Iterable, kind: str) -> None:
-    """kind: requested | rerequested | withdrawn (no longer needed)."""
-    users = list(users)
-    if not users:
-        return
-    notify_users(
-        users=users,
-        event=f"signature.{kind}",
-        key=f"risks:{acceptance.pk}:round{acceptance.signing_round}:signature-{kind}",
-        template=f"risk-signature-{kind}",
-        context=_email_context(acceptance),
-        about=acceptance,
-    )
-
-
-def _notify_owner(acceptance: RiskAcceptance, signature: Signature) -> None:
-    kind = "signed" if signature.verdict == Signature.Verdict.APPROVE else "declined"
-    notify_users(
-        users=[acceptance.owner],
-        event=f"acceptance.{kind}",
-        key=f"risks:{acceptance.pk}:signature{signature.pk}:{kind}",
-        template=f"risk-{kind}",
-        context=_email_context(acceptance, signature=signature),
-        about=acceptance,
-    )
+# Who hears of what: risks/notices.py, by the table in config/notifications/table.py.
+_notify_signatories = notices.notify_signatories
+_notify_owner = notices.notify_signature_outcome
 
 
 # --- Content edits -----------------------------------------------------------------
@@ -354,7 +321,7 @@ def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
     ):
         duties.back_to_draft(locked, actor=actor, reason=reason)
         others = [u for u in _signatory_users(locked) if u.pk != actor.pk]
-        _notify_signatories(locked, others, "withdrawn")
+        _notify_signatories(locked, others, "withdrawn", actor=actor)
     elif locked.state != S.DRAFT:
         _void_signatures(locked, actor=actor, reason=f"content changed: {reason}")
         _set_state(locked, S.AWAITING, actor=actor, reason=f"content changed: {reason}")
@@ -367,13 +334,22 @@ def _edit_locked(*, actor, locked: RiskAcceptance, reason: str):
         )
         after_users = {u.pk: u for u in _signatory_users(locked)}
         _notify_signatories(
-            locked, [u for pk, u in after_users.items() if pk in before_users], "rerequested"
+            locked,
+            [u for pk, u in after_users.items() if pk in before_users],
+            "rerequested",
+            actor=actor,
         )
         _notify_signatories(
-            locked, [u for pk, u in after_users.items() if pk not in before_users], "requested"
+            locked,
+            [u for pk, u in after_users.items() if pk not in before_users],
+            "requested",
+            actor=actor,
         )
         _notify_signatories(
-            locked, [u for pk, u in before_users.items() if pk not in after_users], "withdrawn"
+            locked,
+            [u for pk, u in before_users.items() if pk not in after_users],
+            "withdrawn",
+            actor=actor,
         )
     _run_saved_hooks(locked, actor)
     chain_record(locked, kind="edited", actor=actor, facts=facts)
@@ -707,7 +683,7 @@ def acceptance_submit(
         reason=reason,
         update_fields=[*STATE_FIELDS, "signing_round", "submitted_by", "submitted_at"],
     )
-    _notify_signatories(locked, _signatory_users(locked), "requested")
+    _notify_signatories(locked, _signatory_users(locked), "requested", actor=actor)
     chain_record(
         locked,
         kind="submitted",

@@ -1,8 +1,9 @@
 """REST API for initiatives, triggers and fired events (config/api_urls.py calls `register`).
 
 Permissions mirror the web UI (see triggers/services.py): every reader (a role or
-staff) reads; architects or staff change an initiative's status and acknowledge a
-fired trigger. Another team's pipeline marks its initiative done with
+staff) reads; architects or staff change an initiative's status; whoever may
+acknowledge a fired trigger in the UI may over the API (``triggers.access``).
+Another team's pipeline marks its initiative done with
 `PATCH /api/v1/initiatives/<id>/ {"status": "done"}` and `Authorization: Bearer <token>`
 of a staff or architect service account.
 """
@@ -163,7 +164,8 @@ class InitiativeViewSet(
 
 class TriggerViewSet(ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Triggers (read, the detail with an `ETag`); POST `acknowledge` on a fired one
-    (architects or staff)."""
+    (architects, staff, and the trigger's watchers, acceptance owner and signatories,
+    escalation contact)."""
 
     serializer_class = TriggerSerializer
     permission_classes = [IsReader]

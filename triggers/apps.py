@@ -8,14 +8,19 @@ class TriggersConfig(AppConfig):
     def ready(self) -> None:
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
         from adr.services import DEFERRAL_ALTERNATIVES
-        from config import search
+        from config import inbox, search
+        from config.calendar import registry as calendar
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
         from . import ledger, removal, services
+        from .calendar import TriggerDates
+        from .inbox import FiredTriggers
         from .search import TriggerSearch
 
         search.register(TriggerSearch())
+        calendar.register(TriggerDates())
+        inbox.register(FiredTriggers())
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)

@@ -2,9 +2,12 @@
 
 Who may do what (the web UI and the API share these checks):
 - define, edit, disarm, re-arm and resolve triggers, and create initiatives: architects;
-- acknowledge a fired trigger and change an initiative's status (how another team's
-  pipeline marks its initiative done, with an API token): architects or staff users.
-  A pipeline therefore uses a token of a staff or architect service account.
+- change an initiative's status (how another team's pipeline marks its initiative done,
+  with an API token): architects or staff users. A pipeline therefore uses a token of a
+  staff or architect service account;
+- acknowledge a fired trigger: architects and staff, and everyone the trigger involves
+  who can read the ledger — its watchers, the acceptance's owner and signatories, the
+  escalation contact (``triggers.access.may_acknowledge``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from config import concurrency
 from config.accounts.roles import ARCHITECT, has_role, require_role
 from config.history import tracked_save
 
-from . import probes
+from . import access, probes
 from .models import Evaluation, FiredEvent, Initiative, Trigger, WebhookDelivery
 from .schedule import DEFAULT_METRIC_INTERVAL_MINUTES, next_check
 from .sweep import SweepResult, Work, sweep
@@ -288,7 +291,11 @@ def _current_event(trigger: Trigger) -> FiredEvent | None:
 def trigger_acknowledge(
     *, actor, trigger: Trigger, note: str = "", now: datetime | None = None
 ) -> Trigger:
-    require_operator(actor)
+    if not access.may_acknowledge(actor, trigger):
+        raise PermissionDenied(
+            "Only the trigger's watchers, the acceptance's owner and signatories, its "
+            "escalation contact, architects and staff can acknowledge it."
+        )
     now = now or timezone.now()
     trigger = Trigger.objects.select_for_update().get(pk=trigger.pk)
     if trigger.state != S.FIRED:

@@ -39,7 +39,7 @@ from config import bulk
 from config.history import stamp
 from config.notifications import services as notifications
 
-from . import isolation, probes
+from . import access, isolation, probes
 from .ledger import chain_fired_events
 from .models import (
     Evaluation,
@@ -252,6 +252,11 @@ class Work:
     def _send(self) -> None:
         emails: list[notifications.Email] = []
         site = settings.SITE_URL.rstrip("/")
+        # "Please acknowledge" only to those who can (triggers.access): every recipient is
+        # involved in their trigger, so the readers among all of them, found in one query
+        # after the loop (emails are rendered later), are those who may acknowledge.
+        acknowledgers: set[int] = set()
+        everyone: list = []
         for message in self.messages:
             trigger = message.trigger
             key = message.key
@@ -267,6 +272,8 @@ class Work:
                 key = key.replace("{event}", str(message.fire.event.pk))
                 context["event"] = message.fire.event
             users, addresses = recipients(trigger, escalate=message.escalate)
+            context["acknowledger_ids"] = acknowledgers
+            everyone += users
             emails += notifications.user_emails(
                 users=users,
                 addresses=addresses,
@@ -276,6 +283,7 @@ class Work:
                 context=context,
                 about=trigger,
             )
+        acknowledgers.update(access.acknowledger_ids(everyone))
         notifications.notification_enqueue_many(emails)
 
 

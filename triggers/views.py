@@ -21,7 +21,7 @@ from config.concurrency import (
 )
 from config.history import history_entries
 
-from . import selectors, services
+from . import access, selectors, services
 from .forms import CREATABLE_KINDS, InitiativeForm, RearmForm, ReasonForm, TriggerForm
 from .models import Initiative, Trigger
 
@@ -109,6 +109,7 @@ def _detail_context(request, trigger, **forms):
         "nav": "triggers",
         "trigger": trigger,
         "can_operate": services.can_operate(request.user),
+        "can_acknowledge": access.may_acknowledge(request.user, trigger),
         "is_architect": has_role(request.user, ARCHITECT),
         "disarm_form": forms.get("disarm_form") or ReasonForm(),
         "resolve_form": forms.get("resolve_form") or ReasonForm(),

@@ -5,8 +5,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
 # Paths an anonymous visitor may reach: the login and password-reset pages, static
-# files, the API (which answers 401/403 itself) and webhook receivers (authenticated
-# by HMAC).
+# files, the API (which answers 401/403 itself), webhook receivers (authenticated by
+# HMAC), calendar feeds (authenticated by their secret token; config.calendar.views.feed)
+# and one-click unsubscribe links (signed).
 PUBLIC_PREFIXES = (
     "/accounts/login/",
     "/accounts/password-reset/",
@@ -15,6 +16,8 @@ PUBLIC_PREFIXES = (
     "/hooks/",
     "/demo/",
     "/healthz",
+    "/calendar/feed/",
+    "/preferences/unsubscribe/",
 )
 
 

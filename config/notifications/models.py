@@ -20,6 +20,9 @@ class Notification(models.Model):
         UNCERTAIN = "uncertain", "Uncertain"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # config.preferences: held for the person's daily digest, then sent in it.
+        HELD = "held", "Held for the daily digest"
+        DIGESTED = "digested", "Sent in a digest"
 
     recipient = models.EmailField()
     user = models.ForeignKey(

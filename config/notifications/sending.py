@@ -90,8 +90,12 @@ def _mark_nudged(pks: list[int]) -> None:
 def _claim(notification_id: int) -> Notification | None:
     now = timezone.now()
     with transaction.atomic():
+        # Wait for a row lock rather than skip it: the lock is only ever held for a
+        # moment (the nudge's `nudged_at` update, another claim), and a skipped claim
+        # was lost until the requeue (a nudged row is not re-nudged for REQUEUE_AFTER).
+        # After the wait the state is checked again, so two claims never both win.
         row = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update()
             .filter(
                 pk=notification_id,
                 state__in=[Notification.State.PENDING, Notification.State.RETRY],

@@ -12,6 +12,7 @@ from django.utils import timezone
 from config.bulk import create_with_history
 from config.emails import render_email
 from config.history import stamp, tracked_save
+from config.preferences.outbox import apply_preferences, with_footer
 
 from .models import Notification
 
@@ -82,18 +83,20 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
     rows = [_render(key, email) for key, email in unique.items() if key not in taken]
     if not rows:
         return []
+    apply_preferences(rows)
     try:
         with transaction.atomic():
             created = create_with_history(rows, Notification)
     except IntegrityError:
         # Another transaction queued one of these keys meanwhile: save them one by one.
         created = [row for row in rows if _save_unless_queued(row)]
-    send_on_commit(row.pk for row in created)
+    send_on_commit(row.pk for row in created if row.state == Notification.State.PENDING)
     return created
 
 
 def _render(key: str, email: Email) -> Notification:
     rendered = render_email(email.template, {"recipient_user": email.user, **email.context})
+    rendered = with_footer(rendered, user_id=getattr(email.user, "pk", None), event=email.event)
     about = email.about
     row = Notification(
         recipient=email.recipient,

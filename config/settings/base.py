@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "config.accounts",
     "config.notifications",
+    "config.calendar",
+    "config.inapp",
+    "config.preferences",
     "config",
     "adr",
     "risks",
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.accounts.context_processors.roles",
+                "config.context_processors.inbox",
             ],
         },
     },
@@ -237,6 +241,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "adr.tasks.sync_git_logs",
         "schedule": env.float("LEDGER_GIT_SYNC_INTERVAL_SECONDS", default=900.0),
     },
+    # Sends each person's digest once their LEDGER_DIGEST_HOUR has come (once a day).
+    "send-daily-digests": {
+        "task": "config.preferences.tasks.send_daily_digests",
+        "schedule": 300.0,
+    },
 }
 
 # --- REST API ---------------------------------------------------------------
@@ -307,6 +316,12 @@ LEDGER_CHAIN_KEY_ID = env.str("LEDGER_CHAIN_KEY_ID", default="")
 LEDGER_CHECKPOINT_EMAILS = env.list("LEDGER_CHECKPOINT_EMAILS", default=[])
 LEDGER_CHECKPOINT_DIR = env.str(
     "LEDGER_CHECKPOINT_DIR", default=str(VAR_DIR / "ledger-checkpoints")
+)
+# Daily digests go out from this hour of each person's time zone (config.preferences).
+LEDGER_DIGEST_HOUR = env.int("LEDGER_DIGEST_HOUR", default=8)
+# How long an email's one-click unsubscribe link works.
+LEDGER_UNSUBSCRIBE_MAX_AGE_SECONDS = env.int(
+    "LEDGER_UNSUBSCRIBE_MAX_AGE_SECONDS", default=60 * 24 * 3600
 )
 
 LOGGING = {

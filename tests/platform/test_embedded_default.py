@@ -7,10 +7,12 @@ trigger sweep really reaches the worker. Ctrl-C (SIGTERM here) stops everything.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -119,6 +121,13 @@ def test_run_dev_serves_the_demo_and_beat_drives_the_worker(tmp_path):
 
         _wait_for(swept, 90, "beat to send the sweep and the worker to run it")
         assert (tmp_path / "ledger.sqlite3").exists()
+        # SITE_URL is the printed address (issue 11): links in emails and the demo's
+        # metric URL point where the browser that logged in already has its session.
+        with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+            (params,) = db.execute(
+                "SELECT params FROM triggers_trigger WHERE kind = 'metric'"
+            ).fetchone()
+        assert json.loads(params)["url"].startswith(f"{base}/demo/")
     finally:
         # Shown by pytest if the test fails.
         print("--- run-dev output ---\n" + log.read_text()[-4000:])

@@ -84,7 +84,12 @@ def test_journey_2_drafted_submitted_signed_by_three_and_printed(
         assert response.status_code == 302, response.content.decode()[:2000]
     draft.refresh_from_db()
     assert draft.state == RiskAcceptance.State.ACCEPTED
-    assert Notification.objects.filter(event="acceptance.signed").count() == 3
+    # Issue 11's loop: the owner (sam, who signed first) is not told of his own signature,
+    # hears of sofia's, and the last one is announced to everyone as "accepted".
+    assert Notification.objects.filter(event="acceptance.signed").count() == 1
+    assert sorted(
+        Notification.objects.filter(event="acceptance.accepted").values_list("recipient", flat=True)
+    ) == ["alice@example.test", "sam@example.test", "sofia@example.test"]
     # The decision page's reverse relation knows about the acceptance.
     assert list(deferral.risk_acceptances.all()) == [draft]
     client.force_login(architect)

@@ -214,8 +214,13 @@ def test_declining_needs_a_reason_and_sends_the_document_back_to_draft(
     sign(stakeholder2, submitted, verdict="decline", reason="CSP is not enforced on /legacy")
     submitted.refresh_from_db()
     assert submitted.state == S.DRAFT
-    owner_mail = Notification.objects.get(event="acceptance.declined")
-    assert owner_mail.recipient == "sam@example.test"
+    # Issue 11's loop: the owner, the author and sam, whose approval was voided (one email).
+    declined = Notification.objects.filter(event="acceptance.declined")
+    assert sorted(declined.values_list("recipient", flat=True)) == [
+        "alice@example.test",
+        "sam@example.test",
+    ]
+    owner_mail = declined.get(recipient="sam@example.test")
     assert "CSP is not enforced on /legacy" in owner_mail.body_text
     assert "CSP is not enforced on /legacy" in owner_mail.body_html
     # The approval of the declined round stops counting; eric is told he is not needed.
