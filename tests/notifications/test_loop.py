@@ -120,14 +120,28 @@ def test_a_decline_tells_owner_author_and_whose_approval_it_voided_not_the_decli
         assert "No SSO yet" in mail.body_text
 
 
-def test_an_edit_that_voids_signatures_rerequests_them_but_not_from_the_editor(
+def test_an_edit_that_voids_signatures_rerequests_them_from_every_signatory(
     acceptance, architect, stakeholder, stakeholder2, staff
 ):
     services.acceptance_submit(actor=architect, acceptance=acceptance)
     sign(stakeholder2, acceptance)
     sign(staff, acceptance)
+    services.acceptance_update(actor=architect, acceptance=acceptance, scope="Now wider")
+    assert heard("signature.rerequested") == ["eric", "sam", "sofia", "steve"]
+
+
+def test_an_edit_by_a_signatory_goes_back_to_draft_and_tells_the_others_not_the_editor(
+    acceptance, architect, stakeholder, stakeholder2, staff
+):
+    # Segregation of duties (risks/duties.py): a signatory's edit needs a new submission.
+    services.acceptance_submit(actor=architect, acceptance=acceptance)
+    sign(stakeholder2, acceptance)
+    sign(staff, acceptance)
     services.acceptance_update(actor=staff, acceptance=acceptance, scope="Now wider")
-    assert heard("signature.rerequested") == ["eric", "sam", "sofia"]
+    acceptance.refresh_from_db()
+    assert acceptance.state == "draft"
+    assert heard("signature.rerequested") == []
+    assert heard("signature.withdrawn") == ["eric", "sam", "sofia"]
 
 
 def test_removing_a_signatory_while_awaiting_withdraws_their_request(

@@ -49,8 +49,9 @@ FIELDS_PER_KIND = 2
 # A refusal that writes on purpose: a failed signature is audited (risks.SigningAttempt),
 # and the password-reset throttle counts refused requests too.
 AUDITED_REFUSALS = {"risks_signingattempt", "accounts_passwordresetrequest"}
-# A 200 that is a success: the profile shows a new API token once, in the response.
-SUCCESS_200 = ("/accounts/profile/",)
+# A 200 that is a success: the profile shows a new API token, and the calendar page a
+# new feed address, once, in the response.
+SUCCESS_200 = ("/accounts/profile/", "/calendar/regenerate/")
 
 TEXT_TYPES = {"text", "textarea", "hidden", "email", "password", "search", "url", "tel"}
 NUMBER_VALUES = ["-1", "-99999999999", "9" * 40, "1e309", "NaN", "0x10", " 3 "]
