@@ -42,6 +42,7 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelector("[data-focus-error]") ||
     document.querySelector("main .form-errors, main .errorlist, main .error[role=alert]");
   if (error) {
+    if (!error.hasAttribute("role")) error.setAttribute("role", "alert");
     if (!error.hasAttribute("aria-live")) error.setAttribute("aria-live", "assertive");
     if (!error.hasAttribute("tabindex")) error.tabIndex = -1;
     error.scrollIntoView({ block: "center" });
