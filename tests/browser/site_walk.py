@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
@@ -88,6 +88,18 @@ def login(context, base_url: str, role: str):
     pg.wait_for_load_state()
     assert "/accounts/login/" not in pg.url, f"login as {username} failed"
     return pg
+
+
+# axe-core's critical and serious violations, one line each (the first nodes named).
+AXE_RUN = """
+async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => `${v.impact} ${v.id}: ${v.help} — ` +
+         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}
+"""
 
 
 # What a person can act on in the page as rendered: visible links, GET forms and POST
@@ -179,4 +191,8 @@ def walk(pg, base_url: str, on_page=None) -> Walk:
         for form in offers["forms"]:
             form["page"] = here
             result.forms.append(form)
+            if form["method"] == "get":  # a search or a filter: its result page is a page too
+                target = form["action"][len(base_url) :].split("?")[0]
+                query = urlencode([tuple(pair) for pair in form["data"] if pair[1]])
+                queue.append(f"{target}?{query}" if query else target)
     return result

@@ -1,5 +1,5 @@
-"""axe-core on every page type as each role, at 1366 px and at 390 px: no critical and
-no serious violation, and no page scrolls sideways on a phone.
+"""axe-core on every page type as each role, at 1366 px (light) and at 390 px (dark): no
+critical and no serious violation, and no page scrolls sideways on a phone.
 
 The demo data is seeded once and one browser is reused: this is one test, walking the
 site four times (one per role), so that the whole check stays within a few minutes.
@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.site_walk import ROLES, login, require_axe, seed_demo, walk
+from tests.browser.site_walk import AXE_RUN, ROLES, login, require_axe, seed_demo, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-AXE_RUN = """
-async () => {
-  const r = await axe.run(document, {resultTypes: ['violations']});
-  return r.violations
-    .filter(v => v.impact === 'critical' || v.impact === 'serious')
-    .map(v => `${v.impact} ${v.id}: ${v.help} — ` +
-         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-}
-"""
 
 SIDEWAYS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
@@ -54,14 +45,17 @@ def test_every_page_as_every_role_passes_axe_and_fits_a_phone(chromium_browser, 
         def check(page, path, role=role):
             nonlocal checked
             checked += 1
-            for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+            # The phone pass also runs in dark mode (prefers-color-scheme), the desktop in light.
+            for width, viewport, scheme in (("1366", DESKTOP, "light"), ("390", PHONE, "dark")):
                 page.set_viewport_size(viewport)
+                page.emulate_media(color_scheme=scheme)
                 for line in page.evaluate(AXE_RUN):
                     problems.append(f"{role} {path} @{width}px: {line}")
             scroll_width, inner = page.evaluate(SIDEWAYS)
             if scroll_width > inner:
                 problems.append(f"{role} {path} @390px scrolls sideways: {scroll_width} > {inner}")
             page.set_viewport_size(DESKTOP)
+            page.emulate_media(color_scheme="light")
 
         pg.goto("/")  # the init script applies from the next navigation on
         walked = walk(pg, live_server.url, on_page=check)

@@ -38,10 +38,18 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   // A form that comes back with errors: move the eye (and the focus) to the first error.
-  const error =
+  let error =
     document.querySelector("[data-focus-error]") ||
     document.querySelector("main .form-errors, main .errorlist, main .error[role=alert]");
   if (error) {
+    if (error.tagName === "UL" || error.tagName === "OL") {
+      // A list keeps its list role: the announced, focusable box is a wrapper around it.
+      const box = document.createElement("div");
+      box.className = "error-focus";
+      error.parentNode.insertBefore(box, error);
+      box.appendChild(error);
+      error = box;
+    }
     if (!error.hasAttribute("role")) error.setAttribute("role", "alert");
     if (!error.hasAttribute("aria-live")) error.setAttribute("aria-live", "assertive");
     if (!error.hasAttribute("tabindex")) error.tabIndex = -1;
