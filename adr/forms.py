@@ -92,6 +92,7 @@ class DecisionForm(forms.ModelForm):
 
 
 class OptionForm(forms.ModelForm):
+    row_noun = "Option"
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -112,6 +113,7 @@ class OptionForm(forms.ModelForm):
 
 
 class CriterionForm(forms.ModelForm):
+    row_noun = "Criterion"
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -120,6 +122,7 @@ class CriterionForm(forms.ModelForm):
 
 
 class NoteForm(forms.ModelForm):
+    row_noun = "Sensitivity note"
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     favours = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, choices=[("", "—")]
@@ -131,6 +134,7 @@ class NoteForm(forms.ModelForm):
 
 
 class RelationForm(forms.Form):
+    row_noun = "Relation"
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(
         choices=DecisionRelation.Kind.choices, initial=DecisionRelation.Kind.RELATES_TO
@@ -194,6 +198,16 @@ class BaseRows(forms.BaseFormSet):
             self._non_form_errors.append(
                 "This form is out of date or was altered; reload the page and try again."
             )
+
+    def add_fields(self, form, index):
+        """Every input of a row gets an accessible name such as "Criterion 2: weight"."""
+        super().add_fields(form, index)
+        noun = getattr(form, "row_noun", "Row")
+        number = "" if index is None else f" {index + 1}"
+        for name, field in form.fields.items():
+            if not isinstance(field.widget, forms.HiddenInput):
+                label = field.label or name.replace("_", " ").capitalize()
+                field.widget.attrs["aria-label"] = f"{noun}{number}: {str(label).lower()}"
 
     def rows(self):
         """(index, form, delete?) for every form that holds data, in order."""
