@@ -336,6 +336,38 @@ class SearchResults:
     more_url: str | None = None
 
 
+def results(
+    *,
+    key: str,
+    label: str,
+    qs: QuerySet,
+    page: list,
+    limit: int,
+    found: dict[int, tuple[str, SafeString]],
+    describe,
+    more_url: str | None = None,
+) -> SearchResults:
+    """A provider's answer: one hit per row of ``page`` (``describe(row)`` gives its
+    reference, title and badge), with where it matched; the total counted only when the
+    page is full."""
+    hits = []
+    for row in page:
+        reference, title, badge = describe(row)
+        where, snippet = found.get(row.pk, ("", None))
+        hits.append(
+            SearchHit(
+                reference=reference,
+                title=title,
+                url=row.get_absolute_url(),
+                where=where,
+                snippet=snippet,
+                badge=badge,
+            )
+        )
+    count = qs.count() if len(page) == limit else len(page)
+    return SearchResults(key=key, label=label, count=count, hits=hits, more_url=more_url)
+
+
 class SearchProvider(Protocol):
     """What an app registers to take part in the global search.
 

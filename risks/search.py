@@ -56,22 +56,12 @@ class AcceptanceSearch:
             child_fields=("description",),
             child_label="mitigation",
         )
-        hits = []
-        for a in page:
-            where, snippet = found.get(a.pk, ("", None))
-            hits.append(
-                search.SearchHit(
-                    reference=f"RA-{a.pk}",
-                    title=a.title,
-                    url=a.get_absolute_url(),
-                    where=where,
-                    snippet=snippet,
-                    badge=a.get_state_display(),
-                )
-            )
-        return search.SearchResults(
+        return search.results(
             key=self.key,
             label=self.label,
-            count=qs.count() if len(page) == limit else len(page),
-            hits=hits,
+            qs=qs,
+            page=page,
+            limit=limit,
+            found=found,
+            describe=lambda a: (f"RA-{a.pk}", a.title, a.get_state_display()),
         )

@@ -29,22 +29,12 @@ class TriggerSearch:
         )
         page = list(qs[:limit])
         found = search.snippets(page, table="triggers_trigger", fields=FIELDS, query=query)
-        hits = []
-        for t in page:
-            where, snippet = found.get(t.pk, ("", None))
-            hits.append(
-                search.SearchHit(
-                    reference=t.get_kind_display(),
-                    title=t.name,
-                    url=t.get_absolute_url(),
-                    where=where,
-                    snippet=snippet,
-                    badge=t.get_state_display(),
-                )
-            )
-        return search.SearchResults(
+        return search.results(
             key=self.key,
             label=self.label,
-            count=qs.count() if len(page) == limit else len(page),
-            hits=hits,
+            qs=qs,
+            page=page,
+            limit=limit,
+            found=found,
+            describe=lambda t: (t.get_kind_display(), t.name, t.get_state_display()),
         )
