@@ -3,14 +3,13 @@ polls the job's progress (htmx) and then shows the preview, then the result."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from adr import services
 from adr.models import Decision, ImportJob
 from tests.conftest import require_redis
 from tests.support.celery import celery_processes
+from tests.support.wait import wait_until
 
 from .test_zip_upload import _upload, _zip
 
@@ -22,13 +21,11 @@ def _adr(i: int) -> bytes:
 
 
 def _until(client, url: str, text: str, timeout: float = 90.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def page_with_text() -> str | None:
         page = client.get(url).content.decode()
-        if text in page:
-            return page
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} never appeared at {url}: {page[-2000:]}")
+        return page if text in page else None
+
+    return wait_until(page_with_text, timeout=timeout, what=f"{text!r} on {url}")
 
 
 def test_the_progress_page_polls_until_the_job_is_done(login, architect):

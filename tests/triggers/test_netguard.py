@@ -244,15 +244,21 @@ def test_a_trickling_peer_is_cut_at_the_overall_deadline(peer, path):
 
 def test_a_name_server_that_does_not_answer_is_cut_at_the_deadline_too(peer, monkeypatch):
     real = socket.getaddrinfo
+    asked, answer = threading.Event(), threading.Event()
 
-    def slow(host, *args, **kwargs):
+    def silent(host, *args, **kwargs):
         if host == "metrics.test":
-            time.sleep(5)
+            asked.set()
+            answer.wait(30)  # a name server that answers only when the test says so
         return real(host, *args, **kwargs)
 
-    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    monkeypatch.setattr(socket, "getaddrinfo", silent)
     started = time.monotonic()
-    result = probes.probe(_params(f"http://metrics.test:{peer}/usage.json"))
+    try:
+        result = probes.probe(_params(f"http://metrics.test:{peer}/usage.json"))
+    finally:
+        answer.set()
+    assert asked.is_set(), "the probe never asked the name server"
     assert result.error == "Timed out after 1 s."
     assert time.monotonic() - started < 2
 
