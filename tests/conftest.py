@@ -140,3 +140,14 @@ def log(architect):
     from adr.services import log_create
 
     return log_create(actor=architect, key="AUTH", name="Platform Auth")
+
+
+@pytest.fixture(autouse=True)
+def registries():
+    """Every typed registry (config.registry) is put back after each test, so a test
+    that registers a hook of its own never leaks it into the next one."""
+    from config import registry
+
+    saved = registry.snapshot()
+    yield
+    registry.restore(saved)

@@ -1,0 +1,39 @@
+"""One conversion of Django's ``ValidationError`` into what pages and the API show.
+
+Services raise ``ValidationError`` (with a field dict or a plain list); views, forms,
+the importer and the API turn it into messages through these functions only.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+def error_dict(error: ValidationError) -> dict[str, list[str]]:
+    """Messages by field name; messages with no field are under ``__all__``."""
+    if hasattr(error, "error_dict"):
+        return {field: list(msgs) for field, msgs in error.message_dict.items()}
+    return {NON_FIELD_ERRORS: list(error.messages)}
+
+
+def error_messages(error: ValidationError, *, with_fields: bool = False) -> list[str]:
+    """Flat list of messages; ``with_fields`` prefixes each with its field ("title: …")."""
+    out: list[str] = []
+    for field, msgs in error_dict(error).items():
+        for msg in msgs:
+            out.append(f"{field}: {msg}" if with_fields and field != NON_FIELD_ERRORS else msg)
+    return out
+
+
+def error_text(error: ValidationError) -> str:
+    """One line for logs, job reports and CLI output: ``title: …; …``."""
+    return "; ".join(error_messages(error, with_fields=True))
+
+
+def add_to_form(form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to a bound form: a message for a field the
+    form has goes to that field, anything else to the form's non-field errors."""
+    for field, msgs in error_dict(error).items():
+        target = field if field in form.fields else None
+        for msg in msgs:
+            form.add_error(target, msg)
