@@ -39,7 +39,7 @@ from config import bulk
 from config.history import stamp
 from config.notifications import services as notifications
 
-from . import access, isolation, probes
+from . import access, fired_hooks, isolation, probes
 from .ledger import chain_fired_events
 from .models import (
     Evaluation,
@@ -201,6 +201,7 @@ class Work:
                 list(self.changed.values()), Trigger, TRIGGER_FIELDS, default_user=self.actor
             )
         self._send()
+        fired_hooks.announce(events)
         return events
 
     def _effects(self) -> dict[int, str]:

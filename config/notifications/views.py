@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .models import Notification
+from .panels import OUTBOX
 from .services import notification_resend
 
 
@@ -27,6 +28,7 @@ def outbox(request):
             "page": page,
             "state": state,
             "states": Notification.State.choices,
+            "outbox_slot": OUTBOX,
         },
     )
 

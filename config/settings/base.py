@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "adr",
     "risks",
     "triggers",
+    "triggers.channels",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "adr.tasks.sync_git_logs",
         "schedule": env.float("LEDGER_GIT_SYNC_INTERVAL_SECONDS", default=900.0),
     },
+    # Channel deliveries whose broker message was lost (triggers/channels/sending.py).
+    "send-pending-channel-deliveries": {
+        "task": "triggers.channels.tasks.channel_deliveries_requeue",
+        "schedule": 120.0,
+    },
     # Sends each person's digest once their LEDGER_DIGEST_HOUR has come (once a day).
     "send-daily-digests": {
         "task": "config.preferences.tasks.send_daily_digests",
@@ -303,6 +309,19 @@ LEDGER_SWEEP_PROBE_BUDGET_SECONDS = env.float(
     "LEDGER_SWEEP_PROBE_BUDGET_SECONDS",
     default=min(30.0, CELERY_BEAT_SCHEDULE["sweep-triggers"]["schedule"] / 2),
 )
+# Channels (Slack, Teams, signed JSON webhooks) post only to allow-listed hosts (a leading
+# dot allows subdomains), never to private/loopback/link-local addresses (after DNS and
+# after each redirect) unless the host is also in LEDGER_CHANNEL_PRIVATE_HOSTS (an
+# on-premises chat server). A failing endpoint is retried after 1, 2, 4… × the base delay
+# (at most an hour) and marked failed after LEDGER_CHANNEL_MAX_ATTEMPTS.
+LEDGER_CHANNEL_ALLOWED_HOSTS = env.list(
+    "LEDGER_CHANNEL_ALLOWED_HOSTS",
+    default=["hooks.slack.com", ".webhook.office.com", ".logic.azure.com"],
+)
+LEDGER_CHANNEL_PRIVATE_HOSTS = env.list("LEDGER_CHANNEL_PRIVATE_HOSTS", default=[])
+LEDGER_CHANNEL_TIMEOUT_SECONDS = env.float("LEDGER_CHANNEL_TIMEOUT_SECONDS", default=10.0)
+LEDGER_CHANNEL_MAX_ATTEMPTS = env.int("LEDGER_CHANNEL_MAX_ATTEMPTS", default=6)
+LEDGER_CHANNEL_RETRY_BASE_SECONDS = env.float("LEDGER_CHANNEL_RETRY_BASE_SECONDS", default=60.0)
 LEDGER_REMINDER_EVERY_DAYS = env.int("LEDGER_REMINDER_EVERY_DAYS", default=3)
 LEDGER_REMINDERS_BEFORE_ESCALATION = env.int("LEDGER_REMINDERS_BEFORE_ESCALATION", default=3)
 LEDGER_WEBHOOK_TOLERANCE_SECONDS = env.int("LEDGER_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -1,0 +1,135 @@
+"""Writes: add, disable/enable and test a log's channels; queue deliveries of fired events."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from config import bulk
+from config.accounts.roles import ARCHITECT, has_role
+from config.concurrency import check_version, lock, save_changed
+from config.history import stamp, tracked_save
+from triggers import netguard
+
+from . import payloads, selectors, sending, transport
+from .models import Channel, ChannelDelivery
+
+
+def can_manage(user) -> bool:
+    """Architects (who write to the logs) and staff manage a log's channels."""
+    return bool(getattr(user, "is_staff", False)) or has_role(user, ARCHITECT)
+
+
+def require_manager(user) -> None:
+    if not can_manage(user):
+        raise PermissionDenied("Only architects and staff manage a log's channels.")
+
+
+def url_check(*, url: str) -> None:
+    """Raise ValidationError on `url` with the guard's reason (the URL, or a redirect it
+    leads to, is off the allow-list, private, or unreachable)."""
+    try:
+        transport.check_target(url)
+        transport.check_reachable(url)
+    except netguard.GuardError as exc:
+        raise ValidationError({"url": str(exc)}) from exc
+
+
+def channel_create(
+    *, actor, log, kind: str, name: str, url: str, trigger=None
+) -> tuple[Channel, str]:
+    """Add a channel; returns it and its signing secret ("" unless signed JSON), which is
+    shown once and cannot be read back."""
+    require_manager(actor)
+    if trigger is not None and not selectors.log_triggers(log=log).filter(pk=trigger.pk).exists():
+        raise ValidationError({"trigger": "The trigger is not linked to a decision of this log."})
+    url = url.strip()
+    secret = secrets.token_urlsafe(32) if kind == Channel.Kind.SIGNED_JSON else ""
+    channel = Channel(
+        log=log, trigger=trigger, kind=kind, name=name.strip(), url=url, created_by=actor
+    )
+    channel.secret = secret
+    channel.full_clean()
+    url_check(url=url)
+    tracked_save(channel, actor=actor, reason="channel added")
+    return channel, secret
+
+
+def channel_set_active(
+    *, actor, channel: Channel, active: bool, version: int | None = None
+) -> Channel:
+    """Disable (no new deliveries; queued ones fail as disabled) or enable again."""
+    require_manager(actor)
+    with transaction.atomic():
+        row = lock(channel)
+        check_version(row, version)
+        if row.active != active:
+            row.active = active
+            save_changed(
+                row, fields=["active"], actor=actor, reason="enabled" if active else "disabled"
+            )
+    return row
+
+
+def channel_test(*, actor, channel: Channel) -> str:
+    """Post a test message now (not an event: no outbox row). Returns what the endpoint
+    answered; raises ValidationError with the reason it failed."""
+    require_manager(actor)
+    summary = payloads.Summary(
+        "Test message from Decision Ledger",
+        f"The channel “{channel.name}” of {channel.log.key} is set up.",
+        "",
+        [("Channel", channel.name)],
+        {"event": "channel.test", "channel": channel.name, "log": channel.log.key},
+    )
+    payload: dict[str, Any]
+    if channel.kind == Channel.Kind.SLACK:
+        payload = {"text": f"{summary.title}: {summary.reason}"}
+    elif channel.kind == Channel.Kind.TEAMS:
+        payload = payloads.teams(summary)
+        payload["attachments"][0]["content"]["actions"] = []
+    else:
+        payload = summary.data
+    body = json.dumps(payload).encode()
+    try:
+        response = transport.send(
+            "POST",
+            channel.url,
+            body=body,
+            headers=payloads.headers_for(channel, body, delivery_id=None),
+        )
+    except netguard.GuardError as exc:
+        raise ValidationError(str(exc)) from exc
+    if not 200 <= response.status < 300:
+        raise ValidationError(f"The endpoint answered HTTP {response.status}.")
+    return f"The endpoint answered HTTP {response.status}."
+
+
+def deliveries_queue_for_events(*, events: Sequence[Any]) -> list[ChannelDelivery]:
+    """One delivery per fired event and channel (the log's and the trigger's own), written
+    in the firing transaction and sent on commit. Registered in triggers.fired_hooks."""
+    targets = selectors.channels_for_events(events=events)
+    rows = [
+        stamp(
+            ChannelDelivery(
+                channel=channel, fired_event=event, body=payloads.body_for(channel.kind, event)
+            ),
+            reason="queued: trigger.fired",
+        )
+        for event in events
+        for channel in targets.get(event.pk, [])
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            created = bulk.create_with_history(rows, ChannelDelivery)
+    except IntegrityError:  # already queued (the event is written once: not expected)
+        created = []
+    sending.send_on_commit(row.pk for row in created)
+    return created

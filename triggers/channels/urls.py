@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "channels"
+
+urlpatterns = [
+    path("<str:key>/", views.log_channels, name="log"),
+    path("<str:key>/<int:pk>/test/", views.channel_test, name="test"),
+    path("<str:key>/<int:pk>/active/", views.channel_active, name="active"),
+]
