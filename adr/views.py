@@ -29,6 +29,7 @@ from config.markup import safe_markdown
 from . import selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
+from .panels import LOG_ACTIONS
 from .search import decision_hits
 from .versions import decision_versions
 
@@ -69,7 +70,7 @@ def log_detail(request, key: str):
     return render(
         request,
         "adr/log_detail.html",
-        {"log": log, "decisions": page, "page": page, "nav": "logs"},
+        {"log": log, "decisions": page, "page": page, "nav": "logs", "log_actions": LOG_ACTIONS},
     )
 
 

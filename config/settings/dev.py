@@ -24,3 +24,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # The demo metric endpoint is served by this app on localhost.
 LEDGER_METRIC_ALLOWED_HOSTS = LEDGER_METRIC_ALLOWED_HOSTS or ["127.0.0.1", "localhost"]  # noqa: F405
 LEDGER_METRIC_ALLOW_PRIVATE = env.bool("LEDGER_METRIC_ALLOW_PRIVATE", default=True)
+# A local webhook receiver may stand in for Slack/Teams while developing.
+LEDGER_CHANNEL_PRIVATE_HOSTS = env.list(
+    "LEDGER_CHANNEL_PRIVATE_HOSTS", default=["localhost", "127.0.0.1"]
+)
+LEDGER_CHANNEL_ALLOWED_HOSTS = [*LEDGER_CHANNEL_ALLOWED_HOSTS, *LEDGER_CHANNEL_PRIVATE_HOSTS]  # noqa: F405

@@ -109,3 +109,9 @@ def test_the_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         response = client.get(PAGE)
     assert response.content.decode().count("<code>https://hooks.slack.com/…</code>") == count
+
+
+def test_the_log_page_links_architects_to_its_channels(login, architect, stakeholder, log):
+    link = 'href="/channels/AUTH/"'
+    assert link in login(architect).get("/decisions/logs/AUTH/").content.decode()
+    assert link not in login(stakeholder).get("/decisions/logs/AUTH/").content.decode()

@@ -9,6 +9,7 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: deliver fired triggers, and show deliveries on the staff outbox.
+        from adr.panels import LOG_ACTIONS
         from config.notifications.panels import OUTBOX
         from config.panels import Panel
         from triggers.fired_hooks import FIRED
@@ -16,6 +17,7 @@ class ChannelsConfig(AppConfig):
         from . import selectors, services
 
         FIRED.register(services.deliveries_queue_for_events)
+        LOG_ACTIONS.register(Panel(key="channels", template="channels/_log_action.html"))
         OUTBOX.register(
             Panel(
                 key="channel-deliveries",
