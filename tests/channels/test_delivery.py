@@ -136,3 +136,26 @@ def test_an_unreachable_endpoint_waits_with_backoff(architect, log, trigger, rec
     delivery.refresh_from_db()
     assert delivery.last_error.startswith("127.0.0.1: Refused or unreachable")
     assert 59 <= (delivery.next_attempt_at - delivery.claimed_at).total_seconds() <= 61
+
+
+def test_a_send_that_never_reported_back_is_uncertain_and_not_posted_again(
+    architect, log, trigger, receiver
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from triggers.channels.sending import deliveries_requeue_pending
+
+    channel, _ = _add(architect, log, receiver, "/lost")
+    sweep()
+    delivery = ChannelDelivery.objects.get(channel=channel)
+    delivery.state, delivery.claimed_at = "sending", timezone.now() - timedelta(minutes=11)
+    delivery.save(update_fields=["state", "claimed_at"])  # a worker died mid-post
+
+    assert deliveries_requeue_pending() == {"requeued": 0, "uncertain": 1}
+    assert delivery_send(delivery_id=delivery.pk) == "skipped"
+
+    delivery.refresh_from_db()
+    assert delivery.state == "uncertain"
+    assert receiver.posts("/lost") == []
