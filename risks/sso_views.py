@@ -28,6 +28,7 @@ from config.accounts.oidc import (
     oidc_config,
     oidc_refusal_record,
 )
+from config.accounts.oidc_users import linked_identity
 from config.errors import error_messages
 
 from . import selectors, services
@@ -56,6 +57,8 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
     config = _config()
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     services.require_can_sign(request.user, acceptance)
+    if linked_identity(request.user) is None:
+        raise PermissionDenied("You sign with your password on the signing page.")
     form = SsoSignForm(request.POST)
     try:
         if not form.is_valid():

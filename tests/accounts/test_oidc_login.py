@@ -1,0 +1,135 @@
+"""Sign-in by OpenID Connect against a scripted provider on loopback (tests/support/oidc_peer):
+first sign-in creates the user with roles from IdP groups; a bad state, nonce, audience,
+issuer or signature is refused, recorded and signs nobody in; a replay finds no state."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from joserfc.jwk import RSAKey
+
+from config.accounts.models import OidcIdentity, OidcRefusal
+from config.accounts.oidc import parse_group_roles
+from config.accounts.roles import user_roles
+from tests.support.oidc_peer import CLIENT_ID, CLIENT_SECRET, oidc_peer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def peer(settings):
+    with oidc_peer() as p:
+        settings.LEDGER_OIDC_DISCOVERY_URL = p.discovery_url
+        settings.LEDGER_OIDC_CLIENT_ID = CLIENT_ID
+        settings.LEDGER_OIDC_CLIENT_SECRET = CLIENT_SECRET
+        settings.LEDGER_OIDC_GROUP_ROLES = "ledger-architects=architect; auditors=auditor"
+        yield p
+
+
+def start(client) -> dict[str, str]:
+    """Begin a sign-in; the authorization request's parameters."""
+    response = client.get("/accounts/login/sso/?next=/risks/")
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    return {k: v[0] for k, v in query.items()}
+
+
+def callback(client, state: str, code: str = "code-1"):
+    return client.get("/accounts/login/sso/callback/", {"state": state, "code": code})
+
+
+def test_it_is_off_when_not_configured(client):
+    assert client.get("/accounts/login/sso/").status_code == 404
+    assert "Sign in with" not in client.get("/accounts/login/").content.decode()
+
+
+def test_the_login_page_offers_single_sign_on_beside_the_password(client, peer):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'id="sso-login"' in page and 'id="id_password"' in page
+
+
+def test_first_sign_in_creates_the_user_with_roles_from_groups(client, peer):
+    params = start(client)
+    assert params["client_id"] == CLIENT_ID and params["code_challenge_method"] == "S256"
+    peer.next_id_token = peer.id_token(
+        nonce=params["nonce"],
+        sub="carol-1",
+        preferred_username="carol",
+        email="carol@example.test",
+        groups=["ledger-architects", "unrelated"],
+    )
+    response = callback(client, params["state"])
+    assert response.status_code == 302 and response["Location"] == "/risks/"
+    link = OidcIdentity.objects.select_related("user").get(issuer=peer.issuer, subject="carol-1")
+    assert link.user.username == "carol" and not link.user.has_usable_password()
+    assert user_roles(link.user) == {"architect"}
+    assert int(client.session["_auth_user_id"]) == link.user.pk
+    assert "code_verifier=" in peer.token_requests[-1]
+
+
+def test_a_later_sign_in_finds_the_same_user_and_resets_roles_from_groups(client, peer):
+    for groups in (["ledger-architects"], ["auditors"]):
+        client.logout()
+        params = start(client)
+        peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="carol-1", groups=groups)
+        assert callback(client, params["state"]).status_code == 302
+    link = OidcIdentity.objects.select_related("user").get(subject="carol-1")
+    link.user._ledger_roles = None
+    assert OidcIdentity.objects.count() == 1
+    assert user_roles(link.user) == {"auditor"}
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"nonce": "not-the-nonce"}, "nonce"),
+        ({"aud": "another-client"}, "audience"),
+        ({"iss": "http://127.0.0.1:1"}, "issuer"),
+        ({"nonce": None}, "nonce"),
+    ],
+)
+def test_a_bad_id_token_is_refused_recorded_and_signs_nobody_in(client, peer, claims, reason):
+    params = start(client)
+    token_claims = {"nonce": params["nonce"], **claims}
+    peer.next_id_token = peer.id_token(**token_claims)
+    response = callback(client, params["state"])
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+    assert not OidcIdentity.objects.exists()
+    refusal = OidcRefusal.objects.get()
+    assert (refusal.purpose, refusal.reason) == ("login", reason)
+
+
+def test_an_id_token_signed_by_another_key_is_refused(client, peer):
+    params = start(client)
+    forger = RSAKey.generate_key(2048, parameters={"kid": "peer-key"})
+    peer.next_id_token = peer.id_token(nonce=params["nonce"], key=forger)
+    callback(client, params["state"])
+    assert "_auth_user_id" not in client.session
+    assert OidcRefusal.objects.get().reason == "signature"
+
+
+def test_a_bad_state_is_refused_before_the_provider_is_asked(client, peer):
+    start(client)
+    callback(client, "a-state-we-never-issued")
+    assert "_auth_user_id" not in client.session
+    assert OidcRefusal.objects.get().reason == "state"
+    assert peer.token_requests == []
+
+
+def test_a_replayed_callback_finds_its_state_spent(client, peer):
+    params = start(client)
+    peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="carol-1")
+    callback(client, params["state"])
+    client.logout()
+    callback(client, params["state"])
+    assert "_auth_user_id" not in client.session
+    assert OidcRefusal.objects.get().reason == "state"
+    assert len(peer.token_requests) == 1
+
+
+def test_the_group_mapping_refuses_a_malformed_pair():
+    assert parse_group_roles("a=architect;;b = auditor") == (("a", "architect"), ("b", "auditor"))
+    with pytest.raises(ValueError, match="not group=role"):
+        parse_group_roles("architects")
