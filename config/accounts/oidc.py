@@ -63,7 +63,7 @@ class OidcConfig:
 
 
 def parse_group_roles(text: str) -> tuple[tuple[str, str], ...]:
-    """ "ledger-architects=architect; auditors=auditor" → (("ledger-architects", "architect"), …)."""
+    """Parse "ledger-architects=architect; auditors=auditor" into (group, role) pairs."""
     pairs = []
     for item in text.split(";"):
         if not item.strip():
