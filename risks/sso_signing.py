@@ -17,6 +17,7 @@ signature hash covers `auth_method`, so the chain covers the evidence.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from config.accounts.oidc import OidcRefused
 from config.accounts.oidc_users import linked_identity
 
 from . import services
+from .ledger_registry import ChainEvent, ChainFinding
 from .models import RiskAcceptance, Signature, SignatureSsoEvidence
 from .signing import field_digest
 
@@ -122,3 +124,18 @@ def acceptance_sign_sso(
             digest=digest,
         )
     return signature
+
+
+def verify_sso_evidence(*, acceptance_id: int, events: Sequence[ChainEvent]) -> list[ChainFinding]:
+    """verify_ledger: every chained signature's SSO evidence still matches its digest."""
+    ids = [e.facts.get("signature") for e in events if e.kind == "signed"]
+    findings = []
+    for signature in Signature.objects.filter(acceptance_id=acceptance_id, pk__in=ids):
+        if not evidence_matches(signature):
+            findings.append(
+                ChainFinding(
+                    where=f"signature #{signature.pk}",
+                    what="its single sign-on evidence does not match the digest it was signed with",
+                )
+            )
+    return findings
