@@ -8,6 +8,7 @@ work the same under dev, test and production.
 import contextlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -202,6 +203,11 @@ LEDGER_OIDC_GROUPS_CLAIM = env.str("LEDGER_OIDC_GROUPS_CLAIM", default="groups")
 LEDGER_OIDC_GROUP_ROLES = env.str("LEDGER_OIDC_GROUP_ROLES", default="")
 # A signature by SSO needs a sign-in at the provider at most this many seconds old.
 LEDGER_OIDC_SIGN_MAX_AGE = env.int("LEDGER_OIDC_SIGN_MAX_AGE", default=120)
+# The signing form of an SSO user posts to us and is redirected to the provider: the
+# provider's origin (that of LEDGER_OIDC_DISCOVERY_URL) must be a form-action source.
+if LEDGER_OIDC_DISCOVERY_URL:
+    _oidc = urlsplit(LEDGER_OIDC_DISCOVERY_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_oidc.scheme}://{_oidc.netloc}")
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}"))
