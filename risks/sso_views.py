@@ -13,7 +13,7 @@ import secrets
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.accounts.client_ip import client_ip
 from config.accounts.oidc import (
-    OidcConfig,
     OidcRefused,
     begin,
     finish,
-    oidc_config,
+    oidc_config_or_404,
     oidc_refusal_record,
 )
 from config.accounts.oidc_users import linked_identity
@@ -44,17 +43,10 @@ class SsoSignForm(forms.Form):
     digest = forms.CharField()
 
 
-def _config() -> OidcConfig:
-    config = oidc_config()
-    if config is None:
-        raise Http404("Single sign-on is not configured.")
-    return config
-
-
 @never_cache
 @require_POST
 def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
-    config = _config()
+    config = oidc_config_or_404()
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     services.require_can_sign(request.user, acceptance)
     if linked_identity(request.user) is None:
@@ -96,7 +88,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_GET
 def sign_callback(request: HttpRequest) -> HttpResponse:
-    config = _config()
+    config = oidc_config_or_404()
     entry: dict = {}
     try:
         claims, entry = finish(request, config=config, purpose=PURPOSE)

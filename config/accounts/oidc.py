@@ -23,7 +23,7 @@ from typing import Any
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from joserfc.errors import ClaimError, JoseError
 from requests import RequestException
 
@@ -89,6 +89,13 @@ def oidc_config() -> OidcConfig | None:
         group_roles=parse_group_roles(settings.LEDGER_OIDC_GROUP_ROLES),
         sign_max_age=settings.LEDGER_OIDC_SIGN_MAX_AGE,
     )
+
+
+def oidc_config_or_404() -> OidcConfig:
+    config = oidc_config()
+    if config is None:
+        raise Http404("Single sign-on is not configured.")
+    return config
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,17 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .client_ip import client_ip
-from .oidc import OidcConfig, OidcRefused, begin, finish, oidc_config, oidc_refusal_record
+from .oidc import OidcRefused, begin, finish, oidc_config_or_404, oidc_refusal_record
 from .oidc_users import oidc_user_for_claims
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _config() -> OidcConfig:
-    config = oidc_config()
-    if config is None:
-        raise Http404("Single sign-on is not configured.")
-    return config
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -42,7 +35,7 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 @never_cache
 @require_GET
 def sso_login(request: HttpRequest) -> HttpResponse:
-    config = _config()
+    config = oidc_config_or_404()
     url = begin(
         request,
         config=config,
@@ -56,7 +49,7 @@ def sso_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def sso_callback(request: HttpRequest) -> HttpResponse:
-    config = _config()
+    config = oidc_config_or_404()
     try:
         claims, entry = finish(request, config=config, purpose="login")
         user = oidc_user_for_claims(config=config, claims=claims, issuer=claims["iss"])

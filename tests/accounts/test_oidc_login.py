@@ -12,7 +12,7 @@ from joserfc.jwk import RSAKey
 from config.accounts.models import OidcIdentity, OidcRefusal
 from config.accounts.oidc import parse_group_roles
 from config.accounts.roles import user_roles
-from tests.support.oidc_peer import CLIENT_ID, CLIENT_SECRET, oidc_peer
+from tests.support.oidc_peer import CLIENT_ID, oidc_peer, use_peer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def peer(settings):
     with oidc_peer() as p:
-        settings.LEDGER_OIDC_DISCOVERY_URL = p.discovery_url
-        settings.LEDGER_OIDC_CLIENT_ID = CLIENT_ID
-        settings.LEDGER_OIDC_CLIENT_SECRET = CLIENT_SECRET
-        settings.LEDGER_OIDC_GROUP_ROLES = "ledger-architects=architect; auditors=auditor"
+        use_peer(settings, p)
         yield p
 
 

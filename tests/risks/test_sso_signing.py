@@ -19,7 +19,7 @@ from config.accounts.models import OidcIdentity, OidcRefusal
 from risks import services
 from risks.models import Signature, SignatureSsoEvidence
 from risks.sso_signing import AUTH_METHOD_PREFIX, evidence_matches
-from tests.support.oidc_peer import CLIENT_ID, CLIENT_SECRET, oidc_peer
+from tests.support.oidc_peer import oidc_peer, use_peer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def peer(settings):
     with oidc_peer() as p:
-        settings.LEDGER_OIDC_DISCOVERY_URL = p.discovery_url
-        settings.LEDGER_OIDC_CLIENT_ID = CLIENT_ID
-        settings.LEDGER_OIDC_CLIENT_SECRET = CLIENT_SECRET
-        settings.LEDGER_OIDC_SIGN_MAX_AGE = 120
+        use_peer(settings, p)
         yield p
 
 

@@ -97,6 +97,15 @@ class OidcPeer:
         return Handler
 
 
+def use_peer(settings, peer: OidcPeer) -> None:
+    """Point the ledger's single sign-on at `peer` (pytest-django's `settings`)."""
+    settings.LEDGER_OIDC_DISCOVERY_URL = peer.discovery_url
+    settings.LEDGER_OIDC_CLIENT_ID = CLIENT_ID
+    settings.LEDGER_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.LEDGER_OIDC_GROUP_ROLES = "ledger-architects=architect; auditors=auditor"
+    settings.LEDGER_OIDC_SIGN_MAX_AGE = 120
+
+
 @contextmanager
 def oidc_peer() -> Iterator[OidcPeer]:
     peer = OidcPeer()
