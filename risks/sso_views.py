@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -93,7 +93,7 @@ def sign_callback(request: HttpRequest) -> HttpResponse:
     try:
         claims, entry = finish(request, config=config, purpose=PURPOSE)
         binding = entry["binding"]
-        acceptance = RiskAcceptance.objects.get(pk=binding["acceptance"])
+        acceptance = get_object_or_404(RiskAcceptance, pk=binding["acceptance"])
         signature = acceptance_sign_sso(
             actor=request.user,
             acceptance=acceptance,

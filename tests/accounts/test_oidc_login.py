@@ -130,3 +130,26 @@ def test_the_group_mapping_refuses_a_malformed_pair():
     assert parse_group_roles("a=architect;;b = auditor") == (("a", "architect"), ("b", "auditor"))
     with pytest.raises(ValueError, match="not group=role"):
         parse_group_roles("architects")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"LEDGER_OIDC_CLIENT_ID": ""}, "Set both"),
+        ({"LEDGER_OIDC_DISCOVERY_URL": "idp.example/.well-known"}, "not an absolute URL"),
+        ({"LEDGER_OIDC_GROUP_ROLES": "admins=superuser"}, "unknown role"),
+        ({"LEDGER_OIDC_GROUP_ROLES": "admins"}, "not group=role"),
+        ({"LEDGER_OIDC_SIGN_MAX_AGE": 3600}, "between 10 and 900"),
+    ],
+)
+def test_bad_single_sign_on_settings_fail_the_system_check(settings, overrides, fragment):
+    from config.accounts.oidc_checks import oidc_settings
+
+    settings.LEDGER_OIDC_DISCOVERY_URL = "https://idp.example/.well-known/openid-configuration"
+    settings.LEDGER_OIDC_CLIENT_ID = "ledger"
+    assert oidc_settings() == []
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    errors = oidc_settings()
+    assert [e.id for e in errors] == ["ledger.E017"]
+    assert fragment in errors[0].msg
