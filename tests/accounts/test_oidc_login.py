@@ -12,16 +12,9 @@ from joserfc.jwk import RSAKey
 from config.accounts.models import OidcIdentity, OidcRefusal
 from config.accounts.oidc import parse_group_roles
 from config.accounts.roles import user_roles
-from tests.support.oidc_peer import CLIENT_ID, oidc_peer, use_peer
+from tests.support.oidc_peer import CLIENT_ID
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def peer(settings):
-    with oidc_peer() as p:
-        use_peer(settings, p)
-        yield p
 
 
 def start(client) -> dict[str, str]:
@@ -41,15 +34,15 @@ def test_it_is_off_when_not_configured(client):
     assert "Sign in with" not in client.get("/accounts/login/").content.decode()
 
 
-def test_the_login_page_offers_single_sign_on_beside_the_password(client, peer):
+def test_the_login_page_offers_single_sign_on_beside_the_password(client, idp):
     page = client.get("/accounts/login/").content.decode()
     assert 'id="sso-login"' in page and 'id="id_password"' in page
 
 
-def test_first_sign_in_creates_the_user_with_roles_from_groups(client, peer):
+def test_first_sign_in_creates_the_user_with_roles_from_groups(client, idp):
     params = start(client)
     assert params["client_id"] == CLIENT_ID and params["code_challenge_method"] == "S256"
-    peer.next_id_token = peer.id_token(
+    idp.next_id_token = idp.id_token(
         nonce=params["nonce"],
         sub="carol-1",
         preferred_username="carol",
@@ -58,18 +51,18 @@ def test_first_sign_in_creates_the_user_with_roles_from_groups(client, peer):
     )
     response = callback(client, params["state"])
     assert response.status_code == 302 and response["Location"] == "/risks/"
-    link = OidcIdentity.objects.select_related("user").get(issuer=peer.issuer, subject="carol-1")
+    link = OidcIdentity.objects.select_related("user").get(issuer=idp.issuer, subject="carol-1")
     assert link.user.username == "carol" and not link.user.has_usable_password()
     assert user_roles(link.user) == {"architect"}
     assert int(client.session["_auth_user_id"]) == link.user.pk
-    assert "code_verifier=" in peer.token_requests[-1]
+    assert "code_verifier=" in idp.token_requests[-1]
 
 
-def test_a_later_sign_in_finds_the_same_user_and_resets_roles_from_groups(client, peer):
+def test_a_later_sign_in_finds_the_same_user_and_resets_roles_from_groups(client, idp):
     for groups in (["ledger-architects"], ["auditors"]):
         client.logout()
         params = start(client)
-        peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="carol-1", groups=groups)
+        idp.next_id_token = idp.id_token(nonce=params["nonce"], sub="carol-1", groups=groups)
         assert callback(client, params["state"]).status_code == 302
     link = OidcIdentity.objects.select_related("user").get(subject="carol-1")
     link.user._ledger_roles = None
@@ -86,10 +79,10 @@ def test_a_later_sign_in_finds_the_same_user_and_resets_roles_from_groups(client
         ({"nonce": None}, "nonce"),
     ],
 )
-def test_a_bad_id_token_is_refused_recorded_and_signs_nobody_in(client, peer, claims, reason):
+def test_a_bad_id_token_is_refused_recorded_and_signs_nobody_in(client, idp, claims, reason):
     params = start(client)
     token_claims = {"nonce": params["nonce"], **claims}
-    peer.next_id_token = peer.id_token(**token_claims)
+    idp.next_id_token = idp.id_token(**token_claims)
     response = callback(client, params["state"])
     assert response["Location"] == "/accounts/login/"
     assert "_auth_user_id" not in client.session
@@ -98,32 +91,32 @@ def test_a_bad_id_token_is_refused_recorded_and_signs_nobody_in(client, peer, cl
     assert (refusal.purpose, refusal.reason) == ("login", reason)
 
 
-def test_an_id_token_signed_by_another_key_is_refused(client, peer):
+def test_an_id_token_signed_by_another_key_is_refused(client, idp):
     params = start(client)
     forger = RSAKey.generate_key(2048, parameters={"kid": "peer-key"})
-    peer.next_id_token = peer.id_token(nonce=params["nonce"], key=forger)
+    idp.next_id_token = idp.id_token(nonce=params["nonce"], key=forger)
     callback(client, params["state"])
     assert "_auth_user_id" not in client.session
     assert OidcRefusal.objects.get().reason == "signature"
 
 
-def test_a_bad_state_is_refused_before_the_provider_is_asked(client, peer):
+def test_a_bad_state_is_refused_before_the_provider_is_asked(client, idp):
     start(client)
     callback(client, "a-state-we-never-issued")
     assert "_auth_user_id" not in client.session
     assert OidcRefusal.objects.get().reason == "state"
-    assert peer.token_requests == []
+    assert idp.token_requests == []
 
 
-def test_a_replayed_callback_finds_its_state_spent(client, peer):
+def test_a_replayed_callback_finds_its_state_spent(client, idp):
     params = start(client)
-    peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="carol-1")
+    idp.next_id_token = idp.id_token(nonce=params["nonce"], sub="carol-1")
     callback(client, params["state"])
     client.logout()
     callback(client, params["state"])
     assert "_auth_user_id" not in client.session
     assert OidcRefusal.objects.get().reason == "state"
-    assert len(peer.token_requests) == 1
+    assert len(idp.token_requests) == 1
 
 
 def test_the_group_mapping_refuses_a_malformed_pair():

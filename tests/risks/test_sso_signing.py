@@ -2,7 +2,7 @@
 max_age=0; only a validated ID token for their linked account with a fresh auth_time
 signs, through the one signing service, and the signature records the method.
 
-The provider is the scripted loopback peer (tests/support/oidc_peer); the browser
+The provider is the scripted loopback peer (`idp`, tests/support/oidc_peer); the browser
 journey against a real provider is tests/browser/test_sso_journey.py.
 """
 
@@ -19,21 +19,13 @@ from config.accounts.models import OidcIdentity, OidcRefusal
 from risks import services
 from risks.models import Signature, SignatureSsoEvidence
 from risks.sso_signing import AUTH_METHOD_PREFIX, evidence_matches
-from tests.support.oidc_peer import oidc_peer, use_peer
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def peer(settings):
-    with oidc_peer() as p:
-        use_peer(settings, p)
-        yield p
-
-
-@pytest.fixture
-def sso_sam(peer, stakeholder):
-    OidcIdentity.objects.create(user=stakeholder, issuer=peer.issuer, subject="sam-sub")
+def sso_sam(idp, stakeholder):
+    OidcIdentity.objects.create(user=stakeholder, issuer=idp.issuer, subject="sam-sub")
     return stakeholder
 
 
@@ -61,7 +53,7 @@ def test_the_sign_page_of_an_sso_user_asks_for_the_provider_not_a_password(
 
 
 def test_a_local_user_keeps_the_password_and_cannot_start_an_sso_signing(
-    login, peer, stakeholder, submitted
+    login, idp, stakeholder, submitted
 ):
     client = login(stakeholder)
     assert 'type="password"' in client.get(f"/risks/{submitted.pk}/sign/").content.decode()
@@ -70,20 +62,20 @@ def test_a_local_user_keeps_the_password_and_cannot_start_an_sso_signing(
 
 
 def test_a_fresh_sign_in_signs_and_the_signature_records_the_method(
-    login, peer, sso_sam, submitted, capsys
+    login, idp, sso_sam, submitted, capsys
 ):
     client = login(sso_sam)
     params = start_signing(client, submitted)
     assert (params["prompt"], params["max_age"]) == ("login", "0")
     auth_time = int(time.time())
-    peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="sam-sub", auth_time=auth_time)
+    idp.next_id_token = idp.id_token(nonce=params["nonce"], sub="sam-sub", auth_time=auth_time)
     response = finish_signing(client, params["state"])
     assert response["Location"] == f"/risks/{submitted.pk}/sign/"
     signature = Signature.objects.get(acceptance=submitted, user=sso_sam)
     assert signature.verdict == "approve"
     assert signature.auth_method.startswith(AUTH_METHOD_PREFIX)
     evidence = SignatureSsoEvidence.objects.get(signature=signature)
-    assert (evidence.issuer, evidence.subject) == (peer.issuer, "sam-sub")
+    assert (evidence.issuer, evidence.subject) == (idp.issuer, "sam-sub")
     assert int(evidence.auth_time.timestamp()) == auth_time
     assert signature.signature_hash == services.signature_compute_hash(signature)
     assert evidence_matches(signature)
@@ -91,12 +83,12 @@ def test_a_fresh_sign_in_signs_and_the_signature_records_the_method(
     assert not OidcRefusal.objects.exists()
 
 
-def test_verify_ledger_names_altered_sso_evidence(login, peer, sso_sam, submitted, capsys):
+def test_verify_ledger_names_altered_sso_evidence(login, idp, sso_sam, submitted, capsys):
     from django.core.management import CommandError
 
     client = login(sso_sam)
     params = start_signing(client, submitted)
-    peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="sam-sub")
+    idp.next_id_token = idp.id_token(nonce=params["nonce"], sub="sam-sub")
     finish_signing(client, params["state"])
     with connection.cursor() as cursor:
         cursor.execute("UPDATE risks_signaturessoevidence SET subject = 'someone-else'")
@@ -116,12 +108,12 @@ def test_verify_ledger_names_altered_sso_evidence(login, peer, sso_sam, submitte
     ],
 )
 def test_a_bad_callback_signs_nothing_and_is_recorded(
-    login, peer, sso_sam, submitted, claims, reason
+    login, idp, sso_sam, submitted, claims, reason
 ):
     client = login(sso_sam)
     params = start_signing(client, submitted)
     token_claims = {"nonce": params["nonce"], "sub": "sam-sub", **claims}
-    peer.next_id_token = peer.id_token(**token_claims)
+    idp.next_id_token = idp.id_token(**token_claims)
     response = finish_signing(client, params["state"])
     assert response["Location"] == f"/risks/{submitted.pk}/sign/"
     assert not Signature.objects.filter(acceptance=submitted, user=sso_sam).exists()
@@ -130,11 +122,11 @@ def test_a_bad_callback_signs_nothing_and_is_recorded(
     assert refusal.context["acceptance"] == submitted.pk
 
 
-def test_a_sign_in_from_before_the_round_trip_is_not_fresh(login, peer, sso_sam, submitted):
+def test_a_sign_in_from_before_the_round_trip_is_not_fresh(login, idp, sso_sam, submitted):
     client = login(sso_sam)
     params = start_signing(client, submitted)
     # Within LEDGER_OIDC_SIGN_MAX_AGE, but the provider did not make them sign in again.
-    peer.next_id_token = peer.id_token(
+    idp.next_id_token = idp.id_token(
         nonce=params["nonce"], sub="sam-sub", auth_time=int(time.time()) - 60
     )
     finish_signing(client, params["state"])
@@ -142,18 +134,18 @@ def test_a_sign_in_from_before_the_round_trip_is_not_fresh(login, peer, sso_sam,
     assert OidcRefusal.objects.get().detail == "signed in before the signing round trip"
 
 
-def test_a_replayed_signing_callback_signs_nothing(login, peer, sso_sam, submitted):
+def test_a_replayed_signing_callback_signs_nothing(login, idp, sso_sam, submitted):
     client = login(sso_sam)
     params = start_signing(client, submitted)
-    peer.next_id_token = peer.id_token(nonce=params["nonce"], sub="sam-sub")
+    idp.next_id_token = idp.id_token(nonce=params["nonce"], sub="sam-sub")
     finish_signing(client, params["state"])
     finish_signing(client, params["state"])
     assert Signature.objects.filter(user=sso_sam).count() == 1
-    assert len(peer.token_requests) == 1
+    assert len(idp.token_requests) == 1
     assert OidcRefusal.objects.get().reason == "state"
 
 
-def test_a_login_state_cannot_finish_a_signing(client, peer, sso_sam, submitted):
+def test_a_login_state_cannot_finish_a_signing(client, idp, sso_sam, submitted):
     response = client.get("/accounts/login/sso/")
     state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
     client.force_login(sso_sam)
