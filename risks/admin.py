@@ -15,6 +15,7 @@ from .models import (
     RequiredSignatory,
     RiskAcceptance,
     Signature,
+    SignatureSsoEvidence,
     SigningAttempt,
 )
 
@@ -45,6 +46,14 @@ class SignatureAdmin(ReadOnlyAdmin):
     list_display = ("printed_name", "verdict", "meaning", "acceptance", "signed_at", "void")
     list_filter = ("verdict", "void")
     list_select_related = ("acceptance",)
+
+
+@admin.register(SignatureSsoEvidence)
+class SignatureSsoEvidenceAdmin(ReadOnlyPlainAdmin):
+    """How SSO signers authenticated (risks.sso_signing): provider, account, sign-in time."""
+
+    list_display = ("signature", "issuer", "subject", "auth_time", "digest")
+    list_select_related = ("signature",)
 
 
 @admin.register(SigningAttempt)

@@ -12,9 +12,12 @@ class RisksConfig(AppConfig):
 
         from .calendar import AcceptanceDates
         from .inbox import SECTIONS
+        from .ledger_registry import register_chain_verifier
         from .search import AcceptanceSearch
+        from .sso_signing import verify_sso_evidence
 
         search.register(AcceptanceSearch())
         calendar.register(AcceptanceDates())
         for section in SECTIONS:
             inbox.register(section)
+        register_chain_verifier(verify_sso_evidence)

@@ -247,3 +247,24 @@ class SigningAttempt(models.Model):
 
 
 from .ledger_models import LedgerEvent  # noqa: E402, F401  (the ledger chain's table)
+
+
+class SignatureSsoEvidence(models.Model):
+    """How an SSO signer authenticated for one signature (risks.sso_signing): the
+    provider (issuer), the account (subject) and when they signed in there (auth_time).
+
+    The signature's `auth_method` names the digest of these three values, and the
+    signature hash covers `auth_method`, so the chain covers this evidence too.
+    """
+
+    # PROTECT (config.audit): evidence outlives nothing it attests.
+    signature = models.OneToOneField(
+        Signature, on_delete=models.PROTECT, related_name="sso_evidence"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    auth_time = models.DateTimeField()
+    digest = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}, signed in {self.auth_time:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import version_views, views
+from . import sso_views, version_views, views
 
 app_name = "risks"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/print/", views.acceptance_print, name="print"),
     path("<int:pk>/submit/", views.acceptance_submit, name="submit"),
     path("<int:pk>/sign/", views.acceptance_sign, name="sign"),
+    # SSO users sign through a fresh sign-in at their provider (risks.sso_views).
+    path("<int:pk>/sign/sso/", sso_views.sign_start, name="sign-sso"),
+    path("sign/sso/callback/", sso_views.sign_callback, name="sign-sso-callback"),
     path("<int:pk>/revoke/", views.acceptance_revoke, name="revoke"),
     path("<int:pk>/remediated/", views.acceptance_remediated, name="remediated"),
 ]

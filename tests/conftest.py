@@ -151,3 +151,14 @@ def registries():
     saved = registry.snapshot()
     yield
     registry.restore(saved)
+
+
+@pytest.fixture
+def idp(settings):
+    """A scripted OpenID Connect provider on loopback that single sign-on points at
+    (tests/support/oidc_peer.py; the real provider is tests/support/oidc_provider.py)."""
+    from tests.support.oidc_peer import oidc_peer, use_peer
+
+    with oidc_peer() as peer:
+        use_peer(settings, peer)
+        yield peer

@@ -18,7 +18,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from config.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyPlainAdmin
 
 from . import services
-from .models import ApiToken, PasswordResetRequest, User
+from .models import ApiToken, OidcIdentity, OidcRefusal, PasswordResetRequest, User
 
 __all__ = ["ApiTokenAdmin", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "UserAdmin"]
 
@@ -76,3 +76,23 @@ class PasswordResetRequestAdmin(ReadOnlyPlainAdmin):
     list_filter = ("created_at",)
     search_fields = ("ip_address", "email_digest")
     date_hierarchy = "created_at"
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(ReadOnlyPlainAdmin):
+    """Provider accounts linked on first single sign-on (config.accounts.oidc_users)."""
+
+    list_display = ("user", "issuer", "subject", "created_at")
+    search_fields = ("user__username", "subject")
+    list_select_related = ("user",)
+
+
+@admin.register(OidcRefusal)
+class OidcRefusalAdmin(ReadOnlyPlainAdmin):
+    """Refused OpenID Connect callbacks (bad state, nonce, audience, signature, stale
+    auth_time): the security record of single sign-on and SSO signing."""
+
+    list_display = ("at", "purpose", "reason", "user", "ip_address", "detail")
+    list_filter = ("purpose", "reason")
+    list_select_related = ("user",)
+    date_hierarchy = "at"

@@ -96,3 +96,53 @@ class PasswordResetRequest(models.Model):
     @staticmethod
     def digest(email: str) -> str:
         return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+class OidcIdentity(models.Model):
+    """The provider account (issuer + subject) a user signs in with by OpenID Connect.
+
+    A user with one is an SSO user: signing needs a fresh sign-in at that provider
+    (risks.sso_signing). PROTECT: the link outlives neither side silently.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="oidc_identity"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            # oidc_user_for_claims: one ledger user per provider account.
+            models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class OidcRefusal(models.Model):
+    """A refused OpenID Connect callback (bad state, nonce, audience, signature, stale
+    auth_time, wrong subject): the security record staff read in the admin."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    purpose = models.CharField(max_length=20)  # "login" or "sign"
+    reason = models.CharField(max_length=40)
+    detail = models.CharField(max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What the refused round trip was for (e.g. {"acceptance": 12, "digest": "…"}).
+    context = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} refused ({self.reason}) at {self.at:%Y-%m-%d %H:%M}"

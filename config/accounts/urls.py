@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import oidc_views, views
 
 app_name = "accounts"
 
@@ -13,6 +13,9 @@ urlpatterns = [
         ),
         name="login",
     ),
+    # Single sign-on (config.accounts.oidc_views); under login/ so anonymous visitors reach it.
+    path("login/sso/", oidc_views.sso_login, name="sso-login"),
+    path("login/sso/callback/", oidc_views.sso_callback, name="sso-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/time-zone/", views.time_zone, name="time-zone"),

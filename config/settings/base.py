@@ -8,6 +8,7 @@ work the same under dev, test and production.
 import contextlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.accounts.context_processors.roles",
+                "config.accounts.context_processors.oidc",
                 "config.context_processors.inbox",
             ],
         },
@@ -189,6 +191,24 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 LEDGER_TRUSTED_PROXIES = env.list("LEDGER_TRUSTED_PROXIES", default=[])
 AXES_CLIENT_IP_CALLABLE = "config.accounts.client_ip.client_ip"
 AXES_VERBOSE = False
+
+# --- Single sign-on (OpenID Connect; README "Single sign-on") ------------------
+# Off unless the discovery URL and client id are set; local accounts stay on either way.
+LEDGER_OIDC_DISCOVERY_URL = env.str("LEDGER_OIDC_DISCOVERY_URL", default="")
+LEDGER_OIDC_CLIENT_ID = env.str("LEDGER_OIDC_CLIENT_ID", default="")
+LEDGER_OIDC_CLIENT_SECRET = env.str("LEDGER_OIDC_CLIENT_SECRET", default="")
+LEDGER_OIDC_SCOPES = env.str("LEDGER_OIDC_SCOPES", default="openid email profile")
+LEDGER_OIDC_PROVIDER_NAME = env.str("LEDGER_OIDC_PROVIDER_NAME", default="single sign-on")
+# The ID-token claim that lists the user's groups, and "group=role" pairs (";"-separated).
+LEDGER_OIDC_GROUPS_CLAIM = env.str("LEDGER_OIDC_GROUPS_CLAIM", default="groups")
+LEDGER_OIDC_GROUP_ROLES = env.str("LEDGER_OIDC_GROUP_ROLES", default="")
+# A signature by SSO needs a sign-in at the provider at most this many seconds old.
+LEDGER_OIDC_SIGN_MAX_AGE = env.int("LEDGER_OIDC_SIGN_MAX_AGE", default=120)
+# The signing form of an SSO user posts to us and is redirected to the provider: the
+# provider's origin (that of LEDGER_OIDC_DISCOVERY_URL) must be a form-action source.
+if LEDGER_OIDC_DISCOVERY_URL:
+    _oidc = urlsplit(LEDGER_OIDC_DISCOVERY_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_oidc.scheme}://{_oidc.netloc}")
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{VAR_DIR / 'mail'}"))
