@@ -1,6 +1,6 @@
 """An acceptance "as signed in round N": the content of that round, from history.
 
-`risks.services.acceptance_canonical` hashes what is stored *now*. Here the same
+`risks.signing.acceptance_canonical` hashes what is stored *now*. Here the same
 canonical form is rebuilt from the history rows as they stood when the round's
 first signature was written, so an auditor can read what each signatory signed
 and see that its SHA-256 is the `content_digest` on their signatures — or that it
@@ -104,7 +104,7 @@ def document_as_of(
 
 
 def canonical_bytes(doc: dict) -> bytes:
-    """The canonical form of `risks.services.acceptance_canonical`, byte for byte."""
+    """The canonical form of `risks.signing.acceptance_canonical`, byte for byte."""
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
