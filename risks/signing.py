@@ -142,62 +142,81 @@ def _user_ref(user_id: int | None, usernames: dict[int, str]) -> dict | None:
     return {"id": user_id, "username": usernames.get(user_id, "")}
 
 
+def acceptance_document(
+    row: Any,
+    *,
+    acceptance_id: int,
+    decisions: list[tuple[int, str, int]],
+    mitigations: list,
+    signatories: list,
+) -> dict:
+    """The canonical document of `row` (the acceptance, or one of its history records)
+    with its lists in rendered order: what a signature's content digest covers.
+    Mitigations and signatories are objects with the model's attributes (rows or
+    history records); decisions are (pk, log key, number)."""
+    user_ids = {row.owner_id}
+    user_ids |= {m.owner_id for m in mitigations if m.owner_id}
+    user_ids |= {s.user_id for s in signatories}
+    usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    return {
+        "document": "risk-acceptance",
+        "id": acceptance_id,
+        "title": row.title,
+        "finding_source": row.finding_source,
+        "finding_reference": row.finding_reference,
+        "risk_statement": row.risk_statement,
+        "likelihood": row.likelihood,
+        "impact": row.impact,
+        "scope": row.scope,
+        "residual_risk": row.residual_risk,
+        "owner": _user_ref(row.owner_id, usernames),
+        "expires_on": row.expires_on.isoformat() if row.expires_on else None,
+        "decisions": [
+            {"id": pk, "reference": f"{key}-{number:04d}"} for pk, key, number in decisions
+        ],
+        "mitigations": [
+            {
+                "description": m.description,
+                "status": m.status,
+                "owner": _user_ref(m.owner_id, usernames),
+                "due_on": m.due_on.isoformat() if m.due_on else None,
+            }
+            for m in mitigations
+        ],
+        "signatories": [
+            {"user": _user_ref(s.user_id, usernames), "meaning": s.meaning} for s in signatories
+        ],
+    }
+
+
+def document_bytes(doc: dict) -> bytes:
+    """The canonical bytes of a document (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def acceptance_canonical(acceptance: RiskAcceptance) -> bytes:
     """Stable JSON of every signed field, mitigations and signatories included.
 
     Always read fresh from the database (never from prefetch caches) so that what is
     hashed is what is stored. Lists keep the rendered order (position, id); keys sorted.
     """
-    mitigations = list(
-        Mitigation.objects.filter(acceptance_id=acceptance.pk)
-        .order_by("position", "id")
-        .values("description", "status", "owner_id", "due_on")
-    )
-    signatories = list(
-        RequiredSignatory.objects.filter(acceptance_id=acceptance.pk)
-        .order_by("position", "id")
-        .values("user_id", "meaning")
+    mitigations = Mitigation.objects.filter(acceptance_id=acceptance.pk).order_by("position", "id")
+    signatories = RequiredSignatory.objects.filter(acceptance_id=acceptance.pk).order_by(
+        "position", "id"
     )
     decisions = list(
         Decision.objects.filter(risk_acceptances__pk=acceptance.pk)
         .order_by("pk")
         .values_list("pk", "log__key", "number")
     )
-    user_ids = {acceptance.owner_id}
-    user_ids |= {m["owner_id"] for m in mitigations if m["owner_id"]}
-    user_ids |= {s["user_id"] for s in signatories}
-    usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    doc = {
-        "document": "risk-acceptance",
-        "id": acceptance.pk,
-        "title": acceptance.title,
-        "finding_source": acceptance.finding_source,
-        "finding_reference": acceptance.finding_reference,
-        "risk_statement": acceptance.risk_statement,
-        "likelihood": acceptance.likelihood,
-        "impact": acceptance.impact,
-        "scope": acceptance.scope,
-        "residual_risk": acceptance.residual_risk,
-        "owner": _user_ref(acceptance.owner_id, usernames),
-        "expires_on": acceptance.expires_on.isoformat() if acceptance.expires_on else None,
-        "decisions": [
-            {"id": pk, "reference": f"{key}-{number:04d}"} for pk, key, number in decisions
-        ],
-        "mitigations": [
-            {
-                "description": m["description"],
-                "status": m["status"],
-                "owner": _user_ref(m["owner_id"], usernames),
-                "due_on": m["due_on"].isoformat() if m["due_on"] else None,
-            }
-            for m in mitigations
-        ],
-        "signatories": [
-            {"user": _user_ref(s["user_id"], usernames), "meaning": s["meaning"]}
-            for s in signatories
-        ],
-    }
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    doc = acceptance_document(
+        acceptance,
+        acceptance_id=acceptance.pk,
+        decisions=decisions,
+        mitigations=list(mitigations),
+        signatories=list(signatories),
+    )
+    return document_bytes(doc)
 
 
 def acceptance_digest(acceptance: RiskAcceptance) -> str:

@@ -18,7 +18,9 @@ def test_the_list_shows_acceptances_with_their_state(login, auditor, submitted):
     response = login(auditor).get("/risks/")
     assert response.status_code == 200
     assert b"JS-readable auth tokens" in response.content
-    assert b"Awaiting signatures" in response.content
+    # The row's badge (the state filter lists every state's name anyway).
+    assert b'<span class="state state-awaiting">Awaiting signatures</span>' in response.content
+    assert response.content.count(b'<span class="state state-') == 1
     assert response.context["nav"] == "risks"
 
 
@@ -95,7 +97,7 @@ def test_the_detail_page_has_a_bounded_number_of_queries(
     html = response.content.decode()
     assert html.count('class="void"') == 18
     assert html.count('class="signed"') == 4
-    assert html.count("awaited") >= 4
+    assert html.count('<td class="awaited" colspan="3">awaited</td>') == 4
     assert "mitigation 11" in html
 
 
@@ -334,3 +336,23 @@ def test_the_detail_page_lists_the_acceptances_triggers(login, architect, draft)
     html = login(architect).get(f"/risks/{draft.pk}/").content.decode()
     assert "Legacy frontend sunset" in html
     assert f"/triggers/new/?acceptance={draft.pk}" in html
+
+
+def test_the_detail_page_offers_what_the_workflow_allows_the_viewer(
+    login, architect, auditor, stakeholder2, submitted
+):
+    buttons = {
+        "sign": 'id="sign-link"',
+        "edit": f'href="/risks/{submitted.pk}/edit/"',
+        "submit": 'id="submit-for-signature"',
+        "revoke": f'action="/risks/{submitted.pk}/revoke/"',
+        "remediate": f'action="/risks/{submitted.pk}/remediated/"',
+    }
+
+    def offered(user) -> set[str]:
+        html = login(user).get(f"/risks/{submitted.pk}/").content.decode()
+        return {name for name, marker in buttons.items() if marker in html}
+
+    assert offered(architect) == {"edit", "revoke"}
+    assert offered(stakeholder2) == {"sign"}
+    assert offered(auditor) == set()
