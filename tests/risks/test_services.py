@@ -1,4 +1,4 @@
-"""The acceptance state machine and its rules, through the services."""
+"""The acceptance services beyond the state rules (tested once, in test_workflow.py)."""
 
 from datetime import timedelta
 
@@ -334,12 +334,6 @@ def test_triggering_is_idempotent_and_recorded(submitted, stakeholder, stakehold
     assert submitted.state == S.TRIGGERED
     states = list(submitted.history.order_by("history_id").values_list("state", flat=True))
     assert states.count("triggered") == 1
-
-
-def test_a_draft_is_not_triggered_or_expired(draft):
-    services.acceptance_mark_triggered(acceptance=draft, reason="x")
-    services.acceptance_expire(acceptance=draft)
-    assert draft.state == S.DRAFT
 
 
 def test_expiry_is_idempotent_and_releases_awaited_signatories(submitted):
