@@ -10,7 +10,7 @@ from datetime import timedelta
 from adr.models import Decision
 from config.clock import ledger_today
 
-from . import services
+from . import services, workflow
 from .models import RiskAcceptance
 
 TITLE = "Browser-readable Cognito tokens in non-HttpOnly cookies"
@@ -99,7 +99,7 @@ def seed(*, users: dict, stdout=None) -> str:
         scope=SCOPE,
         residual_risk=RESIDUAL,
         owner=sam,
-        expires_on=services.add_months(today, 6),
+        expires_on=workflow.add_months(today, 6),
         decisions=[deferral] if deferral else [],
         mitigations=[
             {

@@ -2,8 +2,8 @@
 
 Two rules, both here or in the services that call these helpers:
 
-- whoever submits a document for signature cannot sign it (services.require_can_sign),
-  and a named signatory cannot submit it (services.submit_problems);
+- whoever submits a document for signature cannot sign it (permissions.require_can_sign),
+  and a named signatory cannot submit it (workflow.submit_problems);
 - after submission, an edit of signed content by someone who is (or becomes) a named
   signatory sends the document back to *draft*: the signatures are void and a new
   submission, by someone who is not a signatory, is needed. So nobody signs text that
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from config.history import tracked_save
 
 from .models import RiskAcceptance
+from .workflow import Action, transition, void_signatures
 
 
 def edited_by_signatory(actor, before: Iterable, after: Iterable) -> bool:
@@ -27,11 +28,9 @@ def edited_by_signatory(actor, before: Iterable, after: Iterable) -> bool:
 
 def back_to_draft(acceptance: RiskAcceptance, *, actor, reason: str) -> None:
     """Void every valid signature and return the locked `acceptance` to draft."""
-    from .services import S, _set_state, _void_signatures
-
     why = f"edited by a signatory ({actor.printed_name}) after submission: {reason}"
-    _void_signatures(acceptance, actor=actor, reason=why[:300])
-    _set_state(acceptance, S.DRAFT, actor=actor, reason=why)
+    void_signatures(acceptance, actor=actor, reason=why[:300])
+    transition(acceptance, Action.SIGNATORY_EDIT, reason=why)
     tracked_save(
         acceptance,
         actor=actor,

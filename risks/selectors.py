@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404
 from adr.models import Decision
 from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
+from config.panels import with_prefetches
 
+from .hooks import ACCEPTANCE_PANELS
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
 
@@ -97,10 +99,8 @@ def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAccep
         and RequiredSignatory.objects.filter(acceptance_id=pk, user=user).exists()
     ):
         require_reader(user)
-    qs = acceptances_with_parts()
-    if hasattr(RiskAcceptance, "triggers"):
-        # The triggers app (which plugs into us) adds this reverse relation.
-        qs = qs.prefetch_related("triggers")
+    # The panels later apps add to the page (hooks.ACCEPTANCE_PANELS) prefetch theirs.
+    qs = with_prefetches(acceptances_with_parts(), ACCEPTANCE_PANELS)
     return get_object_or_404(qs, pk=pk)
 
 

@@ -1,6 +1,6 @@
 """An acceptance "as signed in round N": the content of that round, from history.
 
-`risks.services.acceptance_canonical` hashes what is stored *now*. Here the same
+`risks.signing.acceptance_canonical` hashes what is stored *now*. Here the same
 canonical form is rebuilt from the history rows as they stood when the round's
 first signature was written, so an auditor can read what each signatory signed
 and see that its SHA-256 is the `content_digest` on their signatures — or that it
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 
 from adr.models import Decision
@@ -26,12 +25,7 @@ from config.accounts.roles import require_reader
 from config.changesets import records_as_of
 
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
-
-
-def _user_ref(user_id: int | None, usernames: dict[int, str]) -> dict | None:
-    if user_id is None:
-        return None
-    return {"id": user_id, "username": usernames.get(user_id, "")}
+from .signing import acceptance_document, document_bytes
 
 
 def document_as_of(
@@ -67,50 +61,19 @@ def document_as_of(
         .order_by("pk")
         .values_list("pk", "log__key", "number")
     )
-    user_ids = {record.owner_id}
-    user_ids |= {m.owner_id for m in mitigations if m.owner_id}
-    user_ids |= {s.user_id for s in signatories}
-    usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    doc = {
-        "document": "risk-acceptance",
-        "id": acceptance_id,
-        "title": record.title,
-        "finding_source": record.finding_source,
-        "finding_reference": record.finding_reference,
-        "risk_statement": record.risk_statement,
-        "likelihood": record.likelihood,
-        "impact": record.impact,
-        "scope": record.scope,
-        "residual_risk": record.residual_risk,
-        "owner": _user_ref(record.owner_id, usernames),
-        "expires_on": record.expires_on.isoformat() if record.expires_on else None,
-        "decisions": [
-            {"id": pk, "reference": f"{key}-{number:04d}"} for pk, key, number in decisions
-        ],
-        "mitigations": [
-            {
-                "description": m.description,
-                "status": m.status,
-                "owner": _user_ref(m.owner_id, usernames),
-                "due_on": m.due_on.isoformat() if m.due_on else None,
-            }
-            for m in mitigations
-        ],
-        "signatories": [
-            {"user": _user_ref(s.user_id, usernames), "meaning": s.meaning} for s in signatories
-        ],
-    }
+    doc = acceptance_document(
+        record,
+        acceptance_id=acceptance_id,
+        decisions=decisions,
+        mitigations=mitigations,
+        signatories=signatories,
+    )
     return doc, record
-
-
-def canonical_bytes(doc: dict) -> bytes:
-    """The canonical form of `risks.services.acceptance_canonical`, byte for byte."""
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def canonical_as_of(acceptance_id: int, at: datetime) -> bytes:
     doc, _ = document_as_of(acceptance_id, at)
-    return canonical_bytes(doc) if doc is not None else b""
+    return document_bytes(doc) if doc is not None else b""
 
 
 @dataclass
@@ -166,7 +129,7 @@ def signed_round(*, user, acceptance: RiskAcceptance, number: int) -> SignedRoun
     )
     at = written or signatures[0].signed_at
     doc, record = document_as_of(acceptance.pk, at)
-    canonical = canonical_bytes(doc) if doc is not None else b""
+    canonical = document_bytes(doc) if doc is not None else b""
     return SignedRound(
         number=number,
         at=at,

@@ -1,4 +1,9 @@
-"""Canonical form, digests and keyed MACs for the ledger chain.
+"""Canonical form, digests and keyed MACs: of an acceptance's signed content, of a
+signature, and of the ledger chain's events.
+
+A signature is bound to the SHA-256 of the canonical content (`acceptance_canonical`)
+and chained to the previous signature of the same document (`signature_hash`); the
+services sign with these, `verify_ledger` checks with them.
 
 One canonical JSON (sorted keys, no spaces, UTF-8) for everything that is hashed or
 MACed, so the same facts always give the same bytes. MACs are HMAC-SHA256 with a key
@@ -16,9 +21,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
+from adr.models import Decision
 from config.chain_keys import ChainKeys, configured_chain_keys
+
+from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
 
 def plain(value: Any) -> Any:
@@ -122,3 +131,119 @@ def event_mac(event, key: bytes) -> str:
             key_id=event.key_id,
         ),
     )
+
+
+# --- Signed content and signatures ---------------------------------------------------
+
+
+def _user_ref(user_id: int | None, usernames: dict[int, str]) -> dict | None:
+    if user_id is None:
+        return None
+    return {"id": user_id, "username": usernames.get(user_id, "")}
+
+
+def acceptance_document(
+    row: Any,
+    *,
+    acceptance_id: int,
+    decisions: list[tuple[int, str, int]],
+    mitigations: list,
+    signatories: list,
+) -> dict:
+    """The canonical document of `row` (the acceptance, or one of its history records)
+    with its lists in rendered order: what a signature's content digest covers.
+    Mitigations and signatories are objects with the model's attributes (rows or
+    history records); decisions are (pk, log key, number)."""
+    user_ids = {row.owner_id}
+    user_ids |= {m.owner_id for m in mitigations if m.owner_id}
+    user_ids |= {s.user_id for s in signatories}
+    usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    return {
+        "document": "risk-acceptance",
+        "id": acceptance_id,
+        "title": row.title,
+        "finding_source": row.finding_source,
+        "finding_reference": row.finding_reference,
+        "risk_statement": row.risk_statement,
+        "likelihood": row.likelihood,
+        "impact": row.impact,
+        "scope": row.scope,
+        "residual_risk": row.residual_risk,
+        "owner": _user_ref(row.owner_id, usernames),
+        "expires_on": row.expires_on.isoformat() if row.expires_on else None,
+        "decisions": [
+            {"id": pk, "reference": f"{key}-{number:04d}"} for pk, key, number in decisions
+        ],
+        "mitigations": [
+            {
+                "description": m.description,
+                "status": m.status,
+                "owner": _user_ref(m.owner_id, usernames),
+                "due_on": m.due_on.isoformat() if m.due_on else None,
+            }
+            for m in mitigations
+        ],
+        "signatories": [
+            {"user": _user_ref(s.user_id, usernames), "meaning": s.meaning} for s in signatories
+        ],
+    }
+
+
+def document_bytes(doc: dict) -> bytes:
+    """The canonical bytes of a document (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def acceptance_canonical(acceptance: RiskAcceptance) -> bytes:
+    """Stable JSON of every signed field, mitigations and signatories included.
+
+    Always read fresh from the database (never from prefetch caches) so that what is
+    hashed is what is stored. Lists keep the rendered order (position, id); keys sorted.
+    """
+    mitigations = Mitigation.objects.filter(acceptance_id=acceptance.pk).order_by("position", "id")
+    signatories = RequiredSignatory.objects.filter(acceptance_id=acceptance.pk).order_by(
+        "position", "id"
+    )
+    decisions = list(
+        Decision.objects.filter(risk_acceptances__pk=acceptance.pk)
+        .order_by("pk")
+        .values_list("pk", "log__key", "number")
+    )
+    doc = acceptance_document(
+        acceptance,
+        acceptance_id=acceptance.pk,
+        decisions=decisions,
+        mitigations=list(mitigations),
+        signatories=list(signatories),
+    )
+    return document_bytes(doc)
+
+
+def acceptance_digest(acceptance: RiskAcceptance) -> str:
+    return hashlib.sha256(acceptance_canonical(acceptance)).hexdigest()
+
+
+def signature_canonical(signature: Signature) -> bytes:
+    """What a signature's own hash covers: everything it attests, and the previous hash.
+
+    Not `void`/`voided_at`: voiding is a later, recorded event, not part of the act.
+    """
+    signed_at = signature.signed_at.astimezone(UTC).isoformat(timespec="microseconds")
+    doc = {
+        "acceptance": signature.acceptance_id,
+        "user": signature.user_id,
+        "printed_name": signature.printed_name,
+        "meaning": signature.meaning,
+        "verdict": signature.verdict,
+        "reason": signature.reason,
+        "signed_at": signed_at,
+        "auth_method": signature.auth_method,
+        "content_digest": signature.content_digest,
+        "signing_round": signature.signing_round,
+        "previous_hash": signature.previous_hash,
+    }
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def signature_compute_hash(signature: Signature) -> str:
+    return hashlib.sha256(signature_canonical(signature)).hexdigest()

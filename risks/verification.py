@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from .ledger_checkpoint import checkpoint_check
 from .ledger_verify import verify_chains
 from .models import RequiredSignatory, RiskAcceptance, Signature
-from .services import SIGNED_STATES, acceptance_digest, signature_compute_hash
+from .signing import acceptance_digest, signature_compute_hash
+from .workflow import SIGNED_STATES
 
 
 @dataclass(frozen=True)

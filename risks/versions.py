@@ -21,7 +21,8 @@ from config.changesets import readable, save_end
 from config.history import FieldChange, _text_diff
 
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
-from .signed_rounds import canonical_bytes, document_as_of
+from .signed_rounds import document_as_of
+from .signing import document_bytes
 
 LONG_TEXT = {"risk_statement", "scope", "residual_risk"}
 FIELD_LABELS = {
@@ -97,7 +98,7 @@ def _version(record) -> Version:
         record,
     )
     doc, _ = document_as_of(pk, at=end)
-    digest = hashlib.sha256(canonical_bytes(doc)).hexdigest() if doc else ""
+    digest = hashlib.sha256(document_bytes(doc)).hexdigest() if doc else ""
     return Version(record=record, document=doc, digest=digest)
 
 

@@ -19,8 +19,9 @@ from config.concurrency import (
     parse_version,
     rebase_untouched,
 )
+from config.errors import add_to_form, error_messages
 
-from . import selectors, services
+from . import permissions, selectors, services, signing, workflow
 from .forms import (
     AcceptanceForm,
     MitigationFormSet,
@@ -28,15 +29,12 @@ from .forms import (
     SignForm,
     formset_rows,
 )
+from .hooks import ACCEPTANCE_PANELS
 from .models import RiskAcceptance
 from .signed_rounds import print_sections, signing_rounds
 from .versions import acceptance_versions
 
 NAV = "risks"
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
 
 
 def acceptance_list(request):
@@ -67,8 +65,9 @@ def acceptance_list(request):
 def _document_context(acceptance: RiskAcceptance) -> dict:
     return {
         "a": acceptance,
-        "digest": services.acceptance_digest(acceptance),
+        "digest": signing.acceptance_digest(acceptance),
         "panel": selectors.signature_panel(acceptance),
+        "signing_open": workflow.allows(acceptance.state, workflow.Action.APPROVE),
         "nav": NAV,
     }
 
@@ -76,20 +75,16 @@ def _document_context(acceptance: RiskAcceptance) -> dict:
 def acceptance_detail(request, pk: int):
     acceptance = selectors.acceptance_get(user=request.user, pk=pk)
     ctx = _document_context(acceptance)
-    my_row = next((r for r in ctx["panel"] if r["line"].user_id == request.user.pk), None)
-    is_editor = services.can_edit(request.user, acceptance)
+    actions = permissions.allowed_actions(user=request.user, acceptance=acceptance)
     ctx.update(
         {
             "tab": "document",
-            "can_edit": is_editor and acceptance.state in services.EDITABLE_STATES,
-            "can_sign": my_row is not None
-            and acceptance.state == RiskAcceptance.State.AWAITING
-            and my_row["signature"] is None
-            and acceptance.submitted_by_id != request.user.pk,
-            "is_editor": is_editor,
-            "problems": services.submit_problems(acceptance, actor=request.user)
-            if acceptance.state == RiskAcceptance.State.DRAFT
+            # What the page offers is what the workflow allows this user (risks.workflow).
+            "actions": actions,
+            "problems": workflow.submit_problems(acceptance, actor=request.user)
+            if workflow.Action.SUBMIT in actions
             else [],
+            "panels": ACCEPTANCE_PANELS,
         }
     )
     return render(request, "risks/detail.html", ctx)
@@ -142,9 +137,9 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
         if not has_role(request.user, ARCHITECT):
             raise PermissionDenied("Only architects draft risk acceptances.")
     else:
-        if not services.can_edit(request.user, acceptance):
+        if not permissions.can_edit(request.user, acceptance):
             raise PermissionDenied("Only the accountable owner or an architect can edit this.")
-        if acceptance.state not in services.EDITABLE_STATES:
+        if not workflow.allows(acceptance.state, workflow.Action.EDIT):
             messages.error(request, "This acceptance can no longer be edited.")
             return redirect(acceptance)
     errors: list[str] = []
@@ -201,7 +196,7 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
                     form = AcceptanceForm(data, instance=None)
                     form.is_valid()
             except ValidationError as exc:
-                errors = _errors(exc)
+                errors = error_messages(exc)
     elif acceptance is None:
         form = AcceptanceForm(initial={"owner": request.user.pk})
         mitigations = MitigationFormSet(prefix="m")
@@ -249,7 +244,7 @@ def acceptance_submit(request, pk: int):
         services.acceptance_submit(actor=request.user, acceptance=acceptance)
         messages.success(request, "Submitted: each signatory has been asked to sign.")
     except ValidationError as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     return redirect(acceptance)
 
@@ -266,7 +261,7 @@ def acceptance_sign(request, pk: int):
     else, API tokens included), and the password is re-entered here every time.
     """
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
-    line = services.require_can_sign(request.user, acceptance)
+    line = permissions.require_can_sign(request.user, acceptance)
     errors: list[str] = []
     if request.method == "POST":
         form = SignForm(request.POST)
@@ -283,12 +278,9 @@ def acceptance_sign(request, pk: int):
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
-                    for field, errs in exc.message_dict.items():
-                        target = field if field in form.fields else None
-                        for err in errs:
-                            form.add_error(target, err)
+                    add_to_form(form, exc)
                 else:
-                    errors = _errors(exc)
+                    errors = error_messages(exc)
             else:
                 verb = "signed" if signature.verdict == "approve" else "declined"
                 messages.success(request, f"You {verb} “{acceptance.title}”.")
@@ -311,7 +303,8 @@ def acceptance_sign(request, pk: int):
             "form": form,
             "line": line,
             "errors": errors,
-            "locked_until": services.signing_locked_until(request.user),
+            "locked_until": permissions.signing_locked_until(request.user),
+            "actions": permissions.allowed_actions(user=request.user, acceptance=acceptance),
             "already": any(
                 r["signature"] for r in ctx["panel"] if r["line"].user_id == request.user.pk
             ),
@@ -329,7 +322,7 @@ def _reason_action(request, pk: int, action, done: str):
         action(actor=request.user, acceptance=acceptance, reason=reason)
         messages.success(request, done)
     except ValidationError as exc:
-        for message in _errors(exc):
+        for message in error_messages(exc):
             messages.error(request, message)
     return redirect(acceptance)
 

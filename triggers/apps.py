@@ -13,7 +13,7 @@ class TriggersConfig(AppConfig):
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
-        from . import ledger, removal, services
+        from . import acceptance_panel, ledger, removal, services
         from .calendar import TriggerDates
         from .inbox import FiredTriggers
         from .search import TriggerSearch
@@ -24,10 +24,9 @@ class TriggersConfig(AppConfig):
 
         if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
             DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
-        if services.acceptance_submit_check not in hooks.SUBMIT_CHECKS:
-            hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
-        if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
-            hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
-        if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
-            hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)
+        hooks.SUBMIT_CHECKS.register(services.acceptance_submit_check)
+        hooks.ACCEPTANCE_SAVED.register(services.acceptance_saved)
+        hooks.MITIGATION_REMOVING.register(removal.mitigation_removing)
+        hooks.EMAIL_CONTEXT.register(acceptance_panel.email_context)
+        hooks.ACCEPTANCE_PANELS.register(acceptance_panel.PANEL)
         register_chain_verifier(ledger.verify_fired_events)

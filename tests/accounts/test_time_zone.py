@@ -14,30 +14,27 @@ pytestmark = pytest.mark.django_db
 def signed_acceptance(architect, stakeholder):
     from risks import hooks
 
-    saved = hooks.SUBMIT_CHECKS[:], hooks.ACCEPTANCE_SAVED[:]
-    hooks.SUBMIT_CHECKS.clear()
-    hooks.ACCEPTANCE_SAVED.clear()
-    try:
-        acceptance = risks.acceptance_create(
-            actor=architect,
-            title="Tokens",
-            risk_statement="XSS",
-            owner=architect,
-            expires_on=datetime(2027, 3, 1).date(),
+    for registry in (hooks.SUBMIT_CHECKS, hooks.ACCEPTANCE_SAVED):  # restored after the test
+        for item in registry:
+            registry.unregister(item)
+    acceptance = risks.acceptance_create(
+        actor=architect,
+        title="Tokens",
+        risk_statement="XSS",
+        owner=architect,
+        expires_on=datetime(2027, 3, 1).date(),
+    )
+    risks.signatory_add(
+        actor=architect, acceptance=acceptance, user=stakeholder, meaning="risk owner"
+    )
+    risks.acceptance_submit(actor=architect, acceptance=acceptance)
+    with time_machine.travel(datetime(2026, 12, 1, 15, 30, tzinfo=UTC), tick=False):
+        risks.acceptance_sign(
+            actor=stakeholder,
+            acceptance=acceptance,
+            password="correct-horse-battery-staple",
+            verdict="approve",
         )
-        risks.signatory_add(
-            actor=architect, acceptance=acceptance, user=stakeholder, meaning="risk owner"
-        )
-        risks.acceptance_submit(actor=architect, acceptance=acceptance)
-        with time_machine.travel(datetime(2026, 12, 1, 15, 30, tzinfo=UTC), tick=False):
-            risks.acceptance_sign(
-                actor=stakeholder,
-                acceptance=acceptance,
-                password="correct-horse-battery-staple",
-                verdict="approve",
-            )
-    finally:
-        hooks.SUBMIT_CHECKS[:], hooks.ACCEPTANCE_SAVED[:] = saved
     return acceptance
 
 

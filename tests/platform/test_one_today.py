@@ -16,6 +16,7 @@ from django.utils import timezone
 from adr.services import decision_create
 from config.clock import ledger_today, start_of_day
 from risks import services as risks
+from risks.workflow import submit_problems
 from triggers.models import local_today
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_an_expiry_is_in_the_past_for_everyone_or_for_no_one(architect, stakehol
     with time_machine.travel(INSTANT, tick=False):
         for zone in (BEHIND, AHEAD, "UTC"):
             with timezone.override(ZoneInfo(zone)):  # as the middleware does for a user
-                problems = risks.submit_problems(acceptance, hook_checks=False)
+                problems = submit_problems(acceptance, hook_checks=False)
                 verdicts.append("The expiry date is in the past." in problems)
     assert verdicts == [True, True, True]
 

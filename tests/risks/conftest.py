@@ -10,12 +10,18 @@ from django.utils import timezone
 from risks import hooks, services
 
 
+def empty(*registries) -> None:
+    """Unregister everything (the autouse `registries` fixture puts it back)."""
+    for registry in registries:
+        for item in registry:
+            registry.unregister(item)
+
+
 @pytest.fixture(autouse=True)
-def risks_without_trigger_hooks(monkeypatch):
+def risks_without_trigger_hooks(registries):
     """These tests check the acceptance rules alone ("until hooks are registered, the
     expiry date suffices"); the triggers app tests what its hooks add."""
-    monkeypatch.setattr(hooks, "SUBMIT_CHECKS", [])
-    monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [])
+    empty(hooks.SUBMIT_CHECKS, hooks.ACCEPTANCE_SAVED)
 
 
 def new_acceptance(architect, *, owner, title="t", risk_statement="r", days=30, **fields):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from risks import services
+from risks import services, signing
 from risks.models import RiskAcceptance, Signature
 from risks.signed_rounds import canonical_as_of
 from tests.conftest import PASSWORD
@@ -48,7 +48,7 @@ def two_rounds(architect, stakeholder, stakeholder2, stakeholder3, submitted):
 def test_the_rebuilt_canonical_form_is_the_one_signatures_cover(two_rounds):
     acceptance, _ = two_rounds
     # Rebuilt from history now = computed by the signing code from the live rows.
-    assert canonical_as_of(acceptance.pk, timezone.now()) == services.acceptance_canonical(
+    assert canonical_as_of(acceptance.pk, timezone.now()) == signing.acceptance_canonical(
         acceptance
     )
 
@@ -67,7 +67,7 @@ def test_as_signed_in_each_of_two_rounds_the_digest_matches(two_rounds, login, a
     assert r1.digest == hashlib.sha256(r1.canonical.encode()).hexdigest()
     assert {s.content_digest for s in r1.signatures} == {r1.digest}
     assert len(r1.signatures) == 2 and all(s.void for s in r1.signatures)
-    assert len(r2.signatures) == 3 and r2.digest == services.acceptance_digest(acceptance)
+    assert len(r2.signatures) == 3 and r2.digest == signing.acceptance_digest(acceptance)
     assert r1.digest != r2.digest
     for page, r in ((page1, r1), (page2, r2)):
         body = page.content.decode()

@@ -1,4 +1,4 @@
-"""The acceptance state machine and its rules, through the services."""
+"""The acceptance services beyond the state rules (tested once, in test_workflow.py)."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from risks import hooks, services
+from risks import hooks, notify, services, signatures, signing, workflow
 from risks.models import Mitigation, RiskAcceptance, Signature
 from tests.conftest import PASSWORD
 from tests.risks.conftest import new_acceptance
@@ -68,18 +68,17 @@ def test_submitting_needs_an_expiry_date_within_the_policy(draft, architect, set
     assert draft.state == S.DRAFT
 
 
-def test_submit_checks_from_other_apps_are_all_reported(draft, architect, monkeypatch):
-    monkeypatch.setattr(
-        hooks, "SUBMIT_CHECKS", [lambda a: "Add a trigger.", lambda a: None, lambda a: "Nope."]
-    )
+def test_submit_checks_from_other_apps_are_all_reported(draft, architect):
+    for check in (lambda a: "Add a trigger.", lambda a: None, lambda a: "Nope."):
+        hooks.SUBMIT_CHECKS.register(check)
     with pytest.raises(ValidationError) as exc:
         services.acceptance_submit(actor=architect, acceptance=draft)
     assert exc.value.messages == ["Add a trigger.", "Nope."]
 
 
-def test_saved_hooks_run_after_create_and_content_changes_only(draft, architect, monkeypatch):
+def test_saved_hooks_run_after_create_and_content_changes_only(draft, architect):
     calls = []
-    monkeypatch.setattr(hooks, "ACCEPTANCE_SAVED", [lambda a, actor: calls.append(a.expires_on)])
+    hooks.ACCEPTANCE_SAVED.register(lambda a, actor: calls.append(a.expires_on))
     services.acceptance_update(actor=architect, acceptance=draft, title=draft.title)
     assert calls == []
     new = timezone.localdate() + timedelta(days=90)
@@ -98,7 +97,7 @@ def test_submitting_asks_each_signatory_once_per_round(submitted, mailoutbox):
     ]
     assert submitted.state == S.AWAITING and submitted.signing_round == 1
     # A repeated call with the same key adds nothing.
-    services._notify_signatories(submitted, services._signatory_users(submitted), "requested")
+    notify.notify_signatories(submitted, workflow.signatory_users(submitted), "requested")
     assert rows.count() == 3
 
 
@@ -111,8 +110,8 @@ def test_the_last_approval_accepts_the_document(submitted, stakeholder, stakehol
     assert submitted.state == S.ACCEPTED
     assert sig.printed_name == "Eric Engineering"
     assert sig.meaning == "engineering lead"
-    assert sig.content_digest == services.acceptance_digest(submitted)
-    assert sig.auth_method == services.PASSWORD_AUTH
+    assert sig.content_digest == signing.acceptance_digest(submitted)
+    assert sig.auth_method == signatures.PASSWORD_AUTH
 
 
 def test_signatures_are_chained(submitted, stakeholder, stakeholder2):
@@ -120,7 +119,7 @@ def test_signatures_are_chained(submitted, stakeholder, stakeholder2):
     second = sign(stakeholder2, submitted)
     assert first.previous_hash == ""
     assert second.previous_hash == first.signature_hash
-    assert second.signature_hash == services.signature_compute_hash(second)
+    assert second.signature_hash == signing.signature_compute_hash(second)
 
 
 def test_a_wrong_password_signs_nothing_and_is_recorded(submitted, stakeholder):
@@ -191,7 +190,7 @@ def test_a_draft_cannot_be_signed(draft, stakeholder):
 def test_a_changed_document_since_the_page_was_read_is_not_signed(
     submitted, stakeholder, architect
 ):
-    seen = services.acceptance_digest(submitted)
+    seen = signing.acceptance_digest(submitted)
     services.acceptance_update(actor=architect, acceptance=submitted, scope="Everything")
     with pytest.raises(ValidationError, match="changed while you were reading"):
         services.acceptance_sign(
@@ -337,12 +336,6 @@ def test_triggering_is_idempotent_and_recorded(submitted, stakeholder, stakehold
     assert states.count("triggered") == 1
 
 
-def test_a_draft_is_not_triggered_or_expired(draft):
-    services.acceptance_mark_triggered(acceptance=draft, reason="x")
-    services.acceptance_expire(acceptance=draft)
-    assert draft.state == S.DRAFT
-
-
 def test_expiry_is_idempotent_and_releases_awaited_signatories(submitted):
     from config.notifications.models import Notification
 
@@ -364,13 +357,13 @@ def test_a_user_who_has_signed_cannot_be_deleted(submitted, stakeholder):
 def test_the_digest_covers_mitigations_signatories_and_linked_decisions(draft, architect, log):
     from adr.services import decision_create
 
-    digests = {services.acceptance_digest(draft)}
+    digests = {signing.acceptance_digest(draft)}
     Mitigation.objects.filter(acceptance=draft, position=0).update(status="verified")
-    digests.add(services.acceptance_digest(draft))
+    digests.add(signing.acceptance_digest(draft))
     draft.signatories.filter(position=2).update(meaning="CTO")
-    digests.add(services.acceptance_digest(draft))
+    digests.add(signing.acceptance_digest(draft))
     other = decision_create(actor=architect, log=log, title="Other")
     draft.decisions.add(other)
-    digests.add(services.acceptance_digest(draft))
+    digests.add(signing.acceptance_digest(draft))
     assert len(digests) == 4
-    assert services.acceptance_canonical(draft) == services.acceptance_canonical(draft)
+    assert signing.acceptance_canonical(draft) == signing.acceptance_canonical(draft)

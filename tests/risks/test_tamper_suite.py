@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from risks import services
+from risks import services, signing
 from risks.ledger_chain import chain_record
 from risks.ledger_models import LedgerEvent
 from risks.models import RiskAcceptance, Signature, SigningAttempt
@@ -308,7 +308,7 @@ def _(t):
     first.printed_name = "Somebody Else"
     sql(
         "UPDATE risks_signature SET printed_name = %s, signature_hash = %s WHERE id = %s",
-        ["Somebody Else", services.signature_compute_hash(first), first.pk],
+        ["Somebody Else", signing.signature_compute_hash(first), first.pk],
     )
     return f"signature #{first.pk}, field printed_name"
 
@@ -468,13 +468,13 @@ def _recompute(t, *, keys: str | None) -> None:
     """A full recomputation with the product's own functions: weaken a mitigation, re-hash
     every signature on the new content, and rebuild the chain from the tables."""
     sql("UPDATE risks_mitigation SET status = 'planned' WHERE id = %s", [t.mitigation.pk])
-    digest = services.acceptance_digest(RiskAcceptance.objects.get(pk=t.acc.pk))
+    digest = signing.acceptance_digest(RiskAcceptance.objects.get(pk=t.acc.pk))
     previous = ""
     for sig in Signature.objects.filter(acceptance=t.acc).order_by("id"):
         if not sig.void:
             sig.content_digest = digest
         sig.previous_hash = previous
-        sig.signature_hash = services.signature_compute_hash(sig)
+        sig.signature_hash = signing.signature_compute_hash(sig)
         previous = sig.signature_hash
         sql(
             "UPDATE risks_signature SET content_digest = %s, previous_hash = %s, "

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from risks import services
+from risks import services, signing
 from risks.models import Signature
 from tests.conftest import PASSWORD
 
@@ -71,7 +71,7 @@ def test_a_forged_signature_hash_breaks_the_chain(accepted, capsys):
     first = Signature.objects.order_by("id")[0]
     # Re-hash an altered first signature consistently: the next link still catches it.
     first.printed_name = "Somebody Else"
-    forged = services.signature_compute_hash(first)
+    forged = signing.signature_compute_hash(first)
     _sql(
         "UPDATE risks_signature SET printed_name = %s, signature_hash = %s WHERE id = %s",
         ["Somebody Else", forged, first.pk],

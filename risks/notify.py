@@ -1,5 +1,6 @@
-"""Who hears of what happens to an acceptance, by email (and so in the app): the people
-in the roles ``config.notifications.table`` names for each event, never the actor."""
+"""The emails (and so in-app notifications) the acceptance workflow sends: who hears of
+what is decided by the roles ``config.notifications.table`` names for each event, never
+the actor. Later apps add to the emails' context through ``hooks.EMAIL_CONTEXT``."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ from collections.abc import Iterable
 from config.notifications.services import notify_users
 from config.notifications.table import audience
 
+from . import hooks
 from .models import RequiredSignatory, RiskAcceptance, Signature
+from .workflow import S, awaited_users
 
 
-def email_context(acceptance: RiskAcceptance, **extra) -> dict:
-    return {
+def email_context(acceptance: RiskAcceptance, *, template: str, **extra) -> dict:
+    context = {
         "acceptance": acceptance,
         "url": acceptance.get_absolute_url(),
         "sign_url": f"{acceptance.get_absolute_url()}sign/",
         "round": acceptance.signing_round,
         **extra,
     }
+    for contributor in hooks.EMAIL_CONTEXT:
+        context |= contributor(template=template, acceptance=acceptance)
+    return context
 
 
 def _authors(acceptance: RiskAcceptance) -> list:
@@ -57,7 +63,7 @@ def notify_signatories(
         event=event,
         key=f"risks:{acceptance.pk}:round{acceptance.signing_round}:signature-{kind}",
         template=f"risk-signature-{kind}",
-        context=email_context(acceptance),
+        context=email_context(acceptance, template=f"risk-signature-{kind}"),
         about=acceptance,
     )
 
@@ -67,7 +73,7 @@ def notify_signature_outcome(acceptance: RiskAcceptance, signature: Signature) -
     (accepted: owner, author, every signatory) or another approval (owner)."""
     if signature.verdict == Signature.Verdict.DECLINE:
         kind = "declined"
-    elif acceptance.state == RiskAcceptance.State.ACCEPTED:
+    elif acceptance.state == S.ACCEPTED:
         kind = "accepted"
     else:
         kind = "signed"
@@ -87,6 +93,26 @@ def notify_signature_outcome(acceptance: RiskAcceptance, signature: Signature) -
         event=event,
         key=f"risks:{acceptance.pk}:signature{signature.pk}:{kind}",
         template=f"risk-{kind}",
-        context=email_context(acceptance, signature=signature),
+        context=email_context(acceptance, template=f"risk-{kind}", signature=signature),
         about=acceptance,
     )
+
+
+def notify_list_change(acceptance: RiskAcceptance, *, before: dict, after: dict, actor) -> None:
+    """After an edit that voided the signatures (users by id, before and after): those
+    still named are asked again, new ones asked, removed ones told they are not needed."""
+    notify_signatories(
+        acceptance, [u for pk, u in after.items() if pk in before], "rerequested", actor=actor
+    )
+    notify_signatories(
+        acceptance, [u for pk, u in after.items() if pk not in before], "requested", actor=actor
+    )
+    notify_signatories(
+        acceptance, [u for pk, u in before.items() if pk not in after], "withdrawn", actor=actor
+    )
+
+
+def leave_awaiting(acceptance: RiskAcceptance) -> None:
+    """Signatories still awaited when the document stops awaiting hear they are not needed."""
+    if acceptance.state == S.AWAITING:
+        notify_signatories(acceptance, awaited_users(acceptance), "withdrawn")
