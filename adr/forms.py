@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.forms.utils import ErrorDict
 
+from config.widgets import IsoDateInput
+
 from . import services
 from .models import (
     Criterion,
@@ -21,7 +23,7 @@ from .models import (
     SensitivityNote,
 )
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = IsoDateInput()  # YYYY-MM-DD, never the browser locale (config.widgets)
 MAX_MARKDOWN = 50_000
 ROWS_EXTRA = 3
 ROWS_MAX = 30

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import version_views, views
+from . import map_views, version_views, views
 
 
 class DecisionNumber:
@@ -27,6 +27,7 @@ urlpatterns = [
     path("logs/new/", views.log_edit, name="log-create"),
     path("logs/<str:key>/", views.log_detail, name="log-detail"),
     path("logs/<str:key>/edit/", views.log_edit, name="log-edit"),
+    path("logs/<str:key>/map/", map_views.log_map, name="log-map"),
     path("<str:key>-<num:number>/", views.decision_detail, name="decision-detail"),
     path("<str:key>-<num:number>/edit/", views.decision_edit, name="decision-edit"),
     path("<str:key>-<num:number>/history/", views.decision_history, name="decision-history"),

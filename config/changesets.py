@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
-
+from .dates import format_date, format_datetime
 from .history import HistoryEntry
 
 # Rows of one save are written within one transaction, milliseconds apart; two saves
 # by the same person are at least a form round trip apart.
 SAVE_WINDOW = timedelta(seconds=1)
-
-DATE_FORMAT = "%Y-%m-%d"
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 @dataclass
@@ -99,11 +95,9 @@ def readable(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.strftime(DATETIME_FORMAT)
+        return format_datetime(value)
     if isinstance(value, date):
-        return value.strftime(DATE_FORMAT)
+        return format_date(value)
     if isinstance(value, list | tuple | set):
         return ", ".join(readable(v) for v in value) or "(none)"
     if value == "":

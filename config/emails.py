@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -17,13 +19,22 @@ class RenderedEmail:
     html: str
 
 
-def render_email(name: str, context: dict) -> RenderedEmail:
-    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html`."""
+def render_email(name: str, context: dict, *, time_zone: str = "") -> RenderedEmail:
+    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html`, with dates and
+    times in `time_zone` (the recipient's own; the server's when empty or unknown)."""
     ctx = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = render_subject(f"emails/{name}-subject.txt", ctx)
-    text = render_to_string(f"emails/{name}-body.txt", ctx)
-    html = render_to_string(f"emails/{name}-body.html", ctx)
+    with timezone.override(_zone(time_zone)):
+        subject = render_subject(f"emails/{name}-subject.txt", ctx)
+        text = render_to_string(f"emails/{name}-body.txt", ctx)
+        html = render_to_string(f"emails/{name}-body.html", ctx)
     return RenderedEmail(subject=subject[:250], text=text, html=html)
+
+
+def _zone(name: str):
+    try:
+        return ZoneInfo(name) if name else timezone.get_default_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
 
 
 def render_subject(template_name: str, context: dict) -> str:

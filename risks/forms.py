@@ -4,20 +4,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from adr.models import Decision
+from config.widgets import IsoDateInput
 
 from .models import Mitigation, RiskAcceptance, Signature
 from .services import CONTENT_FIELDS
 
 User = get_user_model()
-
-
-class DateInput(forms.DateInput):
-    """<input type=date> only takes ISO dates, whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's name
-        super().__init__(attrs=attrs, format=format)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -47,7 +39,7 @@ class AcceptanceForm(forms.ModelForm):
         model = RiskAcceptance
         fields = [*CONTENT_FIELDS, "decisions"]
         widgets = {
-            "expires_on": DateInput(),
+            "expires_on": IsoDateInput(),
             "risk_statement": forms.Textarea(attrs={"rows": 4}),
             "scope": forms.Textarea(attrs={"rows": 3}),
             "residual_risk": forms.Textarea(attrs={"rows": 3}),
@@ -62,7 +54,7 @@ class MitigationForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     status = forms.ChoiceField(choices=Mitigation.Status.choices, initial="planned")
     owner = UserChoiceField(queryset=active_users(), required=False)
-    due_on = forms.DateField(required=False, widget=DateInput(), label="Due (if planned)")
+    due_on = forms.DateField(required=False, widget=IsoDateInput(), label="Due (if planned)")
 
 
 class SignatoryForm(forms.Form):

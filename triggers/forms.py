@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from adr.models import Decision, SensitivityNote
+from config.widgets import IsoDateInput
 
 from .models import Initiative, Trigger
 
@@ -27,7 +28,7 @@ class TriggerForm(forms.Form):
         help_text="Why the deferral is reasonable until this fires.",
     )
     # date
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(required=False, widget=IsoDateInput())
     lead_days = forms.CharField(
         required=False, help_text="Days before the date to warn, e.g. 30, 7, 1 (default)."
     )
@@ -92,7 +93,7 @@ class InitiativeForm(forms.Form):
     name = forms.CharField(max_length=200)
     team = forms.CharField(max_length=200, required=False, label="Owning team")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(required=False, widget=IsoDateInput())
 
 
 class ReasonForm(forms.Form):
@@ -106,6 +107,6 @@ class RearmForm(forms.Form):
     )
     date = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text="For date triggers: the new date.",
     )

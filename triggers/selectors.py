@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from adr.models import Decision
+from config.dates import format_date
 
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 
@@ -108,7 +109,7 @@ def upcoming_timeline(
     for month in range(0, days + 1, 61):
         at = now + timedelta(days=month)
         x = margin + (month / days) * (width - 2 * margin)
-        ticks.append((round(x, 1), timezone.localtime(at).strftime("%d %b")))
+        ticks.append((round(x, 1), format_date(at)))
     return Timeline(now, end, width, 120, points, ticks)
 
 

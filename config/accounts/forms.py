@@ -35,6 +35,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 "token": context["token"],
                 "valid_minutes": context.get("valid_minutes"),
             },
+            time_zone=context["user"].time_zone,
         )
         message = EmailMultiAlternatives(rendered.subject, rendered.text, from_email, [to_email])
         message.attach_alternative(rendered.html, "text/html")

@@ -95,7 +95,11 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
 
 
 def _render(key: str, email: Email) -> Notification:
-    rendered = render_email(email.template, {"recipient_user": email.user, **email.context})
+    rendered = render_email(
+        email.template,
+        {"recipient_user": email.user, **email.context},
+        time_zone=getattr(email.user, "time_zone", ""),
+    )
     rendered = with_footer(rendered, user_id=getattr(email.user, "pk", None), event=email.event)
     about = email.about
     row = Notification(

@@ -83,6 +83,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The one date and date-time format (config.dates), in every template.
+            "builtins": ["config.templatetags.ledger_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

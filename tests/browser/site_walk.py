@@ -38,6 +38,9 @@ FOREIGN_PREFIXES = ("/admin/", "/api/", "/demo/", "/static/", "/hooks/")
 NOT_SUBMITTED = ("/accounts/logout/",)
 # Pages of one type rendered per persona (different instances show different states).
 PER_TYPE = 3
+# Page types every persona's walk must reach (by following links), so that a page
+# unlinked by mistake fails the walk rather than silently escaping its checks.
+REQUIRED_PAGE_TYPES = ("adr:log-detail", "adr:log-map", "adr:decision-detail")
 
 
 def require_axe() -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.site_walk import AXE_RUN, ROLES, login, require_axe, seed_demo, walk
+from tests.browser.site_walk import (
+    AXE_RUN,
+    REQUIRED_PAGE_TYPES,
+    ROLES,
+    login,
+    require_axe,
+    seed_demo,
+    walk,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +72,8 @@ def test_every_page_as_every_role_passes_axe_and_fits_a_phone(chromium_browser, 
         pg.goto("/")  # the init script applies from the next navigation on
         walked = walk(pg, live_server.url, on_page=check)
         assert len(set(walked.pages.values())) >= 8, f"{role} reached too few pages: {walked.pages}"
+        missing = set(REQUIRED_PAGE_TYPES) - set(walked.pages.values())
+        assert not missing, f"{role} never reached {sorted(missing)}"
         problems.extend(f"{role}: CSP {line}" for line in csp)
         context.close()
     assert checked >= 40

@@ -19,7 +19,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 
-from tests.browser.site_walk import NOT_SUBMITTED, ROLES, login, seed_demo, walk
+from tests.browser.site_walk import (
+    NOT_SUBMITTED,
+    REQUIRED_PAGE_TYPES,
+    ROLES,
+    login,
+    seed_demo,
+    walk,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +51,8 @@ def test_every_visible_link_and_button_works_for_the_person_who_sees_it(
         context.set_default_timeout(20_000)
         pg = login(context, live_server.url, role)
         walked = walk(pg, live_server.url)
+        missing = set(REQUIRED_PAGE_TYPES) - set(walked.pages.values())
+        assert not missing, f"{role} never reached {sorted(missing)}"
         for href, source in sorted(walked.links.items()):
             if href.startswith("/admin/") and role != "staff":
                 problems.append(f"{role}: admin link {href} shown on {source}")

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import timezone
 
+from config.dates import format_datetime
 from config.notifications.models import Notification
 from risks import services, signing
 from risks.models import RiskAcceptance, Signature
@@ -98,7 +98,7 @@ def test_journey_2_drafted_submitted_signed_by_three_and_printed(
     for sig in Signature.objects.all():
         assert sig.printed_name in html
         assert sig.meaning in html
-        assert timezone.localtime(sig.signed_at).strftime("%Y-%m-%d %H:%M:%S") in html
+        assert format_datetime(sig.signed_at) in html
     assert html.count(digest) == 1 + 3  # the document's and each signature's
     assert "Approved" in html and ("CET" in html or "CEST" in html)
 
