@@ -13,7 +13,7 @@ class TriggersConfig(AppConfig):
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
-        from . import ledger, removal, services
+        from . import evaluate, ledger, plugins, removal  # noqa: F401 - evaluate registers the kinds
         from .calendar import TriggerDates
         from .inbox import FiredTriggers
         from .search import TriggerSearch
@@ -22,12 +22,12 @@ class TriggersConfig(AppConfig):
         calendar.register(TriggerDates())
         inbox.register(FiredTriggers())
 
-        if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
-            DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
-        if services.acceptance_submit_check not in hooks.SUBMIT_CHECKS:
-            hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
-        if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
-            hooks.ACCEPTANCE_SAVED.append(services.acceptance_saved)
+        if plugins.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
+            DEFERRAL_ALTERNATIVES.append(plugins.decision_has_armed_trigger)
+        if plugins.acceptance_submit_check not in hooks.SUBMIT_CHECKS:
+            hooks.SUBMIT_CHECKS.append(plugins.acceptance_submit_check)
+        if plugins.acceptance_saved not in hooks.ACCEPTANCE_SAVED:
+            hooks.ACCEPTANCE_SAVED.append(plugins.acceptance_saved)
         if removal.mitigation_removing not in hooks.MITIGATION_REMOVING:
             hooks.MITIGATION_REMOVING.append(removal.mitigation_removing)
         register_chain_verifier(ledger.verify_fired_events)

@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 
 from triggers import netguard, probes
 from triggers.models import Evaluation
-from triggers.services import clean_params, sweep, trigger_create
+from triggers.params import clean_params
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 PUBLIC = "93.184.216.34"  # only ever "resolved" to: nothing connects to it here
 

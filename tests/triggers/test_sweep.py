@@ -17,7 +17,8 @@ from config.notifications import services as outbox
 from config.notifications.models import Notification
 from tests.conftest import require_postgres
 from triggers.models import Evaluation, FiredEvent, Trigger, start_of_day
-from triggers.services import sweep, trigger_acknowledge, trigger_create
+from triggers.services import trigger_acknowledge, trigger_create
+from triggers.sweep import sweep
 
 
 def _date_triggers(architect, watchers, n: int, day=None) -> list[Trigger]:

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from triggers.models import FiredEvent, Initiative, Trigger
-from triggers.services import initiative_create, sweep, trigger_create
+from triggers.services import initiative_create, trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
