@@ -55,7 +55,7 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
                 state_reason, justification, generation, next_check_at, extra_addresses,
                 escalation_email, warnings_sent, fired_at, reminders_sent,
                 consecutive_failures, probe_alerts, webhook_secret, created_at, deadline_at,
-                last_error)
+                last_error, version)
             SELECT gen_random_uuid(), %s || n, '', 'date',
                 jsonb_build_object('date', (CASE WHEN n <= %s THEN current_date - 1
                     ELSE current_date + 400 END)::text, 'lead_days', '[]'::jsonb),
@@ -64,7 +64,7 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
                      ELSE (current_date + 400)::timestamptz END,
                 '', '', '[]', NULL, 0, 0, 0, md5(n::text), now(),
                 (CASE WHEN n <= %s THEN current_date - 1 ELSE current_date + 400 END)::timestamptz,
-                ''
+                '', 1
             FROM generate_series(1, %s) n
             """,
             [PREFIX, due, due, due, armed],
