@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.conftest import _missing
 from triggers import netguard, probes
 from triggers.models import Evaluation
 from triggers.params import clean_params
@@ -279,7 +280,7 @@ def tls_peer(tmp_path):
     import subprocess
 
     if not shutil.which("openssl"):
-        pytest.skip("needs the openssl command to make a test certificate")
+        _missing("needs the openssl command to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
