@@ -69,6 +69,19 @@ def _resync_after_commit(acceptance_pk: int, actor) -> None:
         _sync_mitigations(acceptance, actor)
 
 
+def _create_automatic(acceptance, actor, now, *, reason: str, **fields) -> Trigger:
+    """An expiry or mitigation-overdue trigger, made by the acceptance's save (no form)."""
+    trigger = Trigger(
+        risk_acceptance=acceptance,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+    trigger.next_check_at = next_check(trigger, now)
+    tracked_save(trigger, actor=actor, reason=reason)
+    trigger.decisions.set(list(acceptance.decisions.all()))
+    return trigger
+
+
 def _sync_expiry(acceptance, actor, *, nowait: bool = False) -> None:
     now = timezone.now()
     trigger = (
@@ -81,17 +94,16 @@ def _sync_expiry(acceptance, actor, *, nowait: bool = False) -> None:
     if trigger is None:
         if not expires_on:
             return
-        trigger = Trigger(
+        _create_automatic(
+            acceptance,
+            actor,
+            now,
+            reason="expiry trigger created with the acceptance",
             name=f"Expiry of “{acceptance.title}”"[:200],
             kind=K.EXPIRY,
             params=clean_params(K.EXPIRY, {"date": expires_on}),
-            risk_acceptance=acceptance,
             description="Created with the risk acceptance from its expiry date.",
-            created_by=actor if getattr(actor, "pk", None) else None,
         )
-        trigger.next_check_at = next_check(trigger, now)
-        tracked_save(trigger, actor=actor, reason="expiry trigger created with the acceptance")
-        trigger.decisions.set(list(acceptance.decisions.all()))
         return
     if set(trigger.decisions.values_list("pk", flat=True)) != set(
         acceptance.decisions.values_list("pk", flat=True)
@@ -129,18 +141,17 @@ def _sync_mitigations(acceptance, actor, *, nowait: bool = False) -> None:
         if trigger is None:
             if mitigation.status != "planned" or not mitigation.due_on:
                 continue
-            trigger = Trigger(
+            _create_automatic(
+                acceptance,
+                actor,
+                now,
+                reason="mitigation-overdue trigger created",
                 name=f"Mitigation overdue: {mitigation.description[:150]}",
                 kind=K.MITIGATION_OVERDUE,
                 params={},
-                risk_acceptance=acceptance,
                 mitigation=mitigation,
                 description="Fires if this planned mitigation is still planned after its due date.",
-                created_by=actor if getattr(actor, "pk", None) else None,
             )
-            trigger.next_check_at = next_check(trigger, now)
-            tracked_save(trigger, actor=actor, reason="mitigation-overdue trigger created")
-            trigger.decisions.set(list(acceptance.decisions.all()))
         elif trigger.is_live:
             due = next_check(trigger, now)
             if due != trigger.next_check_at:

@@ -75,18 +75,21 @@ def create(request):
         else:
             messages.success(request, f"Trigger “{trigger.name}” armed.")
             return redirect(trigger)
-    return render(
+    return _form_page(
         request,
-        "triggers/form.html",
-        {
-            "nav": "triggers",
-            "form": form,
-            "kind": kind,
-            "kind_label": Trigger.Kind(kind).label,
-            "creatable_kinds": CREATABLE_KINDS,
-            "query": request.GET.urlencode(),
-        },
+        form,
         status=400 if request.method == "POST" else 200,
+        kind=kind,
+        kind_label=Trigger.Kind(kind).label,
+        creatable_kinds=CREATABLE_KINDS,
+        query=request.GET.urlencode(),
+    )
+
+
+def _form_page(request, form, *, status: int, **context):
+    """The trigger form page (defining or editing)."""
+    return render(
+        request, "triggers/form.html", {"nav": "triggers", "form": form, **context}, status=status
     )
 
 
@@ -153,17 +156,13 @@ def edit(request, pk: int):
         else:
             messages.success(request, "Trigger saved.")
             return redirect(trigger)
-    return render(
+    return _form_page(
         request,
-        "triggers/form.html",
-        {
-            "nav": "triggers",
-            "form": form,
-            "kind": trigger.kind,
-            "kind_label": trigger.get_kind_display(),
-            "trigger": trigger,
-            "version": version,
-            "conflict": conflict,
-        },
+        form,
         status=status if request.method == "POST" else 200,
+        kind=trigger.kind,
+        kind_label=trigger.get_kind_display(),
+        trigger=trigger,
+        version=version,
+        conflict=conflict,
     )
