@@ -41,6 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add("--port", type=int, default=8765)
     add("--skip-http", action="store_true")
     add("--skip-sweep", action="store_true")
+    add("--sweep-only", action="store_true", help="no page dataset: only the sweep vs floor")
+    add("--sweep-rounds", type=int, default=1, help="floor, then sweep, this many times")
     add("--output", help="also write the report to this file")
     return parser.parse_args(argv)
 
@@ -88,6 +90,12 @@ def main(argv: list[str]) -> None:
     log(f"database {urlsplit(url).path.lstrip('/')} ({'reused' if reused else 'new'})")
     call_command("migrate", verbosity=0)
     user = dataset.ensure_people()
+    if args.sweep_only:
+        sweep_bench.teardown()
+        out.header(size=dataset.Size(0, 5, 0, 0), args=args, machine=machine(connection))
+        run_sweep(args, out, user, existing=0)
+        out.footer(seconds=time.monotonic() - started, load_after=os.getloadavg())
+        return
     small_counts: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM adr_decision")
@@ -130,18 +138,29 @@ def main(argv: list[str]) -> None:
     out.writes(*writes.acceptance_creates(user, repeat=10))
 
     if not args.skip_sweep:
-        t0 = time.monotonic()
-        extra = max(args.armed - size.triggers, args.due)
-        sweep_bench.setup(armed=extra, due=args.due, watcher_id=user.pk)
-        log(f"sweep setup: {extra:,} triggers added in {time.monotonic() - t0:.0f} s")
+        run_sweep(args, out, user, existing=size.triggers)
+    out.footer(seconds=time.monotonic() - started, load_after=os.getloadavg())
+
+
+def run_sweep(args, out, user, *, existing: int) -> None:
+    """Add the sweep's triggers, then time the floor and the sweep over the same due rows
+    (`--sweep-rounds` times, alternating, so a change in the machine's load falls on both)."""
+    from . import sweep as sweep_bench
+
+    t0 = time.monotonic()
+    extra = max(args.armed - existing, args.due)
+    sweep_bench.setup(armed=extra, due=args.due, watcher_id=user.pk)
+    out.progress(f"sweep setup: {extra:,} triggers added in {time.monotonic() - t0:.0f} s")
+    for round_ in range(max(args.sweep_rounds, 1)):
+        if round_:
+            sweep_bench.reset()
         floor = sweep_bench.floor(batch_size=args.batch_size)
         sweep_bench.reset()
         swept = sweep_bench.sweep(batch_size=args.batch_size)
-        out.sweep(armed=extra + size.triggers, due=args.due, batch=args.batch_size,
+        out.sweep(armed=extra + existing, due=args.due, batch=args.batch_size,
                   floor=floor, swept=swept)  # fmt: skip
         # The sweep's triggers stay (the next run drops the database, --reuse removes them).
         sweep_bench.purge_queue()
-    out.footer(seconds=time.monotonic() - started, load_after=os.getloadavg())
 
 
 def machine(connection) -> dict[str, str]:

@@ -39,6 +39,7 @@ class Timing:
     fired: int
     emails: int
     statements: int  # SQL statements sent (the floor: one per batch)
+    cpu: float = 0.0  # CPU seconds of the benchmark's own process (not PostgreSQL's)
 
 
 def _sql(statement: str, params: list | None = None) -> int:
@@ -55,7 +56,7 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
                 state_reason, justification, generation, next_check_at, extra_addresses,
                 escalation_email, warnings_sent, fired_at, reminders_sent,
                 consecutive_failures, probe_alerts, webhook_secret, created_at, deadline_at,
-                last_error)
+                last_error, version)
             SELECT gen_random_uuid(), %s || n, '', 'date',
                 jsonb_build_object('date', (CASE WHEN n <= %s THEN current_date - 1
                     ELSE current_date + 400 END)::text, 'lead_days', '[]'::jsonb),
@@ -64,7 +65,7 @@ def setup(*, armed: int, due: int, watcher_id: int) -> None:
                      ELSE (current_date + 400)::timestamptz END,
                 '', '', '[]', NULL, 0, 0, 0, md5(n::text), now(),
                 (CASE WHEN n <= %s THEN current_date - 1 ELSE current_date + 400 END)::timestamptz,
-                ''
+                '', 1
             FROM generate_series(1, %s) n
             """,
             [PREFIX, due, due, due, armed],
@@ -195,6 +196,7 @@ def floor(*, batch_size: int) -> Timing:
     statement = _floor_statement()
     now = timezone.now()
     fired = emails = batches = 0
+    cpu = time.process_time()
     started = time.perf_counter()
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -205,7 +207,8 @@ def floor(*, batch_size: int) -> Timing:
             break
         fired += n_fired
         emails += n_emails
-    return Timing("plain-SQL floor", time.perf_counter() - started, fired, emails, batches)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Timing("plain-SQL floor", elapsed, fired, emails, batches, cpu)
 
 
 def sweep(*, batch_size: int) -> Timing:
@@ -220,10 +223,12 @@ def sweep(*, batch_size: int) -> Timing:
     reverse("triggers:index")
     send_notifications.delay([])
     with CaptureQueriesContext(connection) as queries:
+        cpu = time.process_time()
         started = time.perf_counter()
         result = run_sweep(batch_size=batch_size)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     emails = Notification.objects.filter(
         subject_type="triggers.trigger", dedupe_key__contains=":fired:"
     ).count()
-    return Timing("sweep()", elapsed, result.fired, emails, len(queries.captured_queries))
+    statements = len(queries.captured_queries)
+    return Timing("sweep()", elapsed, result.fired, emails, statements, cpu)

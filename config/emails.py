@@ -1,4 +1,9 @@
-"""Emails are a triple of templates (subject, text, HTML) rendered by one helper."""
+"""Emails are a triple of templates (subject, text, HTML) rendered by one helper.
+
+`EmailRenderer` renders many emails (the outbox renders one batch with one renderer):
+each template is looked up and compiled once per renderer, and each email only brings
+its own context. `render_email` renders one.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.template.base import Template
+from django.template.loader import get_template
 from django.utils import timezone
+
+PARTS = ("subject.txt", "body.txt", "body.html")
 
 
 @dataclass(frozen=True)
@@ -19,15 +27,38 @@ class RenderedEmail:
     html: str
 
 
+class EmailRenderer:
+    """Renders `emails/<name>-subject.txt`, `-body.txt` and `-body.html`; the compiled
+    templates are kept for the renderer's life (one batch), so a batch of N emails of
+    one kind looks up and compiles three templates, not 3 × N."""
+
+    def __init__(self) -> None:
+        self.site_url = settings.SITE_URL.rstrip("/")
+        self._compiled: dict[str, tuple[Template, Template, Template]] = {}
+
+    def _templates(self, name: str) -> tuple[Template, Template, Template]:
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            subject, text, html = (get_template(f"emails/{name}-{p}").template for p in PARTS)
+            compiled = self._compiled[name] = (subject, text, html)
+        return compiled
+
+    def render(self, name: str, context: dict, *, time_zone: str = "") -> RenderedEmail:
+        """Dates and times in `time_zone` (the recipient's own; the server's when empty
+        or unknown)."""
+        subject, text, html = self._templates(name)
+        ctx = {"site_url": self.site_url, **context}
+        with timezone.override(_zone(time_zone)):
+            return RenderedEmail(
+                subject=one_line(subject.render(Context(ctx, autoescape=False)))[:250],
+                text=text.render(Context(ctx)),
+                html=html.render(Context(ctx)),
+            )
+
+
 def render_email(name: str, context: dict, *, time_zone: str = "") -> RenderedEmail:
-    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html`, with dates and
-    times in `time_zone` (the recipient's own; the server's when empty or unknown)."""
-    ctx = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    with timezone.override(_zone(time_zone)):
-        subject = render_subject(f"emails/{name}-subject.txt", ctx)
-        text = render_to_string(f"emails/{name}-body.txt", ctx)
-        html = render_to_string(f"emails/{name}-body.html", ctx)
-    return RenderedEmail(subject=subject[:250], text=text, html=html)
+    """Render `emails/<name>-subject.txt`, `-body.txt` and `-body.html`."""
+    return EmailRenderer().render(name, context, time_zone=time_zone)
 
 
 def _zone(name: str):
@@ -37,11 +68,9 @@ def _zone(name: str):
         return timezone.get_default_timezone()
 
 
-def render_subject(template_name: str, context: dict) -> str:
+def one_line(raw: str) -> str:
     """A subject is a header, not HTML: rendered without autoescaping (a title with `&`,
-    `'` or `<` reads as typed), on one line (CR, LF and other control characters become
-    spaces, so no header can be injected)."""
-    template = get_template(template_name).template
-    raw = template.render(Context(context, autoescape=False))
+    `'` or `<` reads as typed), on one line: CR, LF and other control characters become
+    spaces, so no header can be injected."""
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in raw)
     return " ".join(text.split())

@@ -30,7 +30,7 @@ from config.accounts.oidc import (
 from config.accounts.oidc_users import linked_identity
 from config.errors import error_messages
 
-from . import selectors, services
+from . import permissions, selectors
 from .models import RiskAcceptance, Signature
 from .sso_signing import acceptance_sign_sso, check_verdict, sign_nonce
 
@@ -48,7 +48,7 @@ class SsoSignForm(forms.Form):
 def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
     config = oidc_config_or_404()
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
-    services.require_can_sign(request.user, acceptance)
+    permissions.require_can_sign(request.user, acceptance)
     if linked_identity(request.user) is None:
         raise PermissionDenied("You sign with your password on the signing page.")
     form = SsoSignForm(request.POST)

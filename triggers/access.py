@@ -2,7 +2,7 @@
 
 A trigger *involves* a person who watches it, owns or signs its risk acceptance, is its
 escalation contact, or created it. These are the people its emails go to (see
-``triggers.sweep.recipients``), so whoever is asked by email to acknowledge can do it:
+``triggers.firing.recipients``), so whoever is asked by email to acknowledge can do it:
 
     may acknowledge = architects and staff (operators, as before)
                     + anyone the trigger involves who can read the ledger (has a role).
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from config.accounts.roles import ALL_ROLES, ARCHITECT, can_read, has_role
@@ -28,6 +29,11 @@ def is_operator(user) -> bool:
     return bool(getattr(user, "is_active", False)) and (
         has_role(user, ARCHITECT) or bool(getattr(user, "is_staff", False))
     )
+
+
+def require_operator(user) -> None:
+    if not is_operator(user):
+        raise PermissionDenied("This needs the architect role or a staff account.")
 
 
 def involves(user) -> Q:

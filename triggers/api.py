@@ -1,6 +1,7 @@
 """REST API for initiatives, triggers and fired events (config/api_urls.py calls `register`).
 
-Permissions mirror the web UI (see triggers/services.py): every reader (a role or
+Permissions mirror the web UI (see triggers/services.py), with the shared reader
+permission and error body (config.api): every reader (a role or
 staff) reads; architects or staff change an initiative's status; whoever may
 acknowledge a fired trigger in the UI may over the API (``triggers.access``).
 Another team's pipeline marks its initiative done with
@@ -10,36 +11,17 @@ of a staff or architect service account.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.accounts.roles import can_read
+from config.api.permissions import IsReader
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
-from config.concurrency import ConflictError
 
 from . import selectors, services
 from .models import FiredEvent, Initiative, Trigger
-
-
-class IsReader(permissions.BasePermission):
-    """Same rule as the pages: a user with a role (or staff) reads."""
-
-    message = "Your account has no role in this ledger yet."
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and can_read(request.user))
-
-
-def _as_drf(exc: Exception):
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied(str(exc))
-    detail = getattr(exc, "message_dict", None) or getattr(exc, "messages", None) or str(exc)
-    return ValidationError(detail)
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
@@ -148,17 +130,14 @@ class InitiativeViewSet(
         initiative = self.get_object()
         data = InitiativeStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            initiative = services.initiative_set_status(
-                actor=request.user,
-                initiative=initiative,
-                status=data.validated_data["status"],
-                expected_version=expected_version,
-            )
-        except ConflictError:
-            raise  # a stale If-Match: the API's exception handler answers 412
-        except (DjangoPermissionDenied, DjangoValidationError) as exc:
-            raise _as_drf(exc) from exc
+        # A stale If-Match (412), PermissionDenied and ValidationError are answered by the
+        # shared handler (config.api.errors).
+        initiative = services.initiative_set_status(
+            actor=request.user,
+            initiative=initiative,
+            status=data.validated_data["status"],
+            expected_version=expected_version,
+        )
         return with_etag(Response(InitiativeSerializer(initiative).data), initiative)
 
 
@@ -180,12 +159,9 @@ class TriggerViewSet(ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
         trigger = self.get_object()
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            trigger = services.trigger_acknowledge(
-                actor=request.user, trigger=trigger, note=data.validated_data.get("note", "")
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as exc:
-            raise _as_drf(exc) from exc
+        trigger = services.trigger_acknowledge(
+            actor=request.user, trigger=trigger, note=data.validated_data.get("note", "")
+        )
         return Response(TriggerSerializer(trigger, context={"request": request}).data)
 
 
@@ -205,14 +181,9 @@ class FiredEventViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         if event.generation != event.trigger.generation:
             raise ValidationError("This event belongs to an earlier arming of its trigger.")
-        try:
-            services.trigger_acknowledge(
-                actor=request.user,
-                trigger=event.trigger,
-                note=data.validated_data.get("note", ""),
-            )
-        except (DjangoPermissionDenied, DjangoValidationError) as exc:
-            raise _as_drf(exc) from exc
+        services.trigger_acknowledge(
+            actor=request.user, trigger=event.trigger, note=data.validated_data.get("note", "")
+        )
         event.refresh_from_db()
         return Response(FiredEventSerializer(event).data)
 

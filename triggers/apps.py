@@ -13,7 +13,7 @@ class TriggersConfig(AppConfig):
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
-        from . import acceptance_panel, ledger, removal, services
+        from . import acceptance_panel, evaluate, ledger, plugins, removal  # noqa: F401 - evaluate registers the kinds
         from .calendar import TriggerDates
         from .inbox import FiredTriggers
         from .search import TriggerSearch
@@ -22,10 +22,10 @@ class TriggersConfig(AppConfig):
         calendar.register(TriggerDates())
         inbox.register(FiredTriggers())
 
-        if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
-            DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
-        hooks.SUBMIT_CHECKS.register(services.acceptance_submit_check)
-        hooks.ACCEPTANCE_SAVED.register(services.acceptance_saved)
+        if plugins.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
+            DEFERRAL_ALTERNATIVES.append(plugins.decision_has_armed_trigger)
+        hooks.SUBMIT_CHECKS.register(plugins.acceptance_submit_check)
+        hooks.ACCEPTANCE_SAVED.register(plugins.acceptance_saved)
         hooks.MITIGATION_REMOVING.register(removal.mitigation_removing)
         hooks.EMAIL_CONTEXT.register(acceptance_panel.email_context)
         hooks.ACCEPTANCE_PANELS.register(acceptance_panel.PANEL)

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from adr.models import Decision
 from config.clock import ledger_today
+from config.errors import error_messages
 
 from . import services
 from .models import Initiative, Trigger
@@ -115,7 +116,7 @@ def seed(*, users: dict, stdout=None) -> str:
             made.append("usage metric")
         except ValidationError as error:
             # e.g. production settings without the demo host on the allow-list.
-            made.append(f"no usage metric ({'; '.join(error.messages)})")
+            made.append(f"no usage metric ({'; '.join(error_messages(error))})")
     expiry = (
         Trigger.objects.filter(risk_acceptance=acceptance, kind=Trigger.Kind.EXPIRY).first()
         if acceptance

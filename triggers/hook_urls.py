@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import webhooks
+from .views import webhook
 
 app_name = "hooks"
 
 urlpatterns = [
-    path("<uuid:uuid>/", webhooks.receive, name="trigger"),
+    path("<uuid:uuid>/", webhook.receive, name="trigger"),
 ]

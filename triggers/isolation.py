@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 
+from .evaluate import SweepResult, handle
+from .firing import RELATED, TRIGGER_FIELDS, Work
 from .models import Evaluation, Trigger
 
 if TYPE_CHECKING:
     from .probes import ProbeResult
-    from .sweep import SweepResult, Work
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,7 @@ def record_failure(work: Work, trigger: Trigger, exc: BaseException) -> None:
 
 
 def handle_one(work: Work, trigger: Trigger, probe: ProbeResult | None, result: SweepResult):
-    """`sweep.handle()` for one trigger; an exception becomes that trigger's error."""
-    from .sweep import TRIGGER_FIELDS, SweepResult, Work, handle
-
+    """`evaluate.handle()` for one trigger; an exception becomes that trigger's error."""
     before = {name: getattr(trigger, name) for name in TRIGGER_FIELDS}
     part, counts = Work(work.now, work.actor), SweepResult()
     try:
@@ -88,8 +87,6 @@ def handle_one(work: Work, trigger: Trigger, probe: ProbeResult | None, result: 
 
 def handle_batch(batch: list[Trigger], *, work: Work, probes: dict, result: SweepResult) -> None:
     """Handle and write a claimed batch; on a write failure, fall back to one by one."""
-    from .sweep import SweepResult
-
     counts = SweepResult()
     for trigger in batch:
         handle_one(work, trigger, probes.get(trigger.pk), counts)
@@ -103,16 +100,12 @@ def handle_batch(batch: list[Trigger], *, work: Work, probes: dict, result: Swee
 
 
 def _fresh(pk: int) -> Trigger:
-    from .sweep import RELATED
-
     trigger = Trigger.objects.get(pk=pk)  # already locked by the batch's claim
     prefetch_related_objects([trigger], *RELATED)
     return trigger
 
 
 def _one_by_one(pks: list[int], *, now, probes: dict) -> SweepResult:
-    from .sweep import SweepResult, Work
-
     total = SweepResult()
     for pk in pks:
         counts = SweepResult()

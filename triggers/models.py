@@ -191,7 +191,7 @@ class Trigger(models.Model):
     class Meta:
         ordering = ["next_check_at", "name"]
         indexes = [
-            # triggers.sweep._claim_batch: WHERE next_check_at <= now ORDER BY next_check_at
+            # triggers.sweep._claim_and_handle: WHERE next_check_at <= now ORDER BY next_check_at
             # FOR UPDATE SKIP LOCKED. Partial: most triggers (done, or event-driven) are NULL.
             models.Index(
                 fields=["next_check_at"],

@@ -1,149 +1,38 @@
-"""Writes for triggers and initiatives, and the sweep that evaluates due triggers.
+"""Writes for triggers and initiatives (the web UI and the API share these checks).
 
-Who may do what (the web UI and the API share these checks):
+Who may do what:
 - define, edit, disarm, re-arm and resolve triggers, and create initiatives: architects;
 - change an initiative's status (how another team's pipeline marks its initiative done,
-  with an API token): architects or staff users. A pipeline therefore uses a token of a
-  staff or architect service account;
+  with an API token): architects or staff users (``triggers.access.is_operator``). A
+  pipeline therefore uses a token of a staff or architect service account;
 - acknowledge a fired trigger: architects and staff, and everyone the trigger involves
   who can read the ledger — its watchers, the acceptance's owner and signatories, the
   escalation contact (``triggers.access.may_acknowledge``).
+
+The sweep is `triggers.sweep`; webhook calls are `triggers.webhooks`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime
-from email.utils import parseaddr
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, has_role, require_role
+from config.accounts.roles import ARCHITECT, require_role
 from config.history import tracked_save
 
-from . import access, probes
-from .models import Evaluation, FiredEvent, Initiative, Trigger, WebhookDelivery
-from .schedule import DEFAULT_METRIC_INTERVAL_MINUTES, next_check
-from .sweep import SweepResult, Work, sweep
-
-__all__ = ["sweep", "SweepResult"]
-
-log = logging.getLogger(__name__)
+from . import access
+from .evaluate import next_check
+from .firing import Work
+from .models import Evaluation, FiredEvent, Initiative, Trigger
+from .params import clean_addresses, clean_params
 
 K = Trigger.Kind
 S = Trigger.State
-
-
-# --- Permissions -------------------------------------------------------------------
-
-
-def can_operate(user) -> bool:
-    """Acknowledge fired triggers and change initiative status: architects or staff."""
-    return bool(getattr(user, "is_active", False)) and (
-        has_role(user, ARCHITECT) or bool(getattr(user, "is_staff", False))
-    )
-
-
-def require_operator(user) -> None:
-    if not can_operate(user):
-        raise PermissionDenied("This needs the architect role or a staff account.")
-
-
-# --- Parameters --------------------------------------------------------------------
-
-
-def _parse_day(value, label: str = "date") -> date:
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value))
-        except ValueError as exc:
-            raise ValidationError({label: "Enter a date as YYYY-MM-DD."}) from exc
-    # Lead days and time zones move the instant by years: keep clear of date.min/max.
-    if not 1900 <= value.year <= 2999:
-        raise ValidationError({label: "Give a date between the years 1900 and 2999."})
-    return value
-
-
-def _parse_lead_days(value) -> list[int]:
-    if value in (None, ""):
-        return list(settings.LEDGER_DEFAULT_LEAD_DAYS)
-    if isinstance(value, str):
-        value = [v for v in value.replace(";", ",").split(",") if v.strip()]
-    try:
-        days = sorted({int(v) for v in value}, reverse=True)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({"lead_days": "Lead days are whole numbers, e.g. 30, 7, 1."}) from exc
-    if any(d <= 0 or d > 3650 for d in days):
-        raise ValidationError({"lead_days": "Lead days are between 1 and 3650."})
-    return days
-
-
-def clean_params(kind: str, params: dict | None) -> dict:
-    """Validate a kind's parameters; return the normalised dict (raises ValidationError)."""
-    params = dict(params or {})
-    if kind in (K.DATE, K.EXPIRY):
-        if not params.get("date"):
-            raise ValidationError({"date": "A date trigger needs its date."})
-        return {
-            "date": _parse_day(params["date"]).isoformat(),
-            "lead_days": _parse_lead_days(params.get("lead_days")),
-        }
-    if kind == K.METRIC:
-        url = str(params.get("url", "")).strip()
-        if not url:
-            raise ValidationError({"url": "A metric trigger needs the URL to poll."})
-        try:
-            probes.check_url(url)
-        except probes.ProbeRefused as exc:
-            raise ValidationError({"url": str(exc)}) from exc
-        path = str(params.get("path", "")).strip()
-        if not path:
-            raise ValidationError({"path": "Give the dotted path of the number, e.g. data.users."})
-        op = str(params.get("op", "")).strip()
-        if op not in probes.OPERATORS:
-            raise ValidationError({"op": f"Choose one of {', '.join(probes.OPERATORS)}."})
-        try:
-            threshold = float(params.get("threshold"))
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"threshold": "The threshold is a number."}) from exc
-        try:
-            interval = int(params.get("interval_minutes") or DEFAULT_METRIC_INTERVAL_MINUTES)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"interval_minutes": "Minutes between probes."}) from exc
-        if not 1 <= interval <= 7 * 24 * 60:
-            raise ValidationError({"interval_minutes": "Between 1 minute and a week."})
-        return {
-            "url": url,
-            "path": path,
-            "op": op,
-            "threshold": threshold,
-            "interval_minutes": interval,
-        }
-    if kind in (K.INITIATIVE, K.WEBHOOK, K.MITIGATION_OVERDUE):
-        return {}
-    raise ValidationError({"kind": "Unknown kind of trigger."})
-
-
-def _clean_addresses(text: str) -> str:
-    lines = []
-    for raw in (text or "").replace(",", "\n").splitlines():
-        address = parseaddr(raw.strip())[1].lower()
-        if not raw.strip():
-            continue
-        try:
-            validate_email(address)
-        except ValidationError as exc:
-            raise ValidationError({"extra_addresses": f"Not an email address: {raw}"}) from exc
-        lines.append(address)
-    return "\n".join(dict.fromkeys(lines))
 
 
 # --- Creating and changing triggers -------------------------------------------------
@@ -189,7 +78,7 @@ def trigger_create(
         sensitivity_note=sensitivity_note,
         initiative=initiative if kind == K.INITIATIVE else None,
         mitigation=mitigation if kind == K.MITIGATION_OVERDUE else None,
-        extra_addresses=_clean_addresses(extra_addresses),
+        extra_addresses=clean_addresses(extra_addresses),
         escalation_contact=escalation_contact,
         escalation_email=escalation_email.strip().lower(),
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -236,7 +125,7 @@ def trigger_update(
             trigger,
             name=name.strip(),
             description=description,
-            extra_addresses=_clean_addresses(extra_addresses),
+            extra_addresses=clean_addresses(extra_addresses),
             escalation_contact_id=escalation_contact.pk if escalation_contact else None,
             escalation_email=escalation_email.strip().lower(),
         )
@@ -267,7 +156,7 @@ def trigger_update(
     return trigger
 
 
-def _set_state(trigger: Trigger, state: str, *, actor, reason: str, now: datetime) -> None:
+def set_state(trigger: Trigger, state: str, *, actor, reason: str, now: datetime) -> None:
     trigger.state = state
     trigger.state_reason = reason[:500]
     trigger.next_check_at = next_check(trigger, now)
@@ -310,7 +199,7 @@ def trigger_acknowledge(
             reason="acknowledged",
             update_fields=["acknowledged_by", "acknowledged_at"],
         )
-    _set_state(trigger, S.ACKNOWLEDGED, actor=actor, reason=note or "acknowledged", now=now)
+    set_state(trigger, S.ACKNOWLEDGED, actor=actor, reason=note or "acknowledged", now=now)
     return trigger
 
 
@@ -332,7 +221,7 @@ def trigger_resolve(
         event.resolved_by, event.resolved_at = actor, now
         event.resolution = resolution.strip()
         tracked_save(event, actor=actor, reason="resolved")
-    _set_state(trigger, S.RESOLVED, actor=actor, reason=resolution.strip(), now=now)
+    set_state(trigger, S.RESOLVED, actor=actor, reason=resolution.strip(), now=now)
     return trigger
 
 
@@ -345,7 +234,7 @@ def trigger_disarm(*, actor, trigger: Trigger, reason: str, now: datetime | None
     trigger = Trigger.objects.select_for_update().get(pk=trigger.pk)
     if trigger.state == S.DISARMED:
         raise ValidationError("The trigger is already disarmed.")
-    _set_state(trigger, S.DISARMED, actor=actor, reason=f"disarmed: {reason.strip()}", now=now)
+    set_state(trigger, S.DISARMED, actor=actor, reason=f"disarmed: {reason.strip()}", now=now)
     return trigger
 
 
@@ -443,7 +332,7 @@ def initiative_set_status(
 
     `expected_version`: the version the page or API client saw (ConflictError if it moved
     on); setting the status it already has is a no-op, whatever the version."""
-    require_operator(actor)
+    access.require_operator(actor)
     now = now or timezone.now()
     if status not in Initiative.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Initiative.Status.values)}."})
@@ -476,214 +365,3 @@ def initiative_set_status(
     caller.status, caller.done_at = initiative.status, initiative.done_at
     caller.version = initiative.version
     return initiative
-
-
-# --- Webhooks -----------------------------------------------------------------------
-
-
-class WebhookRefused(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-SIGNATURE_HEADER = "X-Ledger-Signature"
-TIMESTAMP_HEADER = "X-Ledger-Timestamp"
-
-
-def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of "<timestamp>.<body>" with the trigger's secret."""
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def webhook_receive(
-    *, trigger_uuid, body: bytes, timestamp: str, signature: str, now: datetime | None = None
-) -> FiredEvent:
-    """Verify and apply one webhook call. Raises WebhookRefused (nothing changed) on refusal."""
-    now = now or timezone.now()
-    signature = (signature or "").strip()
-    if signature.startswith("sha256="):
-        signature = signature[len("sha256=") :]
-    try:
-        ts = int((timestamp or "").strip())
-    except ValueError as exc:
-        raise WebhookRefused(
-            400, "bad_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds."
-        ) from exc
-    if b"\x00" in body:  # stored as text below, which PostgreSQL cannot hold NUL in
-        raise WebhookRefused(400, "nul_byte", "The body must not contain NUL bytes.")
-    with transaction.atomic():
-        trigger = (
-            Trigger.objects.select_for_update().filter(uuid=trigger_uuid, kind=K.WEBHOOK).first()
-        )
-        if trigger is None:
-            raise WebhookRefused(404, "unknown_trigger", "No webhook trigger at this URL.")
-        expected = webhook_signature(trigger.webhook_secret, str(ts), body)
-        if not signature or not hmac.compare_digest(expected, signature.lower()):
-            raise WebhookRefused(
-                401,
-                "bad_signature",
-                f"{SIGNATURE_HEADER} is not the HMAC-SHA256 of '<timestamp>.<body>' "
-                "with this trigger's secret.",
-            )
-        if abs(now.timestamp() - ts) > settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS:
-            raise WebhookRefused(
-                401,
-                "stale_timestamp",
-                f"The timestamp is more than {settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS} s "
-                "away from the server's clock.",
-            )
-        if WebhookDelivery.objects.filter(signature=expected).exists():
-            raise WebhookRefused(409, "replay", "This request was already received (replay).")
-        if not trigger.is_live:
-            raise WebhookRefused(
-                409, "not_armed", f"The trigger is {trigger.get_state_display().lower()}."
-            )
-        try:
-            with transaction.atomic():
-                WebhookDelivery.objects.create(trigger=trigger, signature=expected, timestamp=ts)
-        except IntegrityError as exc:
-            raise WebhookRefused(409, "replay", "This request was already received.") from exc
-        detail = body[:500].decode(errors="replace")
-        work = Work(now)
-        work.record(trigger, Evaluation.Outcome.FIRED, observed="webhook call")
-        work.fire(
-            trigger,
-            reason="The webhook was called with a valid signature.",
-            details={"body": detail, "timestamp": ts},
-        )
-        return work.flush()[0]
-
-
-# --- Hooks registered with adr and risks (see apps.py) --------------------------------
-
-
-def decision_has_armed_trigger(decision) -> bool:
-    return Trigger.objects.filter(decisions=decision, state__in=Trigger.LIVE_STATES).exists()
-
-
-def acceptance_submit_check(acceptance) -> str | None:
-    has_one = (
-        Trigger.objects.filter(risk_acceptance=acceptance, state__in=Trigger.LIVE_STATES)
-        .exclude(kind__in=Trigger.AUTOMATIC_KINDS)
-        .exists()
-    )
-    if has_one:
-        return None
-    return (
-        "An acceptance needs at least one armed trigger besides its expiry "
-        "(a date, an initiative, a metric or a webhook) before it goes to signature."
-    )
-
-
-def acceptance_saved(acceptance, actor=None) -> None:
-    """Keep the acceptance's *expiry* trigger (and mitigation-overdue triggers) in step.
-
-    Runs inside the risks transaction, which holds the acceptance's row lock, while a sweep
-    holds trigger locks and then locks acceptances: to never wait in the opposite order
-    (a deadlock), the triggers are locked with NOWAIT here; if a sweep has one right now,
-    the sync runs again just after this transaction commits, when the wait is harmless.
-    """
-    try:
-        with transaction.atomic():
-            _sync_expiry(acceptance, actor, nowait=True)
-            _sync_mitigations(acceptance, actor, nowait=True)
-    except DatabaseError:
-        pk = acceptance.pk
-        transaction.on_commit(lambda: _resync_after_commit(pk, actor))
-
-
-def _resync_after_commit(acceptance_pk: int, actor) -> None:
-    from risks.models import RiskAcceptance
-
-    acceptance = RiskAcceptance.objects.filter(pk=acceptance_pk).first()
-    if acceptance is None:
-        return
-    with transaction.atomic():
-        _sync_expiry(acceptance, actor)
-        _sync_mitigations(acceptance, actor)
-
-
-def _sync_expiry(acceptance, actor, *, nowait: bool = False) -> None:
-    now = timezone.now()
-    trigger = (
-        Trigger.objects.select_for_update(nowait=nowait)
-        .filter(risk_acceptance=acceptance, kind=K.EXPIRY)
-        .order_by("-generation", "-pk")
-        .first()
-    )
-    expires_on = acceptance.expires_on
-    if trigger is None:
-        if not expires_on:
-            return
-        trigger = Trigger(
-            name=f"Expiry of “{acceptance.title}”"[:200],
-            kind=K.EXPIRY,
-            params=clean_params(K.EXPIRY, {"date": expires_on}),
-            risk_acceptance=acceptance,
-            description="Created with the risk acceptance from its expiry date.",
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        trigger.next_check_at = next_check(trigger, now)
-        tracked_save(trigger, actor=actor, reason="expiry trigger created with the acceptance")
-        trigger.decisions.set(list(acceptance.decisions.all()))
-        return
-    if set(trigger.decisions.values_list("pk", flat=True)) != set(
-        acceptance.decisions.values_list("pk", flat=True)
-    ):
-        trigger.decisions.set(list(acceptance.decisions.all()))
-    if not trigger.is_live:
-        return  # an agreed date on a fired trigger is never overwritten
-    if not expires_on:
-        _set_state(trigger, S.DISARMED, actor=actor, reason="the acceptance has no expiry", now=now)
-        return
-    params = clean_params(K.EXPIRY, {"date": expires_on, "lead_days": trigger.lead_days})
-    if params != trigger.params:
-        trigger.params = params
-        trigger.warnings_sent = []
-        trigger.state = S.ARMED
-        trigger.next_check_at = next_check(trigger, now)
-        tracked_save(
-            trigger,
-            actor=actor,
-            reason="expiry date changed on the acceptance",
-            update_fields=["params", "warnings_sent", "state", "next_check_at"],
-        )
-
-
-def _sync_mitigations(acceptance, actor, *, nowait: bool = False) -> None:
-    now = timezone.now()
-    existing = {
-        t.mitigation_id: t
-        for t in Trigger.objects.select_for_update(nowait=nowait).filter(
-            risk_acceptance=acceptance, kind=K.MITIGATION_OVERDUE
-        )
-    }
-    for mitigation in acceptance.mitigations.all():
-        trigger = existing.get(mitigation.pk)
-        if trigger is None:
-            if mitigation.status != "planned" or not mitigation.due_on:
-                continue
-            trigger = Trigger(
-                name=f"Mitigation overdue: {mitigation.description[:150]}",
-                kind=K.MITIGATION_OVERDUE,
-                params={},
-                risk_acceptance=acceptance,
-                mitigation=mitigation,
-                description="Fires if this planned mitigation is still planned after its due date.",
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-            trigger.next_check_at = next_check(trigger, now)
-            tracked_save(trigger, actor=actor, reason="mitigation-overdue trigger created")
-            trigger.decisions.set(list(acceptance.decisions.all()))
-        elif trigger.is_live:
-            due = next_check(trigger, now)
-            if due != trigger.next_check_at:
-                trigger.next_check_at = due
-                tracked_save(
-                    trigger,
-                    actor=actor,
-                    reason="mitigation due date changed",
-                    update_fields=["next_check_at"],
-                )

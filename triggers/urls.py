@@ -1,21 +1,21 @@
 from django.urls import path
 
-from . import views
+from .views import editing, initiatives, pages
 
 app_name = "triggers"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("new/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
-    path("<int:pk>/history/", views.history, name="history"),
-    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
-    path("<int:pk>/resolve/", views.resolve, name="resolve"),
-    path("<int:pk>/disarm/", views.disarm, name="disarm"),
-    path("<int:pk>/rearm/", views.rearm, name="rearm"),
-    path("initiatives/", views.initiative_list, name="initiative-list"),
-    path("initiatives/new/", views.initiative_create, name="initiative-create"),
-    path("initiatives/<int:pk>/", views.initiative_detail, name="initiative-detail"),
-    path("initiatives/<int:pk>/status/", views.initiative_status, name="initiative-status"),
+    path("", pages.index, name="index"),
+    path("new/", editing.create, name="create"),
+    path("<int:pk>/", pages.detail, name="detail"),
+    path("<int:pk>/edit/", editing.edit, name="edit"),
+    path("<int:pk>/history/", pages.history, name="history"),
+    path("<int:pk>/acknowledge/", pages.acknowledge, name="acknowledge"),
+    path("<int:pk>/resolve/", pages.resolve, name="resolve"),
+    path("<int:pk>/disarm/", pages.disarm, name="disarm"),
+    path("<int:pk>/rearm/", pages.rearm, name="rearm"),
+    path("initiatives/", initiatives.initiative_list, name="initiative-list"),
+    path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),
+    path("initiatives/<int:pk>/", initiatives.initiative_detail, name="initiative-detail"),
+    path("initiatives/<int:pk>/status/", initiatives.initiative_status, name="initiative-status"),
 ]

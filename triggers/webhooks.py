@@ -1,34 +1,97 @@
-"""The webhook endpoint. Every refusal is a JSON 4xx and changes nothing."""
+"""Webhook triggers: verifying a signed call and firing the trigger it names.
 
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+A call is ``POST /hooks/<trigger-uuid>/`` (the endpoint is `triggers.views.webhook`)
+with `X-Ledger-Timestamp` (Unix seconds) and `X-Ledger-Signature`, the hex HMAC-SHA256
+of ``"<timestamp>.<body>"`` with the trigger's secret. A refusal raises `WebhookRefused`
+and changes nothing; a replay (the same signature again) is refused.
+"""
 
-from . import services
+from __future__ import annotations
 
-MAX_BODY = 64 * 1024
+import hashlib
+import hmac
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .firing import Work
+from .models import Evaluation, FiredEvent, Trigger, WebhookDelivery
+
+K = Trigger.Kind
 
 
-@csrf_exempt  # authenticated by the HMAC signature, not by a session
-@require_POST
-def receive(request, uuid):
-    body = request.body
-    if len(body) > MAX_BODY:
-        return JsonResponse(
-            {"error": "too_large", "detail": "The body exceeds 64 KiB."}, status=413
-        )
+class WebhookRefused(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+SIGNATURE_HEADER = "X-Ledger-Signature"
+TIMESTAMP_HEADER = "X-Ledger-Timestamp"
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of "<timestamp>.<body>" with the trigger's secret."""
+    message = timestamp.encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_receive(
+    *, trigger_uuid, body: bytes, timestamp: str, signature: str, now: datetime | None = None
+) -> FiredEvent:
+    """Verify and apply one webhook call. Raises WebhookRefused (nothing changed) on refusal."""
+    now = now or timezone.now()
+    signature = (signature or "").strip()
+    if signature.startswith("sha256="):
+        signature = signature[len("sha256=") :]
     try:
-        event = services.webhook_receive(
-            trigger_uuid=uuid,
-            body=body,
-            timestamp=request.headers.get(services.TIMESTAMP_HEADER, ""),
-            signature=request.headers.get(services.SIGNATURE_HEADER, ""),
+        ts = int((timestamp or "").strip())
+    except ValueError as exc:
+        raise WebhookRefused(
+            400, "bad_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds."
+        ) from exc
+    if b"\x00" in body:  # stored as text below, which PostgreSQL cannot hold NUL in
+        raise WebhookRefused(400, "nul_byte", "The body must not contain NUL bytes.")
+    with transaction.atomic():
+        trigger = (
+            Trigger.objects.select_for_update().filter(uuid=trigger_uuid, kind=K.WEBHOOK).first()
         )
-    except services.WebhookRefused as refused:
-        return JsonResponse(
-            {"error": refused.code, "detail": refused.message}, status=refused.status
+        if trigger is None:
+            raise WebhookRefused(404, "unknown_trigger", "No webhook trigger at this URL.")
+        expected = webhook_signature(trigger.webhook_secret, str(ts), body)
+        if not signature or not hmac.compare_digest(expected, signature.lower()):
+            raise WebhookRefused(
+                401,
+                "bad_signature",
+                f"{SIGNATURE_HEADER} is not the HMAC-SHA256 of '<timestamp>.<body>' "
+                "with this trigger's secret.",
+            )
+        if abs(now.timestamp() - ts) > settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookRefused(
+                401,
+                "stale_timestamp",
+                f"The timestamp is more than {settings.LEDGER_WEBHOOK_TOLERANCE_SECONDS} s "
+                "away from the server's clock.",
+            )
+        if WebhookDelivery.objects.filter(signature=expected).exists():
+            raise WebhookRefused(409, "replay", "This request was already received (replay).")
+        if not trigger.is_live:
+            raise WebhookRefused(
+                409, "not_armed", f"The trigger is {trigger.get_state_display().lower()}."
+            )
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.create(trigger=trigger, signature=expected, timestamp=ts)
+        except IntegrityError as exc:
+            raise WebhookRefused(409, "replay", "This request was already received.") from exc
+        detail = body[:500].decode(errors="replace")
+        work = Work(now)
+        work.record(trigger, Evaluation.Outcome.FIRED, observed="webhook call")
+        work.fire(
+            trigger,
+            reason="The webhook was called with a valid signature.",
+            details={"body": detail, "timestamp": ts},
         )
-    return JsonResponse(
-        {"fired": True, "trigger": str(uuid), "event": event.pk, "fired_at": event.fired_at},
-        status=202,
-    )
+        return work.flush()[0]

@@ -10,9 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.bulk import create_with_history
-from config.emails import render_email
+from config.emails import EmailRenderer
 from config.history import stamp, tracked_save
 from config.preferences.outbox import apply_preferences, with_footer
+from config.preferences.services import footer_links
 
 from .models import Notification
 
@@ -80,7 +81,8 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
             "dedupe_key", flat=True
         )
     )
-    rows = [_render(key, email) for key, email in unique.items() if key not in taken]
+    batch = _Batch()
+    rows = [batch.render(key, email) for key, email in unique.items() if key not in taken]
     if not rows:
         return []
     apply_preferences(rows)
@@ -94,26 +96,39 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
     return created
 
 
-def _render(key: str, email: Email) -> Notification:
-    rendered = render_email(
-        email.template,
-        {"recipient_user": email.user, **email.context},
-        time_zone=getattr(email.user, "time_zone", ""),
-    )
-    rendered = with_footer(rendered, user_id=getattr(email.user, "pk", None), event=email.event)
-    about = email.about
-    row = Notification(
-        recipient=email.recipient,
-        user=email.user,
-        event=email.event,
-        dedupe_key=key,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        subject_type=about._meta.label_lower if about is not None else "",
-        subject_id=about.pk if about is not None else None,
-    )
-    return stamp(row, reason=f"queued: {email.event}")
+class _Batch:
+    """Renders one batch's rows: each template compiled once, each footer (it depends
+    only on the person and the event) built once."""
+
+    def __init__(self) -> None:
+        self.renderer = EmailRenderer()
+        self.footers: dict[tuple[int | None, str], dict] = {}
+
+    def render(self, key: str, email: Email) -> Notification:
+        rendered = self.renderer.render(
+            email.template,
+            {"recipient_user": email.user, **email.context},
+            time_zone=getattr(email.user, "time_zone", ""),
+        )
+        user_id = getattr(email.user, "pk", None)
+        links = self.footers.get((user_id, email.event))
+        if links is None:
+            links = footer_links(user_id=user_id, event=email.event)
+            self.footers[(user_id, email.event)] = links
+        rendered = with_footer(rendered, user_id=user_id, event=email.event, links=links)
+        about = email.about
+        row = Notification(
+            recipient=email.recipient,
+            user=email.user,
+            event=email.event,
+            dedupe_key=key,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            subject_type=about._meta.label_lower if about is not None else "",
+            subject_id=about.pk if about is not None else None,
+        )
+        return stamp(row, reason=f"queued: {email.event}")
 
 
 def _save_unless_queued(row: Notification) -> bool:

@@ -11,8 +11,12 @@ from .classes import Mode
 from .services import footer_links, modes_for
 
 
-def with_footer(rendered: RenderedEmail, *, user_id: int | None, event: str) -> RenderedEmail:
-    links = footer_links(user_id=user_id, event=event)
+def with_footer(
+    rendered: RenderedEmail, *, user_id: int | None, event: str, links: dict | None = None
+) -> RenderedEmail:
+    """`links`: `footer_links(user_id=…, event=…)` when the caller has it already (the
+    outbox computes it once per person and event in a batch)."""
+    links = links if links is not None else footer_links(user_id=user_id, event=event)
     text = f"{rendered.text.rstrip()}\n\n--\nYour email preferences: {links['preferences_url']}\n"
     parts = [f'<a href="{html.escape(links["preferences_url"])}">Your email preferences</a>']
     if "unsubscribe_url" in links:

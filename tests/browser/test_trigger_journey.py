@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.models import FiredEvent, Trigger
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = [
     pytest.mark.browser,

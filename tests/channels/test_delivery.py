@@ -12,7 +12,7 @@ from tests.support.http_receiver import verify_signature
 from triggers.channels.models import ChannelDelivery
 from triggers.channels.sending import delivery_send
 from triggers.channels.services import channel_create, channel_set_active
-from triggers.services import sweep
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 

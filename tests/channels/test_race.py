@@ -11,7 +11,7 @@ from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.channels.models import ChannelDelivery
 from triggers.channels.sending import delivery_send
 from triggers.channels.services import channel_create
-from triggers.services import sweep
+from triggers.sweep import sweep
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("roles")]
 

@@ -21,6 +21,7 @@ from risks.models import Mitigation, RiskAcceptance
 from triggers import services as trigger_services
 from triggers.demo import RBAC
 from triggers.models import Initiative, Trigger
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def demo():
     trigger_services.initiative_set_status(
         actor=alice, initiative=rbac, status=Initiative.Status.DONE
     )
-    trigger_services.sweep()
+    sweep()
     assert Trigger.objects.filter(state="fired").exists()
     assert list(Trigger.objects.filter(state="fired").values_list("name", flat=True)) == [
         "RBAC initiative done"

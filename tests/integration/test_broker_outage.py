@@ -21,7 +21,8 @@ from tests.support.redis_server import publishing_to, redis_server
 from tests.support.smtp import SmtpSink
 from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.models import FiredEvent
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = [
     pytest.mark.integration,

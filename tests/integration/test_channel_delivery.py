@@ -19,7 +19,7 @@ from triggers.channels.models import ChannelDelivery
 from triggers.channels.sending import deliveries_requeue_pending
 from triggers.channels.services import channel_create
 from triggers.models import FiredEvent
-from triggers.services import sweep
+from triggers.sweep import sweep
 
 pytestmark = [
     pytest.mark.integration,

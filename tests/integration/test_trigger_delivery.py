@@ -14,7 +14,8 @@ from tests.support.celery import celery_processes
 from tests.support.smtp import SmtpSink
 from tests.triggers.conftest import roles  # noqa: F401 - fixture
 from triggers.models import FiredEvent, Trigger
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = [
     pytest.mark.integration,

@@ -11,7 +11,8 @@ from django.utils import timezone
 from config.notifications.models import Notification
 from config.notifications.table import RULES, audience
 from risks import services
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_reminders_reach_the_same_people_and_the_escalation_contact_later(
 def test_a_broken_probe_is_reported_to_the_trigger_audience(acceptance, architect, settings):
     """The row is as the table says; the sweep's recipients are the same function for all
     trigger events (tests/triggers/test_metric.py exercises the probe itself)."""
-    from triggers.sweep import recipients
+    from triggers.firing import recipients
 
     services.acceptance_submit(actor=architect, acceptance=acceptance)
     trigger = _date_trigger(architect, acceptance, days=30, watchers=[architect])

@@ -74,13 +74,9 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     from adr.interop.jobs import job_start
     from config.accounts.services import api_token_create, password_reset_request_allowed
     from risks import services as risks
-    from triggers.services import (
-        initiative_create,
-        sweep,
-        trigger_create,
-        webhook_receive,
-        webhook_signature,
-    )
+    from triggers.services import initiative_create, trigger_create
+    from triggers.sweep import sweep
+    from triggers.webhooks import webhook_receive, webhook_signature
 
     decision = adr.decision_create(actor=architect, log=log, title="Keep tokens", tags=["auth"])
     other = adr.decision_create(actor=architect, log=log, title="Move to a BFF")

@@ -79,8 +79,8 @@ def test_an_unsigned_draft_with_a_trigger_is_not_deleted_with_its_trigger(
     architect, stakeholder, log
 ):
     """Even without signatures the cascade would have taken the trigger's audit rows."""
+    from triggers.firing import Work
     from triggers.services import trigger_create
-    from triggers.sweep import Work
 
     draft = risks.acceptance_create(
         actor=architect, title="t", risk_statement="r", owner=stakeholder

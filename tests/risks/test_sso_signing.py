@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from config.accounts.models import OidcIdentity, OidcRefusal
-from risks import services
+from risks import signing
 from risks.models import Signature, SignatureSsoEvidence
 from risks.sso_signing import AUTH_METHOD_PREFIX, evidence_matches
 
@@ -30,7 +30,7 @@ def sso_sam(idp, stakeholder):
 
 
 def start_signing(client, acceptance, verdict="approve", reason="") -> dict[str, str]:
-    digest = services.acceptance_digest(acceptance)
+    digest = signing.acceptance_digest(acceptance)
     response = client.post(
         f"/risks/{acceptance.pk}/sign/sso/",
         {"verdict": verdict, "reason": reason, "digest": digest},
@@ -77,7 +77,7 @@ def test_a_fresh_sign_in_signs_and_the_signature_records_the_method(
     evidence = SignatureSsoEvidence.objects.get(signature=signature)
     assert (evidence.issuer, evidence.subject) == (idp.issuer, "sam-sub")
     assert int(evidence.auth_time.timestamp()) == auth_time
-    assert signature.signature_hash == services.signature_compute_hash(signature)
+    assert signature.signature_hash == signing.signature_compute_hash(signature)
     assert evidence_matches(signature)
     call_command("verify_ledger")
     assert not OidcRefusal.objects.exists()

@@ -51,7 +51,8 @@ def sign(user, acceptance, verdict="approve", reason=""):
 
 @pytest.fixture
 def ledger(draft, architect, stakeholder, stakeholder2, stakeholder3, tmp_path, settings):
-    from triggers.services import trigger_create, webhook_receive, webhook_signature
+    from triggers.services import trigger_create
+    from triggers.webhooks import webhook_receive, webhook_signature
 
     require_postgres()
     settings.LEDGER_CHECKPOINT_DIR = str(tmp_path / "checkpoints")

@@ -29,6 +29,9 @@ class Outcome:
 def lock_waiters() -> int:
     """Other backends of this database waiting for a lock right now."""
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL shows the first snapshot of pg_stat_activity
+        # again and again (the statistics are cached per transaction): take a fresh one.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"

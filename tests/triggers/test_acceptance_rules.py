@@ -12,7 +12,8 @@ from django.utils import timezone
 from config.notifications.models import Notification
 from tests.triggers.conftest import make_acceptance
 from triggers.models import FiredEvent, Trigger, start_of_day
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_changing_the_expiry_date_moves_the_expiry_trigger_but_never_a_fired_one
     acceptance.refresh_from_db()
     assert acceptance.state == "expired"
     # A later edit (e.g. the renewal draft's date) does not rewrite the agreed, fired date.
-    from triggers.services import acceptance_saved
+    from triggers.plugins import acceptance_saved
 
     acceptance.expires_on = today + timedelta(days=200)
     acceptance_saved(acceptance, architect)
@@ -179,7 +180,7 @@ def test_a_watched_sensitivity_note_flags_its_decision_when_its_trigger_fires(
     )
     assert list(note.triggers.all()) == [trigger]
     assert list(trigger.decisions.all()) == [deferred_decision]
-    from triggers.sweep import Work
+    from triggers.firing import Work
 
     work = Work(timezone.now())
     work.fire(trigger, reason="Amplify v6 is live.", details={})

@@ -13,7 +13,8 @@ from django.utils import timezone
 from config.notifications.models import Notification
 from triggers.access import may_acknowledge
 from triggers.models import FiredEvent, Trigger
-from triggers.services import sweep, trigger_acknowledge, trigger_create
+from triggers.services import trigger_acknowledge, trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 

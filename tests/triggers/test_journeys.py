@@ -15,12 +15,8 @@ from django.utils import timezone
 from config.accounts.models import ApiToken
 from config.notifications.models import Notification
 from triggers.models import Evaluation, FiredEvent, Initiative, Trigger, start_of_day
-from triggers.services import (
-    initiative_create,
-    sweep,
-    trigger_acknowledge,
-    trigger_create,
-)
+from triggers.services import initiative_create, trigger_acknowledge, trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.db import connection
 
 from risks.ledger_models import LedgerEvent
 from triggers.models import FiredEvent, start_of_day
-from triggers.services import sweep, trigger_acknowledge, trigger_rearm, trigger_resolve
+from triggers.services import trigger_acknowledge, trigger_rearm, trigger_resolve
+from triggers.sweep import sweep
 
 
 def _verify(capsys) -> tuple[bool, str]:

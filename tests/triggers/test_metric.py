@@ -15,7 +15,9 @@ from django.utils import timezone
 from config.notifications.models import Notification
 from triggers import probes
 from triggers.models import Evaluation, FiredEvent
-from triggers.services import clean_params, sweep, trigger_create
+from triggers.params import clean_params
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 

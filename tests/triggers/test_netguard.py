@@ -15,9 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.conftest import _missing
 from triggers import netguard, probes
 from triggers.models import Evaluation
-from triggers.services import clean_params, sweep, trigger_create
+from triggers.params import clean_params
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 PUBLIC = "93.184.216.34"  # only ever "resolved" to: nothing connects to it here
 
@@ -277,7 +280,7 @@ def tls_peer(tmp_path):
     import subprocess
 
     if not shutil.which("openssl"):
-        pytest.skip("needs the openssl command to make a test certificate")
+        _missing("needs the openssl command to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",

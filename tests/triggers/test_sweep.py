@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,8 +15,10 @@ from django.utils import timezone
 from config.notifications import services as outbox
 from config.notifications.models import Notification
 from tests.conftest import require_postgres
+from tests.support.race import wait_for_lock_waiters
 from triggers.models import Evaluation, FiredEvent, Trigger, start_of_day
-from triggers.services import sweep, trigger_acknowledge, trigger_create
+from triggers.services import trigger_acknowledge, trigger_create
+from triggers.sweep import sweep
 
 
 def _date_triggers(architect, watchers, n: int, day=None) -> list[Trigger]:
@@ -48,17 +49,21 @@ def deliver_due(now=None) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("roles")
 def test_two_sweeps_at_the_same_moment_fire_each_trigger_once_and_write_each_email_once(
-    roles, architect, stakeholder, stakeholder2
+    roles, architect, stakeholder, stakeholder2, deferred_decision
 ):
+    """Both sweeps hold a claimed batch at once: the test holds the decision every trigger
+    flags, and lets go only when PostgreSQL shows both sweeps waiting for it."""
     require_postgres()
+    from adr.models import Decision
+
     triggers = _date_triggers(architect, [stakeholder, stakeholder2], 30)
+    for trigger in triggers:
+        trigger.decisions.set([deferred_decision])
     now = timezone.now()
-    barrier = threading.Barrier(2)
     results, errors = [], []
 
     def run():
         try:
-            barrier.wait()
             results.append(sweep(now=now, batch_size=5))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -66,11 +71,15 @@ def test_two_sweeps_at_the_same_moment_fire_each_trigger_once_and_write_each_ema
             connection.close()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
+    with transaction.atomic():
+        Decision.objects.select_for_update().get(pk=deferred_decision.pk)
+        for t in threads:
+            t.start()
+        wait_for_lock_waiters(2)  # each sweep has claimed a batch and waits to flag
     for t in threads:
         t.join(60)
     assert not errors, errors
+    assert len(results) == 2 and all(r.fired > 0 for r in results)  # the race happened
     assert sum(r.fired for r in results) == 30
     assert FiredEvent.objects.count() == 30
     assert Evaluation.objects.filter(outcome="fired").count() == 30
@@ -101,7 +110,7 @@ def test_a_second_sweep_blocked_behind_a_claimed_batch_skips_it_and_the_first_fi
 
     holder = threading.Thread(target=hold_lock)
     holder.start()
-    claimed.wait(10)
+    assert claimed.wait(10)
     result = sweep()  # SKIP LOCKED: does not wait for, and does not touch, the locked row
     release.set()
     holder.join(10)
@@ -289,6 +298,39 @@ def test_the_sweep_query_count_does_not_grow_with_the_number_of_due_triggers(
     assert measure(150) <= 2 * measure(40)
 
 
+# The queries one batch of the sweep may cost, whatever its size: claim, prefetches,
+# bulk writes of evaluations/fired events/triggers/outbox rows and their history, the
+# chain of fired events, one decision flagged. A change that queries per trigger or per
+# email breaks it at once (a batch here is 10 triggers and 20 emails).
+QUERIES_PER_BATCH = 40
+
+
+@pytest.mark.django_db
+def test_each_batch_of_the_sweep_costs_the_same_bounded_number_of_queries(
+    architect, stakeholder, stakeholder2, deferred_decision
+):
+    require_postgres()
+
+    def measure(batches: int) -> int:
+        Evaluation.objects.all().delete()  # scaffolding: the app never deletes these
+        FiredEvent.objects.all().delete()
+        Trigger.objects.all().delete()
+        Notification.objects.all().delete()
+        type(deferred_decision).objects.update(needs_review=False, needs_review_reason="")
+        for t in _date_triggers(architect, [stakeholder, stakeholder2], 10 * batches):
+            t.decisions.add(deferred_decision)
+        with CaptureQueriesContext(connection) as ctx:
+            result = sweep(batch_size=10)
+        assert result.fired == 10 * batches and result.batches == batches
+        assert Notification.objects.count() == 20 * batches
+        return len(ctx.captured_queries)
+
+    one, two, three = measure(1), measure(2), measure(3)
+    per_batch = two - one
+    assert three - two == per_batch  # every batch costs the same
+    assert 0 < per_batch <= QUERIES_PER_BATCH, per_batch
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("roles")
 def test_editing_an_acceptance_while_a_sweep_holds_its_expiry_trigger_never_deadlocks(
@@ -306,31 +348,46 @@ def test_editing_an_acceptance_while_a_sweep_holds_its_expiry_trigger_never_dead
         expires_on=today + timedelta(days=60),
     )
     expiry = Trigger.objects.get(risk_acceptance=acceptance, kind="expiry")
+    from risks.models import RiskAcceptance
+
     locked, errors = threading.Event(), []
 
     def sweep_like_holder():
-        # Like a sweep: the trigger first, then (a moment later) the acceptance, which the
-        # edit below holds while its hook wants the trigger: the classic deadlock shape.
-        from risks.models import RiskAcceptance
-
+        # Like a sweep: the trigger first, then the acceptance, which the edit below
+        # holds while its hook wants the trigger: the classic deadlock shape.
         try:
             with transaction.atomic():
                 Trigger.objects.select_for_update().get(pk=expiry.pk)
                 locked.set()
-                time.sleep(0.5)
                 RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
             connection.close()
 
-    holder = threading.Thread(target=sweep_like_holder)
-    holder.start()
-    locked.wait(10)
-    risk_services.acceptance_update(
-        actor=architect, acceptance=acceptance, expires_on=today + timedelta(days=90)
-    )
-    holder.join(10)
+    def edit():
+        try:
+            risk_services.acceptance_update(
+                actor=architect, acceptance=acceptance, expires_on=today + timedelta(days=90)
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    holder, editor = threading.Thread(target=sweep_like_holder), threading.Thread(target=edit)
+    # The test holds the acceptance: the edit queues for it first, then the holder (which
+    # has the trigger); released, the edit gets the acceptance and wants the trigger
+    # while the holder waits for the acceptance: with a blocking wait, a deadlock.
+    with transaction.atomic():
+        RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
+        editor.start()
+        wait_for_lock_waiters(1)
+        holder.start()
+        assert locked.wait(10)
+        wait_for_lock_waiters(2)
+    editor.join(30)
+    holder.join(30)
     assert not errors, errors
     expiry.refresh_from_db()
     assert expiry.fire_day == today + timedelta(days=90)

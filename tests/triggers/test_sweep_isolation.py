@@ -21,7 +21,8 @@ from config.notifications.models import Notification
 from tests.conftest import require_postgres
 from triggers.isolation import backoff
 from triggers.models import Evaluation, FiredEvent, Initiative, Trigger
-from triggers.services import sweep, trigger_create
+from triggers.services import trigger_create
+from triggers.sweep import sweep
 
 
 class _Peer(BaseHTTPRequestHandler):

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from triggers.models import FiredEvent, Initiative, Trigger
-from triggers.services import initiative_create, sweep, trigger_create
+from triggers.services import initiative_create, trigger_create
+from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,10 @@ def test_the_trigger_list_filters_and_draws_a_timeline_in_few_queries(
     assert "style=" not in html
     assert html.count('class="dot kind-date"') == 10
     response = client.get("/triggers/?kind=webhook")
-    assert response.content.decode().count("/triggers/") >= 10
+    listed = list(response.context["triggers"])
+    assert len(listed) == 10 and {t.kind for t in listed} == {"webhook"}
+    for trigger in listed:
+        assert f'href="/triggers/{trigger.pk}/"' in response.content.decode()
     assert "Trigger 1<" in response.content.decode()
     assert "Trigger 0<" not in response.content.decode()
     response = client.get("/triggers/?due_within=5")

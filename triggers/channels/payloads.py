@@ -6,7 +6,7 @@ the signed kind's headers are computed at each attempt, with a fresh timestamp:
 - ``X-Ledger-Timestamp``: Unix seconds;
 - ``X-Ledger-Signature``: ``sha256=`` + hex HMAC-SHA256 of ``"<timestamp>.<body>"`` with
   the channel's secret — the scheme incoming trigger webhooks use
-  (``triggers.services.webhook_signature``);
+  (``triggers.webhooks.webhook_signature``);
 - ``X-Ledger-Delivery``: the delivery's id, the same on every retry (receivers dedupe on it).
 
 The receiver's side is documented in docs/notifications.md (and played by
@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
-from triggers.services import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature
+from triggers.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_signature
 
 from .models import Channel
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from triggers.services import sweep
+from triggers.sweep import sweep
 
 
 class Command(BaseCommand):
