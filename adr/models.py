@@ -149,6 +149,10 @@ class Decision(MarkdownFieldsMixin, models.Model):
         indexes = [
             # decision list filtered by status, newest first.
             models.Index(fields=["status", "-updated_at"], name="decision_status_updated"),
+            # decision list without a log (adr.selectors.decision_list: ORDER BY
+            # updated_at DESC, id DESC LIMIT 50) and the search's candidates
+            # (config.search.document_search: the first matches in that order).
+            models.Index(fields=["-updated_at", "-id"], name="decision_recent"),
         ]
 
     def __str__(self) -> str:

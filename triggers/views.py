@@ -20,6 +20,7 @@ from config.concurrency import (
     rebase_untouched,
 )
 from config.history import history_entries
+from config.pagination import CappedPaginator
 
 from . import access, selectors, services
 from .forms import CREATABLE_KINDS, InitiativeForm, RearmForm, ReasonForm, TriggerForm
@@ -77,7 +78,7 @@ def index(request):
     if within is not None:
         within = max(0, min(within, 3650))
     triggers = selectors.trigger_list(kind=kind, state=state, due_within_days=within)
-    page = Paginator(triggers, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(triggers, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "triggers/index.html",
