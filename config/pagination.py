@@ -5,11 +5,14 @@ page). :class:`CappedPaginator` counts at most ``cap`` + 1 rows (a ``COUNT(*)`` 
 ``LIMIT``, which an index-only scan answers) and shows a larger list as "more than
 10,000": the pages past the cap are not offered (a filter or a search narrows the
 list first). A list of at most ``cap`` rows is counted and paged exactly as before.
+The API's lists use it too (:class:`CappedPageNumberPagination`): their ``count`` is
+``cap`` + 1 for "more than ``cap``".
 """
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from rest_framework.pagination import PageNumberPagination
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -42,3 +45,9 @@ class CappedPaginator(Paginator):
     @property
     def count_label(self) -> str:
         return f"more than {self.cap:,}" if self.capped else f"{self.count:,}"
+
+
+class CappedPageNumberPagination(PageNumberPagination):
+    """The API's pages (REST_FRAMEWORK's default): ``count`` stops at ``LIST_CAP`` + 1."""
+
+    django_paginator_class = CappedPaginator
