@@ -40,5 +40,13 @@ class Migration(migrations.Migration):
             model_name="decision",
             index=models.Index(fields=["-updated_at", "-id"], name="decision_recent"),
         ),
+        migrations.AddIndex(
+            model_name="decision",
+            index=models.Index(
+                condition=models.Q(("needs_review", True)),
+                fields=["log", "-updated_at"],
+                name="decision_needs_review",
+            ),
+        ),
         migrations.RunPython(_set_cost(50), _set_cost(1), elidable=False),
     ]
