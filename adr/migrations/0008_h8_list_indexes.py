@@ -48,5 +48,5 @@ class Migration(migrations.Migration):
                 name="decision_needs_review",
             ),
         ),
-        migrations.RunPython(_set_cost(50), _set_cost(1), elidable=False),
+        migrations.RunPython(_set_cost(500), _set_cost(1), elidable=False),
     ]
