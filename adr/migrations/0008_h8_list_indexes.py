@@ -4,7 +4,9 @@
 matches in that order. On PostgreSQL the planner is also told what a `tsvector @@
 tsquery` test costs per row (it reads, and often decompresses, the whole document):
 with the built-in cost of 1 it walks `decision_recent` testing thousands of documents
-for a word that the GIN index finds in a few milliseconds. The change needs the
+for a word that the GIN index finds in a few milliseconds. At 5000 the plans compare
+documents read: a rare word goes through the GIN index (no document read), a word in
+most documents walks the index until it has its first matches. The change needs the
 function's owner (a superuser); without that right it is skipped with a notice and
 searches stay correct, only slower for words of middling frequency.
 """
@@ -48,5 +50,5 @@ class Migration(migrations.Migration):
                 name="decision_needs_review",
             ),
         ),
-        migrations.RunPython(_set_cost(500), _set_cost(1), elidable=False),
+        migrations.RunPython(_set_cost(5000), _set_cost(1), elidable=False),
     ]
