@@ -12,9 +12,9 @@ The API's lists use it too (:class:`CappedPageNumberPagination`): their ``count`
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from rest_framework.pagination import PageNumberPagination
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from rest_framework.pagination import PageNumberPagination
 
 # Rows counted before a list says "more than": 200 pages of 50.
 LIST_CAP = 10_000
