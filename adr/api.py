@@ -374,7 +374,9 @@ class DecisionViewSet(
         qs = Decision.objects.select_related("log").prefetch_related("tags")
         if self.action == "retrieve":
             qs = _with_parts(qs)
-        return qs.order_by("log__key", "-number")
+        # As the decision list page: the index decision_recent gives one page in order
+        # (ordering by the log's key would sort every decision for each page).
+        return qs.order_by("-updated_at", "-id")
 
     def _detail(self, decision: Decision, **kwargs) -> Response:
         """The saved decision as the detail serializer shows it, parts prefetched."""

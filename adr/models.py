@@ -149,6 +149,18 @@ class Decision(MarkdownFieldsMixin, models.Model):
         indexes = [
             # decision list filtered by status, newest first.
             models.Index(fields=["status", "-updated_at"], name="decision_status_updated"),
+            # decision list without a log (adr.selectors.decision_list: ORDER BY
+            # updated_at DESC, id DESC LIMIT 50) and the search's candidates
+            # (config.search.document_search: the first matches in that order).
+            models.Index(fields=["-updated_at", "-id"], name="decision_recent"),
+            # The header's inbox count on every page (adr.inbox: decisions needing review
+            # in the user's logs) and the list's "Needs review" filter: few rows, so a
+            # partial index instead of a scan of every decision per page.
+            models.Index(
+                fields=["log", "-updated_at"],
+                name="decision_needs_review",
+                condition=models.Q(needs_review=True),
+            ),
         ]
 
     def __str__(self) -> str:

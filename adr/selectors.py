@@ -80,7 +80,12 @@ def decision_list(
         qs = qs.filter(needs_review=needs_review)
     if q:
         return decision_search(qs, query=q)
-    return qs.order_by("log__key", "-number")
+    if log_key:
+        # One log, newest first: the unique index (log_id, number) read backwards.
+        return qs.order_by("-number")
+    # Most recently changed first: the index decision_recent, read for one page only
+    # (ordering by the log's key would sort every decision first).
+    return qs.order_by("-updated_at", "-id")
 
 
 def decision_get_brief(*, user, key: str, number: int) -> Decision:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config import search
 from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
 from config.changesets import group_change_sets
 from config.concurrency import (
@@ -25,6 +26,7 @@ from config.concurrency import (
     with_version,
 )
 from config.markup import safe_markdown
+from config.pagination import LIST_CAP, CappedPaginator
 
 from . import selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
@@ -66,7 +68,7 @@ def log_list(request):
 def log_detail(request, key: str):
     log = _get_log(request, key)
     decisions = selectors.decision_list(user=request.user, log_key=log.key)
-    page = Paginator(decisions, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(decisions, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "adr/log_detail.html",
@@ -149,7 +151,9 @@ def decision_list(request):
     }
     review = request.GET.get("review") == "1"
     qs = selectors.decision_list(user=request.user, needs_review=True if review else None, **params)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # A search holds its best CANDIDATES matches (config.search): "more than" past that.
+    cap = search.CANDIDATES if params["q"] else LIST_CAP
+    page = CappedPaginator(qs, 50, cap=cap).get_page(request.GET.get("page"))
     if params["q"]:
         for decision, hit in zip(page, decision_hits(list(page), query=params["q"]), strict=True):
             decision.search_hit = hit

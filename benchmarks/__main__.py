@@ -43,6 +43,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add("--skip-sweep", action="store_true")
     add("--sweep-only", action="store_true", help="no page dataset: only the sweep vs floor")
     add("--sweep-rounds", type=int, default=1, help="floor, then sweep, this many times")
+    add("--import-files", type=int, default=1000, help="MADR files the importer imports")
+    add("--skip-import", action="store_true")
     add("--output", help="also write the report to this file")
     return parser.parse_args(argv)
 
@@ -80,7 +82,7 @@ def main(argv: list[str]) -> None:
     from django.db import connection
     from django.test import Client
 
-    from . import dataset, pages, report, writes
+    from . import dataset, imports, pages, report, writes
     from . import http_load as load
     from . import sweep as sweep_bench
 
@@ -136,6 +138,9 @@ def main(argv: list[str]) -> None:
     found = pages.search_selector_latencies(user, repeat=5)
     out.search_queries(found, page_search)
     out.writes(*writes.acceptance_creates(user, repeat=10))
+    if not args.skip_import:
+        log(f"importing {args.import_files:,} MADR files")
+        out.imports(imports.import_run(user, count=args.import_files))
 
     if not args.skip_sweep:
         run_sweep(args, out, user, existing=size.triggers)

@@ -116,8 +116,10 @@ def _paused_search_touch():
     ]
 
 
-def build(size: Size, *, start: Size | None = None) -> None:
-    """Append rows so that the database holds `size` (it held `start` before)."""
+def build(size: Size, *, start: Size | None = None, vacuum: bool = True) -> None:
+    """Append rows so that the database holds `size` (it held `start` before).
+
+    `vacuum=False` (inside a transaction, as in a test): ANALYZE only."""
     s = start or Size(0, size.rich_every, 0, 0)
     first_user = User.objects.filter(username="bench1").values_list("pk", flat=True).get()
     p = {
@@ -158,13 +160,14 @@ def build(size: Size, *, start: Size | None = None) -> None:
             "(SELECT coalesce(max(number), 0) FROM adr_decision d WHERE d.log_id = l.id)"
         )
     # As autovacuum would leave it: statistics, and a visibility map (index-only scans).
-    _execute("VACUUM (ANALYZE)")
+    _execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
 
 
 def _logs() -> None:
     _execute(
-        "INSERT INTO adr_decisionlog (id, key, name, description, last_number, created_at) "
-        f"SELECT n, 'LOG' || n, 'System ' || n, 'Decisions of system ' || n, 0, now() "
+        "INSERT INTO adr_decisionlog (id, key, name, description, last_number, created_at, "
+        "version) "
+        f"SELECT n, 'LOG' || n, 'System ' || n, 'Decisions of system ' || n, 0, now(), 1 "
         f"FROM generate_series(1, {LOGS}) n ON CONFLICT (id) DO NOTHING"
     )
     _execute(
@@ -187,7 +190,8 @@ def _decisions(p: dict) -> None:
             consequences_bad, confirmation, more_information, revisit_by, needs_review,
             needs_review_reason, source_path, created_at, updated_at, context_html,
             outcome_rationale_html, consequences_good_html, consequences_bad_html,
-            confirmation_html, more_information_html, created_by_id)
+            confirmation_html, more_information_html, created_by_id, version,
+            consequences_neutral, consequences_neutral_html, source_file, source_meta)
         SELECT i, 1 + i % {LOGS}, 1 + i / {LOGS},
             initcap({_text("i + 1", 4)}) || CASE WHEN i % 250 = 3 THEN ' for kafka' ELSE '' END,
             (ARRAY['proposed','accepted','accepted','accepted','deferred','rejected'])[1 + i % 6],
@@ -196,7 +200,7 @@ def _decisions(p: dict) -> None:
             {_text("i + 4", 15)}, {_text("i + 5", 15)}, '', '',
             CASE WHEN i % 6 = 4 THEN current_date + 90 END, false, '', '',
             now() - i * interval '1 minute', now() - i * interval '1 minute',
-            '<p>' || {body} || '</p>', '', '', '', '', '', %(u0)s
+            '<p>' || {body} || '</p>', '', '', '', '', '', %(u0)s, 1, '', '', '', '{{}}'
         FROM generate_series(%(d0)s + 1, %(d1)s) i
         """,
         p,
@@ -249,13 +253,13 @@ def _acceptances(p: dict) -> None:
             risk_statement, likelihood, impact, scope, residual_risk, expires_on, state,
             state_reason, state_changed_at, submitted_at, created_at, risk_statement_html,
             scope_html, residual_risk_html, created_by_id, owner_id, submitted_by_id,
-            signing_round)
+            signing_round, version)
         SELECT a, 'Accept ' || {_text("a + 7", 4)}, 'pentest', 'PT-' || a,
             {_text("a + 8", 50)}, 1 + a % 5, 1 + (a / 5) % 5, {_text("a + 9", 10)},
             {_text("a + 10", 10)}, current_date + 30 + a % 300,
             (ARRAY['draft','awaiting','accepted','accepted'])[1 + a % 4], '', now(),
             now(), now() - a * interval '1 hour', '<p>…</p>', '', '', %(u0)s,
-            %(u0)s + a % %(users)s, %(u0)s, 1
+            %(u0)s + a % %(users)s, %(u0)s, 1, 1
         FROM generate_series(%(a0)s + 1, %(a1)s) a
         """,
         p,
@@ -304,7 +308,7 @@ def _triggers(p: dict) -> None:
             state_reason, justification, generation, next_check_at, extra_addresses,
             escalation_email, warnings_sent, fired_at, reminders_sent, consecutive_failures,
             probe_alerts, webhook_secret, created_at, created_by_id, risk_acceptance_id,
-            deadline_at, last_error)
+            deadline_at, last_error, version)
         SELECT t, gen_random_uuid(), 'Revisit ' || {_text("t + 11", 3)},
             {_text("t + 12", 20)}, 'date',
             jsonb_build_object('date', (current_date + 30 + t % 700)::text,
@@ -312,7 +316,7 @@ def _triggers(p: dict) -> None:
             'armed', '', '', 1, (current_date + 30 + t % 700)::timestamptz, '', '', '[]',
             NULL, 0, 0, 0, md5(t::text), now() - t * interval '1 minute', %(u0)s,
             CASE WHEN t % 10 = 0 AND %(a1)s > 0 THEN 1 + t % %(a1)s END,
-            (current_date + 30 + t % 700)::timestamptz, ''
+            (current_date + 30 + t % 700)::timestamptz, '', 1
         FROM generate_series(%(t0)s + 1, %(t1)s) t
         """,
         p,

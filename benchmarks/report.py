@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+from config.search import CANDIDATES
+
 from .http_load import Result, percentile
 
 
@@ -83,16 +85,17 @@ class Report:
         )
 
     def search_queries(self, found: dict, page: dict[str, list[float]] | None) -> None:
-        everything = [t for _matches, times in found.values() for t in times]
+        everything = [t for _matches, _listed, times in found.values() for t in times]
         self.search("the query in process (one page of 50 + the count)", everything)
         self.emit(
-            "| query | matches | query p50 ms | query max ms | page p50 ms |",
-            "|---|---:|---:|---:|---:|",
+            "| query | matches | listed | query p50 ms | query max ms | page p50 ms |",
+            "|---|---:|---:|---:|---:|---:|",
         )
-        for query, (matches, times) in found.items():
+        for query, (matches, listed, times) in found.items():
             page_p50 = f"{percentile(page[query], 50) * 1000:.1f}" if page else "—"
+            shown = f"> {CANDIDATES}" if listed > CANDIDATES else f"{listed:,}"
             self.emit(
-                f"| `{query}` | {matches:,} | {percentile(times, 50) * 1000:.1f} | "
+                f"| `{query}` | {matches:,} | {shown} | {percentile(times, 50) * 1000:.1f} | "
                 f"{max(times) * 1000:.1f} | {page_p50} |"
             )
         self.emit("")
@@ -104,6 +107,19 @@ class Report:
             "",
             f"p50 **{percentile(latencies, 50) * 1000:.0f} ms**, max "
             f"{max(latencies) * 1000:.0f} ms over {len(latencies)} calls; {queries} queries each",
+            "",
+        )
+
+    def imports(self, run: dict) -> None:
+        per = run["seconds"] * 1000 / max(run["files"], 1)
+        self.emit(
+            f"### Import: {run['files']:,} generated MADR files "
+            f"({run['kb']:,.0f} KB, 4 options each) through `import_files`",
+            "",
+            f"**{run['seconds']:.1f} s** ({per:.0f} ms per file, "
+            f"{run['files'] / run['seconds']:.1f} files/s); {run['imported']:,} imported, "
+            f"{run['problems']} problems; {run['queries']:,} queries "
+            f"({run['queries'] / max(run['files'], 1):.0f} per file)",
             "",
         )
 

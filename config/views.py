@@ -79,7 +79,8 @@ def search(request):
             "query": query,
             "search_query": query,
             "results": results,
-            "total": sum(r.count for r in results),
+            "total": sum(min(r.count, ledger_search.CANDIDATES) for r in results),
+            "more": any(ledger_search.is_capped(r.count) for r in results),
             "nav": "search",
         },
     )

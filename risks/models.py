@@ -102,7 +102,12 @@ class RiskAcceptance(MarkdownFieldsMixin, models.Model):
                 name="acceptance_scores_1_to_5",
             ),
         ]
-        indexes = [models.Index(fields=["state", "expires_on"], name="acceptance_state_expiry")]
+        indexes = [
+            models.Index(fields=["state", "expires_on"], name="acceptance_state_expiry"),
+            # acceptance list (risks.selectors.acceptance_list: ORDER BY created_at DESC,
+            # id DESC LIMIT 50) and the search's candidates in that order.
+            models.Index(fields=["-created_at", "-id"], name="acceptance_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title

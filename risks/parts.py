@@ -82,7 +82,8 @@ def mitigation_write(
         return mitigation
     for key, value in new.items():
         setattr(mitigation, key, value)
-    mitigation.full_clean()
+    # The acceptance and the owner are loaded rows: no query to check they exist.
+    mitigation.full_clean(exclude=["acceptance", "owner"])
     tracked_save(mitigation, actor=actor, reason=reason)
     return mitigation
 
@@ -126,6 +127,6 @@ def signatory_write(
     line.meaning = meaning
     if position is not None:
         line.position = position
-    line.full_clean(validate_constraints=False)
+    line.full_clean(exclude=["acceptance", "user"], validate_constraints=False)
     tracked_save(line, actor=actor, reason=reason)
     return line

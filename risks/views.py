@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from config.concurrency import (
     rebase_untouched,
 )
 from config.errors import add_to_form, error_messages
+from config.pagination import CappedPaginator
 
 from . import permissions, selectors, services, signing, workflow
 from .forms import (
@@ -46,7 +46,7 @@ def acceptance_list(request):
     if params["state"] not in (None, *RiskAcceptance.State.values):
         params["state"] = None
     qs = selectors.acceptance_list(user=request.user, **params)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     owners = get_user_model().objects.filter(owned_acceptances__isnull=False).distinct()
     return render(
         request,

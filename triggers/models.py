@@ -202,6 +202,13 @@ class Trigger(models.Model):
             models.Index(fields=["state", "kind"], name="trigger_state_kind"),
             # Trigger list "due within N days" and the upcoming-deadlines timeline.
             models.Index(fields=["deadline_at"], name="trigger_deadline"),
+            # Triggers page (triggers.selectors.trigger_list: ORDER BY deadline_at ASC
+            # NULLS LAST, next_check_at, name, id LIMIT 50; ASC is NULLS LAST already).
+            models.Index(
+                fields=["deadline_at", "next_check_at", "name", "id"], name="trigger_list_order"
+            ),
+            # The search's candidates (triggers.search: ORDER BY name, id LIMIT n).
+            models.Index(fields=["name", "id"], name="trigger_name"),
         ]
 
     def __str__(self) -> str:

@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
     # A role (or staff) to read anything, the API root included; views ask for more.
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsReader"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # One error body for every API failure (config/api/errors.py).

@@ -17,6 +17,9 @@ ROOT_URLCONF = "benchmarks.urls"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# Acceptances seal ledger events; the benchmark's own key (as dev.py's), never production's.
+if not LEDGER_CHAIN_KEYS:  # noqa: F405
+    LEDGER_CHAIN_KEYS = "bench:YmVuY2htYXJrLW9ubHktbGVkZ2VyLWNoYWluLWtleS1ub3Qtc2VjcmV0"
 # Users are created in bulk before the measurement; hashing is not what is measured.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The sweep's "send" nudges go to a queue of their own that no worker reads (the emails

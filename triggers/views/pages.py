@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from config.accounts.roles import ARCHITECT, has_role, require_reader
 from config.errors import error_messages
 from config.history import history_entries
+from config.pagination import CappedPaginator
 
 from .. import access, selectors, services, webhooks
 from ..forms import CREATABLE_KINDS, RearmForm, ReasonForm
@@ -39,7 +39,7 @@ def index(request):
     if within is not None:
         within = max(0, min(within, 3650))
     triggers = selectors.trigger_list(kind=kind, state=state, due_within_days=within)
-    page = Paginator(triggers, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(triggers, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "triggers/index.html",
