@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('adr', '0008_h8_list_indexes'),
-        ('risks', '0007_h8_list_indexes'),
+        ('risks', '0008_h8_list_indexes'),
         ('triggers', '0007_h1_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('adr', '0008_h8_list_indexes'),
-        ('risks', '0006_h6_ledger_chain'),
+        ('risks', '0007_h7_sso_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
