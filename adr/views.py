@@ -24,6 +24,7 @@ from config.concurrency import (
     rebase_untouched,
     with_version,
 )
+from config.errors import error_messages
 from config.markup import safe_markdown
 
 from . import selectors, services
@@ -116,7 +117,7 @@ def log_edit(request, key: str | None = None):
                 )
             form.data = with_version(data, error.current)
         except ValidationError as error:
-            for message in _error_messages(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             messages.success(request, f"Log {log.key} saved.")
@@ -223,7 +224,7 @@ def decision_status(request, key: str, number: int):
                 expected_version=parse_version(request.POST.get("version")),
             )
         except ValidationError as error:  # a ConflictError too: its message says what to do
-            for message in _error_messages(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             decision.refresh_from_db(fields=["status"])

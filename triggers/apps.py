@@ -22,8 +22,7 @@ class TriggersConfig(AppConfig):
         calendar.register(TriggerDates())
         inbox.register(FiredTriggers())
 
-        if services.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
-            DEFERRAL_ALTERNATIVES.append(services.decision_has_armed_trigger)
+        DEFERRAL_ALTERNATIVES.register(services.decision_has_armed_trigger)
         if services.acceptance_submit_check not in hooks.SUBMIT_CHECKS:
             hooks.SUBMIT_CHECKS.append(services.acceptance_submit_check)
         if services.acceptance_saved not in hooks.ACCEPTANCE_SAVED:

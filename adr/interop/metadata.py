@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from adr import services
 from adr.models import Decision
 
 from . import frontmatter
@@ -37,8 +38,8 @@ FRONT_KEYS = {
 
 
 def tag_names(values) -> list[str]:
-    """The names `services._set_tags` would store."""
-    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in values if t and t.strip()})
+    """The names `services.set_tags` would store."""
+    return services.tag_names(values)
 
 
 def current_tags(decision: Decision) -> list[str]:
