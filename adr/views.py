@@ -27,7 +27,7 @@ from config.concurrency import (
 from config.errors import error_messages
 from config.markup import safe_markdown
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 from .search import decision_hits
@@ -180,6 +180,10 @@ def _detail_context(request, decision: Decision, status_form: StatusForm | None 
         "status_form": status_form if can_write else None,
         "relations_out": list(decision.relations_out.all()),
         "relations_in": list(decision.relations_in.all()),
+        # What later apps add to the page (adr/panels.py).
+        "related_slot": panels.DECISION_RELATED,
+        "note_slot": panels.SENSITIVITY_NOTE_BADGES,
+        "related_heading": panels.related_heading(),
         "tab": "decision",
         "nav": "decisions",
     }

@@ -1,269 +1,37 @@
-"""REST API for decision logs, decisions, options and relations (config/api_urls.py calls
-`register`). Reads are nested (options, matrix, sensitivity notes, relations); every write
-goes through `adr.services`, so the API keeps exactly the web UI's rules and history.
-
-Permissions mirror the web UI: a role (or staff) reads, architects write, a user without
-a role gets 403 (config/api/permissions.py). A service's ValidationError or
-PermissionDenied becomes the API's 400 or 403 in config.api.errors.api_exception_handler.
-"""
+"""The decision API's viewsets: logs, decisions (written through
+`services.decision_save_full`, the one writer of a whole decision) and their parts."""
 
 from __future__ import annotations
 
-import django_filters
-from django.db import transaction
 from django.db.models import Count, Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.fields import SafeSlugRelatedField
 from config.api.params import reject_unknown_params
 from config.api.permissions import ArchitectWrites
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
-from . import services
-from .models import (
-    Criterion,
-    Decision,
-    DecisionLog,
-    DecisionRelation,
-    MatrixCell,
-    Option,
-    SensitivityNote,
+from .. import services
+from ..models import Criterion, Decision, DecisionLog, DecisionRelation, Option, SensitivityNote
+from .serializers import (
+    CellWriteSerializer,
+    CriterionSerializer,
+    CriterionUpdateSerializer,
+    CriterionWriteSerializer,
+    DecisionDetailSerializer,
+    DecisionFilter,
+    DecisionSerializer,
+    DecisionUpdateSerializer,
+    LogSerializer,
+    LogUpdateSerializer,
+    OptionSerializer,
+    OptionUpdateSerializer,
+    RelationSerializer,
+    SensitivityNoteUpdateSerializer,
+    SensitivityNoteWriteSerializer,
 )
-from .search import decision_search
-
-# --- Serializers ---------------------------------------------------------------------
-
-
-class LogSerializer(serializers.ModelSerializer):
-    decision_count = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DecisionLog
-        fields = [
-            "key",
-            "name",
-            "description",
-            "last_number",
-            "version",
-            "created_at",
-            "decision_count",
-        ]
-        read_only_fields = ["last_number", "version", "created_at", "decision_count"]
-
-    def get_decision_count(self, obj) -> int:
-        count = getattr(obj, "decision_count", None)
-        return count if count is not None else obj.decisions.count()
-
-
-class LogUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-
-
-class OptionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Option
-        fields = [
-            "id",
-            "decision",
-            "position",
-            "title",
-            "description",
-            "good",
-            "neutral",
-            "bad",
-            "findings",
-            "verdict",
-            "chosen",
-        ]
-        read_only_fields = ["id"]
-        # option_save un-chooses the others: the one-chosen constraint is its job.
-        validators: list = []
-
-
-class OptionUpdateSerializer(OptionSerializer):
-    class Meta(OptionSerializer.Meta):
-        read_only_fields = ["id", "decision"]
-
-
-class CellSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MatrixCell
-        fields = ["option", "text", "score"]
-
-
-class CriterionSerializer(serializers.ModelSerializer):
-    cells = CellSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Criterion
-        fields = ["id", "position", "name", "description", "weight", "cells"]
-
-
-class CriterionWriteSerializer(serializers.ModelSerializer):
-    cells = CellSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Criterion
-        fields = ["id", "decision", "position", "name", "description", "weight", "cells"]
-        read_only_fields = ["id"]
-
-
-class CriterionUpdateSerializer(CriterionWriteSerializer):
-    class Meta(CriterionWriteSerializer.Meta):
-        read_only_fields = ["id", "decision"]
-
-
-class CellWriteSerializer(serializers.Serializer):
-    """One matrix cell: empty text and no score clears it."""
-
-    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
-    option = serializers.PrimaryKeyRelatedField(queryset=Option.objects.all())
-    text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    score = serializers.IntegerField(
-        min_value=MatrixCell.SCORE_MIN,
-        max_value=MatrixCell.SCORE_MAX,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
-
-
-class SensitivityNoteSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SensitivityNote
-        fields = ["id", "position", "condition", "consequence", "favours"]
-
-
-class SensitivityNoteWriteSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SensitivityNote
-        fields = ["id", "decision", "position", "condition", "consequence", "favours"]
-        read_only_fields = ["id"]
-
-
-class SensitivityNoteUpdateSerializer(SensitivityNoteWriteSerializer):
-    class Meta(SensitivityNoteWriteSerializer.Meta):
-        read_only_fields = ["id", "decision"]
-
-
-class RelationSerializer(serializers.ModelSerializer):
-    source_reference = serializers.CharField(source="source.reference", read_only=True)
-    target_reference = serializers.CharField(source="target.reference", read_only=True)
-
-    class Meta:
-        model = DecisionRelation
-        fields = ["id", "source", "target", "kind", "note", "source_reference", "target_reference"]
-        read_only_fields = ["id"]
-        # relation_add is idempotent: the unique (source, target, kind) check is its job.
-        validators: list = []
-
-
-class TagListField(serializers.ListField):
-    """Tags as a list of names (written as given, stored normalised: 'Web App' → 'web-app')."""
-
-    child = serializers.CharField(max_length=50)
-
-    def to_representation(self, data):
-        if hasattr(data, "all"):
-            return [t.name for t in data.all()]
-        return super().to_representation(data)
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    log = SafeSlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all())
-    reference = serializers.CharField(read_only=True)
-    tags = TagListField(required=False, default=list)
-
-    class Meta:
-        model = Decision
-        fields = [
-            "id",
-            "reference",
-            "log",
-            "number",
-            "status",
-            *services.EDITABLE_FIELDS,
-            "tags",
-            "needs_review",
-            "needs_review_reason",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "id",
-            "number",
-            "needs_review",
-            "needs_review_reason",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class DecisionDetailSerializer(DecisionSerializer):
-    options = OptionSerializer(many=True, read_only=True)
-    criteria = CriterionSerializer(many=True, read_only=True)
-    sensitivity_notes = SensitivityNoteSerializer(many=True, read_only=True)
-    relations = serializers.SerializerMethodField()
-
-    class Meta(DecisionSerializer.Meta):
-        fields = DecisionSerializer.Meta.fields + [
-            "options",
-            "criteria",
-            "sensitivity_notes",
-            "relations",
-        ]
-
-    @extend_schema_field(RelationSerializer(many=True))
-    def get_relations(self, obj):
-        rels = list(obj.relations_out.all()) + list(obj.relations_in.all())
-        return RelationSerializer(rels, many=True).data
-
-
-class DecisionUpdateSerializer(DecisionSerializer):
-    """PATCH/PUT: `status` changes go through the lifecycle (decision_change_status)."""
-
-    # A declared field ignores Meta.read_only_fields: sending the decision's own log
-    # back (GET, edit, PUT) is fine; naming another one is refused.
-    log = SafeSlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all(), required=False)
-    status_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
-
-    class Meta(DecisionSerializer.Meta):
-        fields = DecisionSerializer.Meta.fields + ["status_reason"]
-
-    def validate_log(self, log):
-        if self.instance is not None and log.pk != self.instance.log_id:
-            raise serializers.ValidationError("A decision cannot move to another log.")
-        return log
-
-
-# --- Filters -------------------------------------------------------------------------
-
-
-class DecisionFilter(django_filters.FilterSet):
-    log = django_filters.CharFilter(field_name="log__key", lookup_expr="iexact")
-    status = django_filters.ChoiceFilter(choices=Decision.Status.choices)
-    tag = django_filters.CharFilter(field_name="tags__name")
-    needs_review = django_filters.BooleanFilter()
-    q = django_filters.CharFilter(
-        method="search", label='Full-text search (websearch syntax: "phrase", -word, or)'
-    )
-
-    class Meta:
-        model = Decision
-        fields = ["log", "status", "tag", "needs_review", "q"]
-
-    def search(self, queryset, name, value):
-        # The same search as the decision list page and the global search.
-        return decision_search(queryset, query=value)
-
-
-# --- Views ---------------------------------------------------------------------------
 
 
 def _with_parts(decisions):
@@ -387,23 +155,22 @@ class DecisionViewSet(
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        log, title, tags = data.pop("log"), data.pop("title"), data.pop("tags", [])
+        log, tags = data.pop("log"), data.pop("tags", [])
         status_value = data.pop("status", Decision.Status.PROPOSED)
-        decision = services.decision_create(
+        decision = services.decision_save_full(
             actor=request.user,
+            decision=None,
             log=log,
-            title=title,
+            fields=data,
             status=status_value,
             tags=tags,
             reason="created over the API",
-            **data,
         )
         return self._detail(decision, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DecisionUpdateSerializer, responses=DecisionDetailSerializer, parameters=[IF_MATCH]
     )
-    @transaction.atomic  # a status change and an edit in one request: both or neither
     def update(self, request, *args, **kwargs):
         expected_version = if_match_version(request)
         decision = self.get_object()
@@ -412,33 +179,19 @@ class DecisionViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("log", None)  # validated to be the decision's own
-        new_status = data.pop("status", None)
-        reason = data.pop("status_reason", "") or ""
-        tags = data.pop("tags", None)
-        if new_status and new_status != decision.status:
-            decision = services.decision_change_status(
-                actor=request.user,
-                decision=decision,
-                status=new_status,
-                reason=reason or "status changed over the API",
-                revisit_by=data.get("revisit_by"),
-                expected_version=expected_version,
-            )
-            expected_version = decision.version  # the status change was this request's
-        if data or tags is not None:
-            decision = services.decision_update(
-                actor=request.user,
-                decision=decision,
-                tags=tags,
-                reason="edited over the API",
-                expected_version=expected_version,
-                **data,
-            )
-        elif expected_version is not None:
-            # Nothing to write, but the precondition still holds or fails.
-            services.decision_update(
-                actor=request.user, decision=decision, expected_version=expected_version
-            )
+        tags, new_status = data.pop("tags", None), data.pop("status", None)
+        status_reason = data.pop("status_reason", "") or "status changed over the API"
+        # A status change and an edit in one request: both or neither, one version bump.
+        decision = services.decision_save_full(
+            actor=request.user,
+            decision=decision,
+            fields=data,
+            tags=tags,
+            status=new_status,
+            status_reason=status_reason,
+            reason="edited over the API",
+            expected_version=expected_version,
+        )
         return self._detail(decision)
 
     @extend_schema(
@@ -574,12 +327,3 @@ class SensitivityNoteViewSet(_DecisionPartViewSet):
 
     def perform_destroy(self, instance):
         services.sensitivity_note_delete(actor=self.request.user, note=instance)
-
-
-def register(router) -> None:
-    router.register("logs", LogViewSet, basename="log")
-    router.register("decisions", DecisionViewSet, basename="decision")
-    router.register("options", OptionViewSet, basename="option")
-    router.register("relations", RelationViewSet, basename="relation")
-    router.register("criteria", CriterionViewSet, basename="criterion")
-    router.register("sensitivity-notes", SensitivityNoteViewSet, basename="sensitivity-note")
