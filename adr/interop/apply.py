@@ -13,7 +13,7 @@ from adr import services
 from adr.models import Decision, DecisionLog
 
 from . import conflicts
-from .parse import ParsedADR
+from .parsed import ParsedADR
 from .snapshot import TEXT_FIELDS, decision_snapshot, parsed_snapshot
 
 if TYPE_CHECKING:  # the importer imports this module

@@ -26,7 +26,8 @@ from config.accounts.roles import ARCHITECT, require_role
 from config.errors import error_text
 
 from .apply import Planned, apply_file, choice_for
-from .parse import UnreadableFile, parse_adr
+from .parse import parse_adr
+from .parsed import UnreadableFile
 from .snapshot import (  # noqa: F401 - decision_snapshot and meaning are used by tests
     OPTION_FIELDS,
     TEXT_FIELDS,

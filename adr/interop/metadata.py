@@ -13,7 +13,7 @@ from adr import services
 from adr.models import Decision
 
 from . import frontmatter
-from .parse import names, parse_date, tags
+from .parsed import names, parse_date, tags
 from .vocabulary import META_KEYS, META_LINE, map_status
 
 KEYS = ("status", "date", "deciders", "consulted", "informed", "tags", "revisit_by")
