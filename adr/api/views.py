@@ -203,9 +203,11 @@ class DecisionViewSet(
 
 
 class _DecisionPartViewSet(viewsets.ModelViewSet):
-    """Shared shape for parts of a decision written through a `*_save`/`*_delete` service."""
+    """Options, criteria and sensitivity notes: written through `services.part_save` and
+    removed through `services.part_delete` (the services the edit page's writer uses)."""
 
     permission_classes = [ArchitectWrites]
+    model: type[Option | Criterion | SensitivityNote]
     create_serializer = None
     update_serializer = None
 
@@ -214,8 +216,13 @@ class _DecisionPartViewSet(viewsets.ModelViewSet):
             return self.update_serializer
         return self.create_serializer
 
-    def _save(self, **kwargs):
-        raise NotImplementedError
+    def _save(self, *, decision, obj, **data):
+        return services.part_save(
+            actor=self.request.user, decision=decision, model=self.model, obj=obj, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.part_delete(actor=self.request.user, obj=instance)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -230,18 +237,13 @@ class _DecisionPartViewSet(viewsets.ModelViewSet):
 
 
 class OptionViewSet(_DecisionPartViewSet):
-    """Options of decisions (filter `decision`). Writes go through option_save/option_delete."""
+    """Options of decisions (filter `decision`)."""
 
+    model = Option
     filterset_fields = ["decision", "chosen"]
     queryset = Option.objects.select_related("decision").order_by("decision", "position", "id")
     create_serializer = OptionSerializer
     update_serializer = OptionUpdateSerializer
-
-    def _save(self, *, decision, obj, **data):
-        return services.option_save(actor=self.request.user, decision=decision, option=obj, **data)
-
-    def perform_destroy(self, instance):
-        services.option_delete(actor=self.request.user, option=instance)
 
 
 class RelationViewSet(
@@ -276,21 +278,11 @@ class RelationViewSet(
 class CriterionViewSet(_DecisionPartViewSet):
     """Rows of decision matrices (filter `decision`); POST `cells/` sets one cell."""
 
+    model = Criterion
     filterset_fields = ["decision"]
     queryset = Criterion.objects.prefetch_related("cells").order_by("decision", "position", "id")
     create_serializer = CriterionWriteSerializer
     update_serializer = CriterionUpdateSerializer
-
-    def _save(self, *, decision, obj, **data):
-        return services.criterion_save(
-            actor=self.request.user,
-            decision=decision,
-            criterion=obj,
-            **data,
-        )
-
-    def perform_destroy(self, instance):
-        services.criterion_delete(actor=self.request.user, criterion=instance)
 
     @extend_schema(request=CellWriteSerializer, responses=CriterionSerializer)
     @action(detail=False, methods=["post"])
@@ -312,18 +304,8 @@ class CriterionViewSet(_DecisionPartViewSet):
 class SensitivityNoteViewSet(_DecisionPartViewSet):
     """'The matrix shifts if…' notes (filter `decision`)."""
 
+    model = SensitivityNote
     filterset_fields = ["decision"]
     queryset = SensitivityNote.objects.order_by("decision", "position", "id")
     create_serializer = SensitivityNoteWriteSerializer
     update_serializer = SensitivityNoteUpdateSerializer
-
-    def _save(self, *, decision, obj, **data):
-        return services.sensitivity_note_save(
-            actor=self.request.user,
-            decision=decision,
-            note=obj,
-            **data,
-        )
-
-    def perform_destroy(self, instance):
-        services.sensitivity_note_delete(actor=self.request.user, note=instance)

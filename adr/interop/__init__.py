@@ -6,10 +6,10 @@ steps, on `markdown` (sections, fences), `vocabulary` (status words, relation ve
 headings), `frontmatter` (kept verbatim) and `sections` (options, consequences,
 outcome, matrix). Applying: `importer.import_files` numbers a folder (or a zip) and
 resolves links; `apply` writes each file through `adr.services.decision_save_full`
-(the one writer of a whole decision; parts matched by position, unchanged ones untouched), leaving a file that
-would overwrite an unrelated or linked decision for a choice (`conflicts`); `snapshot`
-compares. Writing: `write` renders MADR or Nygard under the file's own name, with the
-file's own wording (`metadata`). Around them: `archive` (zips, read defensively),
-`jobs` (big zips on a Celery worker), `gitsync` (a log kept in a git folder) and
-`links` (links between ADR files as in-app links).
+(the one writer of a whole decision; parts matched by position, unchanged ones
+untouched), leaving a file that would overwrite an unrelated or linked decision for a
+choice (`conflicts`); `snapshot` compares. Writing: `write` renders MADR or Nygard
+under the file's own name, with the file's own wording (`metadata`). Around them:
+`archive` (zips, read defensively), `jobs` (big zips on a Celery worker), `gitsync` (a
+log kept in a git folder) and `links` (links between ADR files as in-app links).
 """

@@ -67,7 +67,8 @@ def test_the_decision_pages_show_what_the_demo_files_say(architect, auditor, log
             chosen = f'{heading} <span class="badge badge-chosen">chosen</span>'
             assert (chosen in text) == option.chosen, (where, option.title)
 
-        # The matrix (the file's yaml block, as written), cell by cell in page order: (text, score) per criterion, per option.
+        # The matrix (the file's yaml block, as written), cell by cell in page order:
+        # (score, text) per criterion, per option.
         want = []
         for criterion in adr.criteria:
             assert criterion["name"] in text, where
