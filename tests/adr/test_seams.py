@@ -28,7 +28,7 @@ def test_the_decision_page_shows_the_panels_registered_for_it_and_no_other(
     # The registry is reset after the test (tests/conftest.py `registries`).
     for slot in (DECISION_RELATED, SENSITIVITY_NOTE_BADGES):
         for panel in slot.panels():
-            slot.unregister(panel)
+            slot.registry.unregister(panel)
     page = client.get("/decisions/AUTH-0001/").content.decode()
     assert "<h2>Relations</h2>" in page
     assert "<strong>Risk acceptances</strong>" not in page
