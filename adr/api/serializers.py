@@ -189,6 +189,78 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]
 
 
+class OptionRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Option
+        fields = ["title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen"]
+        validators: list = []  # one chosen option: the writer's rule
+
+
+class CellRowSerializer(serializers.Serializer):
+    option = serializers.IntegerField(min_value=1, help_text="The option's number, from 1.")
+    text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    score = serializers.IntegerField(
+        min_value=MatrixCell.SCORE_MIN,
+        max_value=MatrixCell.SCORE_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
+class CriterionRowSerializer(serializers.ModelSerializer):
+    cells = CellRowSerializer(many=True, required=False, default=list)
+
+    class Meta:
+        model = Criterion
+        fields = ["name", "description", "weight", "cells"]
+
+
+class NoteRowSerializer(serializers.ModelSerializer):
+    favours = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, help_text="An option number."
+    )
+
+    class Meta:
+        model = SensitivityNote
+        fields = ["condition", "consequence", "favours"]
+
+
+PARTS = ["options", "criteria", "sensitivity_notes"]
+
+
+class DecisionWriteSerializer(DecisionSerializer):
+    """Create/edit: the decision with, optionally, whole lists of its parts. A list given
+    replaces what the decision has, matched by position (`services.rows_by_position`);
+    a list left out keeps those parts as they are. Options are numbered from 1 in
+    the order given (cells and notes name them by that number)."""
+
+    options = OptionRowSerializer(many=True, required=False, write_only=True)
+    criteria = CriterionRowSerializer(many=True, required=False, write_only=True)
+    sensitivity_notes = NoteRowSerializer(many=True, required=False, write_only=True)
+
+    class Meta(DecisionSerializer.Meta):
+        fields = DecisionSerializer.Meta.fields + PARTS
+
+
+def part_lists(data: dict) -> dict:
+    """Pop the part lists of validated write data, in `services.rows_by_position` form."""
+    criteria = data.pop("criteria", None)
+    return {
+        "options": data.pop("options", None),
+        "criteria": None
+        if criteria is None
+        else [
+            {
+                **{k: v for k, v in item.items() if k != "cells"},
+                "cells": [(c["option"], c["score"], c["text"]) for c in item.get("cells", [])],
+            }
+            for item in criteria
+        ],
+        "notes": data.pop("sensitivity_notes", None),
+    }
+
+
 class DecisionDetailSerializer(DecisionSerializer):
     options = OptionSerializer(many=True, read_only=True)
     criteria = CriterionSerializer(many=True, read_only=True)
@@ -209,7 +281,7 @@ class DecisionDetailSerializer(DecisionSerializer):
         return RelationSerializer(rels, many=True).data
 
 
-class DecisionUpdateSerializer(DecisionSerializer):
+class DecisionUpdateSerializer(DecisionWriteSerializer):
     """PATCH/PUT: `status` changes go through the lifecycle (decision_change_status)."""
 
     # A declared field ignores Meta.read_only_fields: sending the decision's own log
@@ -217,8 +289,8 @@ class DecisionUpdateSerializer(DecisionSerializer):
     log = SafeSlugRelatedField(slug_field="key", queryset=DecisionLog.objects.all(), required=False)
     status_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
-    class Meta(DecisionSerializer.Meta):
-        fields = DecisionSerializer.Meta.fields + ["status_reason"]
+    class Meta(DecisionWriteSerializer.Meta):
+        fields = DecisionWriteSerializer.Meta.fields + ["status_reason"]
 
     def validate_log(self, log):
         if self.instance is not None and log.pk != self.instance.log_id:

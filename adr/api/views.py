@@ -24,6 +24,7 @@ from .serializers import (
     DecisionFilter,
     DecisionSerializer,
     DecisionUpdateSerializer,
+    DecisionWriteSerializer,
     LogSerializer,
     LogUpdateSerializer,
     OptionSerializer,
@@ -31,6 +32,7 @@ from .serializers import (
     RelationSerializer,
     SensitivityNoteUpdateSerializer,
     SensitivityNoteWriteSerializer,
+    part_lists,
 )
 
 
@@ -47,6 +49,14 @@ def _with_parts(decisions):
         Prefetch("relations_out", queryset=relations),
         Prefetch("relations_in", queryset=relations),
     )
+
+
+def _rows(decision: Decision | None, data: dict) -> dict:
+    """The part lists a request gave (popped from `data`) as the writer's rows."""
+    lists = part_lists(data)
+    if all(value is None for value in lists.values()):
+        return {}
+    return services.rows_by_position(decision, **lists)
 
 
 class LogViewSet(
@@ -136,6 +146,8 @@ class DecisionViewSet(
             return DecisionDetailSerializer
         if self.action in ("update", "partial_update"):
             return DecisionUpdateSerializer
+        if self.action == "create":
+            return DecisionWriteSerializer
         return DecisionSerializer
 
     def get_queryset(self):
@@ -150,11 +162,12 @@ class DecisionViewSet(
         decision = fresh.get(pk=decision.pk)
         return with_etag(Response(DecisionDetailSerializer(decision).data, **kwargs), decision)
 
-    @extend_schema(request=DecisionSerializer, responses={201: DecisionDetailSerializer})
+    @extend_schema(request=DecisionWriteSerializer, responses={201: DecisionDetailSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = DecisionSerializer(data=request.data)
+        serializer = DecisionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        parts = _rows(None, data)
         log, tags = data.pop("log"), data.pop("tags", [])
         status_value = data.pop("status", Decision.Status.PROPOSED)
         decision = services.decision_save_full(
@@ -165,6 +178,7 @@ class DecisionViewSet(
             status=status_value,
             tags=tags,
             reason="created over the API",
+            **parts,
         )
         return self._detail(decision, status=status.HTTP_201_CREATED)
 
@@ -179,6 +193,7 @@ class DecisionViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("log", None)  # validated to be the decision's own
+        parts = _rows(decision, data)
         tags, new_status = data.pop("tags", None), data.pop("status", None)
         status_reason = data.pop("status_reason", "") or "status changed over the API"
         # A status change and an edit in one request: both or neither, one version bump.
@@ -191,6 +206,7 @@ class DecisionViewSet(
             status_reason=status_reason,
             reason="edited over the API",
             expected_version=expected_version,
+            **parts,
         )
         return self._detail(decision)
 

@@ -97,58 +97,25 @@ def apply_file(
 
 def part_rows(decision: Decision | None, want: dict) -> dict:
     """The file's options, matrix and sensitivity notes as rows for `decision_save_full`:
-    the part at each position is matched with the one the decision has there (the file
-    is the whole list: extra parts are removed, matrix cells the file leaves empty are
-    cleared). Unchanged parts write nothing."""
-    if decision is None:
-        have_options, have_criteria, have_notes = [], [], []
-    else:
-        have_options = list(decision.options.order_by("position", "id"))
-        have_criteria = list(decision.criteria.order_by("position", "id"))
-        have_notes = list(decision.sensitivity_notes.order_by("position", "id"))
-
-    def pk_at(objs: list, index: int) -> int | None:
-        return objs[index].pk if index < len(objs) else None
-
-    options = [
-        services.OptionRow(fields=dict(fields), id=pk_at(have_options, i))
-        for i, fields in enumerate(want["options"])
-    ]
-    criteria = [
-        services.CriterionRow(
-            fields={
+    the file holds the whole lists, matched by position (`services.rows_by_position`)."""
+    return services.rows_by_position(
+        decision,
+        options=want["options"],
+        criteria=[
+            {
                 "name": item["name"][:200],
                 "description": item["description"][:500],
                 "weight": Decimal(item["weight"]),
-            },
-            id=pk_at(have_criteria, i),
-        )
-        for i, item in enumerate(want["criteria"])
-    ]
-    cells = []
-    for i, item in enumerate(want["criteria"]):
-        given = {option: (score, text) for option, score, text in item["cells"]}
-        for j in range(len(options)):
-            score, text = given.get(j + 1, (None, ""))
-            cells.append(services.CellRow(criterion=i, option=j, text=text[:500], score=score))
-    notes = [
-        services.NoteRow(
-            fields={
+                "cells": [(option, score, text[:500]) for option, score, text in item["cells"]],
+            }
+            for item in want["criteria"]
+        ],
+        notes=[
+            {
                 "condition": item["condition"][:300],
                 "consequence": item["consequence"][:500],
-            },
-            favours=item["favours"] - 1 if item["favours"] else None,
-            id=pk_at(have_notes, i),
-        )
-        for i, item in enumerate(want["sensitivity"])
-    ]
-    # Parts beyond the file's lists go (after the kept rows: positions follow the rows).
-    options += [
-        services.OptionRow(fields={}, id=o.pk, delete=True) for o in have_options[len(options) :]
-    ]
-    criteria += [
-        services.CriterionRow(fields={}, id=c.pk, delete=True)
-        for c in have_criteria[len(criteria) :]
-    ]
-    notes += [services.NoteRow(fields={}, id=n.pk, delete=True) for n in have_notes[len(notes) :]]
-    return {"options": options, "criteria": criteria, "cells": cells, "notes": notes}
+                "favours": item["favours"],
+            }
+            for item in want["sensitivity"]
+        ],
+    )

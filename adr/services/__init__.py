@@ -53,6 +53,7 @@ from .writer import (
     OptionRow,
     RelationRow,
     decision_save_full,
+    rows_by_position,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "part_save",
     "relation_add",
     "relation_remove",
+    "rows_by_position",
     "sensitivity_note_delete",
     "sensitivity_note_save",
     "set_tags",

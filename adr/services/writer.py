@@ -151,6 +151,67 @@ def decision_save_full(
     return decision
 
 
+def rows_by_position(
+    decision: Decision | None,
+    *,
+    options: Sequence[dict[str, Any]] | None,
+    criteria: Sequence[dict[str, Any]] | None,
+    notes: Sequence[dict[str, Any]] | None,
+) -> dict[str, list]:
+    """Whole lists of parts (an imported file's, an API request's) as rows for
+    `decision_save_full`, each matched with the part the decision has at that position:
+    a list replaces what the decision has (extra parts are removed, matrix cells a
+    criterion leaves out are cleared); `None` keeps that kind of part as it is.
+
+    `criteria` items carry ``cells``: ``(option number from 1, score, text)``; `notes`
+    items carry ``favours``: an option number from 1, or None. Unchanged parts write
+    nothing."""
+    have_options = list(decision.options.order_by("position", "id")) if decision else []
+    have_criteria = list(decision.criteria.order_by("position", "id")) if decision else []
+    have_notes = list(decision.sensitivity_notes.order_by("position", "id")) if decision else []
+
+    def pk_at(objs: list, index: int) -> int | None:
+        return objs[index].pk if index < len(objs) else None
+
+    if options is None:  # kept, with their positions, so that cells and notes find them
+        option_rows = [OptionRow(fields={"position": o.position}, id=o.pk) for o in have_options]
+    else:
+        option_rows = [
+            OptionRow(fields=dict(fields), id=pk_at(have_options, i))
+            for i, fields in enumerate(options)
+        ]
+        # Parts beyond the list go (after the kept rows: positions follow the rows).
+        option_rows += [
+            OptionRow(fields={}, id=o.pk, delete=True) for o in have_options[len(options) :]
+        ]
+    out: dict[str, list] = {"options": option_rows, "criteria": [], "cells": [], "notes": []}
+    count = len(options) if options is not None else len(have_options)
+    if criteria is not None:
+        for i, item in enumerate(criteria):
+            fields = {k: v for k, v in item.items() if k != "cells"}
+            out["criteria"].append(CriterionRow(fields=fields, id=pk_at(have_criteria, i)))
+            given = {option: (score, text) for option, score, text in item.get("cells", ())}
+            for j in range(count):
+                score, text = given.get(j + 1, (None, ""))
+                out["cells"].append(CellRow(criterion=i, option=j, text=text, score=score))
+        out["criteria"] += [
+            CriterionRow(fields={}, id=c.pk, delete=True) for c in have_criteria[len(criteria) :]
+        ]
+    if notes is not None:
+        for i, item in enumerate(notes):
+            fields = {k: v for k, v in item.items() if k != "favours"}
+            favours = item.get("favours")
+            out["notes"].append(
+                NoteRow(
+                    fields=fields,
+                    favours=favours - 1 if favours else None,
+                    id=pk_at(have_notes, i),
+                )
+            )
+        out["notes"] += [NoteRow(fields={}, id=n.pk, delete=True) for n in have_notes[len(notes) :]]
+    return out
+
+
 def _changed(obj, fields: dict[str, Any]) -> bool:
     return obj.pk is None or any(getattr(obj, name) != value for name, value in fields.items())
 
@@ -182,7 +243,8 @@ def _save_rows(actor, decision: Decision, model, rows, existing, extra=None) -> 
             if obj is not None:
                 part_delete(actor=actor, obj=obj)
             continue
-        values = {**row.fields, "position": index, **(extra(index, row) if extra else {})}
+        # Position follows the row's place, unless the row pins it (a part kept as is).
+        values = {"position": index, **row.fields, **(extra(index, row) if extra else {})}
         if obj is None or _changed(obj, values):
             obj = part_save(actor=actor, decision=decision, model=model, obj=obj, **values)
         saved[index] = obj
