@@ -101,11 +101,9 @@ class CriterionUpdateSerializer(CriterionWriteSerializer):
         read_only_fields = ["id", "decision"]
 
 
-class CellWriteSerializer(serializers.Serializer):
-    """One matrix cell: empty text and no score clears it."""
+class CellValuesSerializer(serializers.Serializer):
+    """What a matrix cell holds: empty text and no score clears it."""
 
-    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
-    option = serializers.PrimaryKeyRelatedField(queryset=Option.objects.all())
     text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     score = serializers.IntegerField(
         min_value=MatrixCell.SCORE_MIN,
@@ -114,6 +112,13 @@ class CellWriteSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
     )
+
+
+class CellWriteSerializer(CellValuesSerializer):
+    """One matrix cell, by criterion and option id."""
+
+    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
+    option = serializers.PrimaryKeyRelatedField(queryset=Option.objects.all())
 
 
 class SensitivityNoteSerializer(serializers.ModelSerializer):
@@ -196,16 +201,10 @@ class OptionRowSerializer(serializers.ModelSerializer):
         validators: list = []  # one chosen option: the writer's rule
 
 
-class CellRowSerializer(serializers.Serializer):
+class CellRowSerializer(CellValuesSerializer):
+    """A cell of a criterion in a decision's part lists, by the option's number."""
+
     option = serializers.IntegerField(min_value=1, help_text="The option's number, from 1.")
-    text = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    score = serializers.IntegerField(
-        min_value=MatrixCell.SCORE_MIN,
-        max_value=MatrixCell.SCORE_MAX,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
 
 
 class CriterionRowSerializer(serializers.ModelSerializer):
