@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
+from config.panels import with_prefetches
 
 from .models import (
     Criterion,
@@ -22,6 +23,7 @@ from .models import (
     Option,
     SensitivityNote,
 )
+from .panels import DECISION_RELATED, SENSITIVITY_NOTE_BADGES
 from .search import decision_search
 
 
@@ -68,6 +70,22 @@ def decision_list(
         # Only what a list shows: the Markdown and HTML bodies stay in the table.
         .only(*LIST_FIELDS)
     )
+    return decision_filter(
+        qs, log_key=log_key, status=status, tag=tag, q=q, needs_review=needs_review
+    )
+
+
+def decision_filter(
+    qs: QuerySet[Decision],
+    *,
+    log_key: str | None = None,
+    status: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    needs_review: bool | None = None,
+) -> QuerySet[Decision]:
+    """The decision list's filters and search, in its order (newest first per log; by
+    relevance with `q`). The list page and the API's decision list both use this."""
     if log_key:
         qs = qs.filter(log__key=log_key.upper())
     if status:
@@ -101,33 +119,22 @@ def decision_get_brief(*, user, key: str, number: int) -> Decision:
 def decision_get(*, user, key: str, number: int) -> Decision:
     """One decision with everything its detail page shows, in a fixed number of queries."""
     require_reader(user)
-    extra = []
-    # Reverse relations from later apps (risks ← adr, triggers ← adr): prefetched when
-    # they exist, so the detail page works before those apps have their models.
-    if hasattr(Decision, "risk_acceptances"):
-        extra.append("risk_acceptances")
-    if hasattr(Decision, "triggers"):
-        extra.append("triggers")
-    notes = SensitivityNote.objects.select_related("favours")
-    if hasattr(SensitivityNote, "triggers"):  # a note may be watched by a trigger
-        notes = notes.prefetch_related("triggers")
-    return (
-        Decision.objects.select_related("log", "created_by")
-        .prefetch_related(
-            *extra,
-            "tags",
-            Prefetch("options", queryset=Option.objects.order_by("position", "id")),
-            Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
-            Prefetch("sensitivity_notes", queryset=notes),
-            Prefetch(
-                "relations_out", queryset=DecisionRelation.objects.select_related("target__log")
-            ),
-            Prefetch(
-                "relations_in", queryset=DecisionRelation.objects.select_related("source__log")
-            ),
-        )
-        .get(log__key=key.upper(), number=number)
+    # What later apps show on the page (risk acceptances, triggers): their panels'
+    # prefetches, so the page's query count stays fixed (adr/panels.py).
+    notes = with_prefetches(
+        SensitivityNote.objects.select_related("favours"), SENSITIVITY_NOTE_BADGES
     )
+    decisions = with_prefetches(
+        Decision.objects.select_related("log", "created_by"), DECISION_RELATED
+    )
+    return decisions.prefetch_related(
+        "tags",
+        Prefetch("options", queryset=Option.objects.order_by("position", "id")),
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
+        Prefetch("sensitivity_notes", queryset=notes),
+        Prefetch("relations_out", queryset=DecisionRelation.objects.select_related("target__log")),
+        Prefetch("relations_in", queryset=DecisionRelation.objects.select_related("source__log")),
+    ).get(log__key=key.upper(), number=number)
 
 
 @dataclass

@@ -25,10 +25,11 @@ from config.concurrency import (
     rebase_untouched,
     with_version,
 )
+from config.errors import error_messages
 from config.markup import safe_markdown
 from config.pagination import LIST_CAP, CappedPaginator
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 from .panels import LOG_ACTIONS
@@ -119,7 +120,7 @@ def log_edit(request, key: str | None = None):
                 )
             form.data = with_version(data, error.current)
         except ValidationError as error:
-            for message in _error_messages(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             messages.success(request, f"Log {log.key} saved.")
@@ -184,6 +185,10 @@ def _detail_context(request, decision: Decision, status_form: StatusForm | None 
         "status_form": status_form if can_write else None,
         "relations_out": list(decision.relations_out.all()),
         "relations_in": list(decision.relations_in.all()),
+        # What later apps add to the page (adr/panels.py).
+        "related_slot": panels.DECISION_RELATED,
+        "note_slot": panels.SENSITIVITY_NOTE_BADGES,
+        "related_heading": panels.related_heading(),
         "tab": "decision",
         "nav": "decisions",
     }
@@ -228,7 +233,7 @@ def decision_status(request, key: str, number: int):
                 expected_version=parse_version(request.POST.get("version")),
             )
         except ValidationError as error:  # a ConflictError too: its message says what to do
-            for message in _error_messages(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
         else:
             decision.refresh_from_db(fields=["status"])

@@ -7,8 +7,10 @@ class RisksConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: acceptances take part in the global search and the home page.
+        from adr.panels import DECISION_RELATED
         from config import inbox, search
         from config.calendar import registry as calendar
+        from config.panels import Panel
 
         from .calendar import AcceptanceDates
         from .inbox import SECTIONS
@@ -21,3 +23,13 @@ class RisksConfig(AppConfig):
         for section in SECTIONS:
             inbox.register(section)
         register_chain_verifier(verify_sso_evidence)
+        # The decision page lists the acceptances that rest on the decision.
+        DECISION_RELATED.register(
+            Panel(
+                key="risk-acceptances",
+                title="Risk acceptances",
+                template="risks/_decision_panel.html",
+                prefetch=("risk_acceptances",),
+                order=10,
+            )
+        )

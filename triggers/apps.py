@@ -7,9 +7,11 @@ class TriggersConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
+        from adr.panels import DECISION_RELATED, SENSITIVITY_NOTE_BADGES
         from adr.services import DEFERRAL_ALTERNATIVES
         from config import inbox, search
         from config.calendar import registry as calendar
+        from config.panels import Panel
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
@@ -22,11 +24,23 @@ class TriggersConfig(AppConfig):
         calendar.register(TriggerDates())
         inbox.register(FiredTriggers())
 
-        if plugins.decision_has_armed_trigger not in DEFERRAL_ALTERNATIVES:
-            DEFERRAL_ALTERNATIVES.append(plugins.decision_has_armed_trigger)
+        DEFERRAL_ALTERNATIVES.register(plugins.decision_has_armed_trigger)
         hooks.SUBMIT_CHECKS.register(plugins.acceptance_submit_check)
         hooks.ACCEPTANCE_SAVED.register(plugins.acceptance_saved)
         hooks.MITIGATION_REMOVING.register(removal.mitigation_removing)
         hooks.EMAIL_CONTEXT.register(acceptance_panel.email_context)
         hooks.ACCEPTANCE_PANELS.register(acceptance_panel.PANEL)
+        # The decision page lists the triggers watching it, and badges the notes they watch.
+        DECISION_RELATED.register(
+            Panel(
+                key="triggers",
+                title="Triggers",
+                template="triggers/_decision_panel.html",
+                prefetch=("triggers",),
+                order=20,
+            )
+        )
+        SENSITIVITY_NOTE_BADGES.register(
+            Panel(key="watched-by", template="triggers/_note_badges.html", prefetch=("triggers",))
+        )
         register_chain_verifier(ledger.verify_fired_events)

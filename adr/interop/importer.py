@@ -23,9 +23,11 @@ from django.db import DatabaseError, transaction
 from adr import services
 from adr.models import Decision, DecisionLog, DecisionRelation
 from config.accounts.roles import ARCHITECT, require_role
+from config.errors import error_text
 
 from .apply import Planned, apply_file, choice_for
-from .parse import UnreadableFile, parse_adr
+from .parse import parse_adr
+from .parsed import UnreadableFile
 from .snapshot import (  # noqa: F401 - decision_snapshot and meaning are used by tests
     OPTION_FIELDS,
     TEXT_FIELDS,
@@ -336,11 +338,7 @@ def import_files(
 
 
 def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "message_dict"):
-            return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        return " ".join(exc.messages)
-    return str(exc)
+    return error_text(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
 def read_folder(path) -> list[tuple[str, bytes]]:

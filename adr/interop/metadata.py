@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from adr import services
 from adr.models import Decision
 
 from . import frontmatter
-from .parse import names, parse_date, tags
+from .parsed import names, parse_date, tags
 from .vocabulary import META_KEYS, META_LINE, map_status
 
 KEYS = ("status", "date", "deciders", "consulted", "informed", "tags", "revisit_by")
@@ -37,8 +38,8 @@ FRONT_KEYS = {
 
 
 def tag_names(values) -> list[str]:
-    """The names `services._set_tags` would store."""
-    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in values if t and t.strip()})
+    """The names `services.set_tags` would store."""
+    return services.tag_names(values)
 
 
 def current_tags(decision: Decision) -> list[str]:

@@ -14,7 +14,7 @@ from adr import services
 from adr.models import Decision
 
 from .metadata import tag_names
-from .parse import ParsedADR, finish_more_information
+from .parsed import ParsedADR, finish_more_information
 from .vocabulary import META_KEYS
 
 # The decision's text content as a file carries it (dates and source_path go apart).

@@ -208,3 +208,56 @@ def test_the_matrix_and_sensitivity_notes_are_written_through_the_services(
     assert api(stakeholder).delete(f"/api/v1/criteria/{crit_id}/").status_code == 403
     assert client.delete(f"/api/v1/criteria/{crit_id}/").status_code == 204
     assert not decision.criteria.exists()
+
+
+def test_a_decision_is_created_with_its_options_matrix_and_notes(api, architect, log):
+    body = {
+        "log": "AUTH",
+        "title": "Where the tokens live",
+        "options": [{"title": "Cookies"}, {"title": "Memory", "chosen": True}],
+        "criteria": [
+            {"name": "Cost", "weight": "1.5", "cells": [{"option": 2, "text": "low", "score": 4}]}
+        ],
+        "sensitivity_notes": [{"condition": "Not on Vercel?", "favours": 1}],
+    }
+    response = api(architect).post("/api/v1/decisions/", body, format="json")
+    assert response.status_code == 201, response.json()
+    d = Decision.objects.get(log=log, number=1)
+    cookies, memory = d.options.order_by("position")
+    assert (cookies.title, cookies.chosen, memory.title, memory.chosen) == (
+        "Cookies",
+        False,
+        "Memory",
+        True,
+    )
+    cell = d.criteria.get().cells.get()
+    assert (cell.option, cell.text, cell.score) == (memory, "low", 4)
+    assert d.sensitivity_notes.get().favours == cookies
+    assert response.json()["options"][1]["title"] == "Memory"
+
+
+def test_an_edit_with_part_lists_writes_only_what_changed(api, architect, decision):
+    """The same writer as the edit page and the importer: lists replace the decision's
+    parts by position, unchanged parts get no history row, extra parts go."""
+    first = decision.options.get(position=0)
+    history_before = first.history.count()
+    client = api(architect)
+    response = client.patch(
+        f"/api/v1/decisions/{decision.pk}/",
+        {"options": [{"title": "Option 1"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert list(decision.options.values_list("title", flat=True)) == ["Option 1"]
+    assert first.history.count() == history_before  # unchanged: no write
+    # A list left out keeps those parts.
+    response = client.patch(
+        f"/api/v1/decisions/{decision.pk}/", {"title": "Renamed"}, format="json"
+    )
+    assert list(decision.options.values_list("title", flat=True)) == ["Option 1"]
+    two_chosen = [{"title": "A", "chosen": True}, {"title": "B", "chosen": True}]
+    refused = client.patch(
+        f"/api/v1/decisions/{decision.pk}/", {"options": two_chosen}, format="json"
+    )
+    assert refused.status_code == 400
+    assert list(decision.options.values_list("title", flat=True)) == ["Option 1"]

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from adr import services
+from adr import demo, services
 from adr.interop.importer import decision_snapshot, import_files, read_folder
 from adr.interop.write import decisions_for_export, filename, render
 from adr.models import Decision, DecisionLog, DecisionRelation
@@ -226,7 +226,6 @@ def test_a_log_with_options_matrix_and_relations_round_trips(architect, fmt):
 
 @pytest.mark.parametrize("fmt", ["madr", "nygard"])
 def test_the_demo_log_round_trips(architect, stakeholder, stakeholder2, stakeholder3, auditor, fmt):
-    demo = pytest.importorskip("adr.demo")
     users = {
         "alice": architect,
         "sam": stakeholder,

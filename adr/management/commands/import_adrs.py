@@ -3,13 +3,14 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from adr import services
 from adr.interop.importer import import_files, read_folder, service_user
 from adr.models import DecisionLog
+from config.errors import error_text
 
 
 class Command(BaseCommand):
@@ -85,7 +86,9 @@ class Command(BaseCommand):
                 decision_log = services.log_create(
                     actor=actor, key=key, name=name or f"{key} (imported from {folder.name})"
                 )
-            except Exception as exc:  # ValidationError / PermissionDenied: say it plainly
+            except ValidationError as exc:
+                raise CommandError(f"Cannot create log {key!r}: {error_text(exc)}") from exc
+            except PermissionDenied as exc:
                 raise CommandError(f"Cannot create log {key!r}: {exc}") from exc
             self.stdout.write(f"created log {decision_log.key}")
         try:

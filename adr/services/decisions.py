@@ -1,0 +1,140 @@
+"""A decision's own content: create one, edit its fields and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from config import concurrency
+from config.accounts.roles import ARCHITECT, require_role
+from config.history import tracked_save
+
+from ..models import Decision, DecisionLog, Tag
+from .lifecycle import require_deferral_backed
+from .logs import next_number
+
+S = Decision.Status
+
+# A decision's own content, in page order (the edit form, the API and the importer use
+# this list; `status` and `needs_review` have their own services).
+EDITABLE_FIELDS = (
+    "title",
+    "decided_on",
+    "revisit_by",
+    "deciders",
+    "consulted",
+    "informed",
+    "context",
+    "drivers",
+    "outcome_rationale",
+    "consequences_good",
+    "consequences_bad",
+    "consequences_neutral",
+    "confirmation",
+    "more_information",
+    "source_path",
+)
+# Set by the importer, never by the edit form: the file a decision came from and how it
+# said things (adr.interop writes both back on export).
+SOURCE_FIELDS = ("source_file", "source_meta")
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS) - set(SOURCE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown decision fields: {sorted(unknown)}")
+
+
+def tag_names(tags: Iterable[str]) -> list[str]:
+    """The names `set_tags` stores for `tags` ('Web App' → 'web-app'), sorted."""
+    return sorted({t.strip().lower().replace(" ", "-")[:50] for t in tags if t and t.strip()})
+
+
+def set_tags(
+    decision: Decision, tags: Iterable[str], before_change: Callable[[], Any] | None = None
+) -> None:
+    """Set the decision's tags; `before_change` runs first if they change (e.g. the
+    version bump, so that the tags' history row carries the new version)."""
+    names = tag_names(tags)
+    current = set(decision.tags.values_list("name", flat=True))
+    if current != set(names):
+        if before_change is not None:
+            before_change()
+        decision.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
+
+
+def parse_tags(text: str) -> list[str]:
+    return [t for t in (part.strip() for part in text.replace(";", ",").split(",")) if t]
+
+
+@transaction.atomic
+def decision_create(
+    *,
+    actor,
+    log: DecisionLog,
+    title: str,
+    status: str = S.PROPOSED,
+    number: int | None = None,
+    tags: Iterable[str] = (),
+    reason: str = "decision created",
+    **fields: Any,
+) -> Decision:
+    """Create a decision with the next number in its log (or `number`, for imports)."""
+    require_role(actor, ARCHITECT)
+    _check_fields(fields)
+    decision = Decision(log=log, title=title.strip(), status=status, created_by=actor, **fields)
+    if status not in S.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if number is not None and Decision.objects.filter(log=log, number=number).exists():
+        raise ValidationError({"number": f"{log.key}-{number:04d} already exists."})
+    require_deferral_backed(decision)
+    decision.number = next_number(log, number)
+    decision.full_clean()
+    tracked_save(decision, actor=actor, reason=reason)
+    if tags:
+        set_tags(decision, tags)
+    return decision
+
+
+@transaction.atomic
+def decision_update(
+    *,
+    actor,
+    decision: Decision,
+    tags: Iterable[str] | None = None,
+    reason: str = "edited",
+    expected_version: int | None = None,
+    **fields: Any,
+) -> Decision:
+    """Edit a decision's content (not its status: see `decision_change_status`).
+
+    Works on the locked row and writes only the fields that change, so the "needs
+    review" flag (decision_flag_review) set after the editor loaded the page survives.
+    Returns the locked row (the caller's copy may be stale)."""
+    require_role(actor, ARCHITECT)
+    _check_fields(fields)
+    with concurrency.one_bump():
+        locked = concurrency.lock(decision)
+        concurrency.check_version(locked, expected_version)
+        changed = concurrency.assign(locked, **fields)
+        require_deferral_backed(locked)
+        if changed:
+            locked.updated_at = timezone.now()
+            locked.full_clean()
+            concurrency.save_changed(
+                locked, fields=[*changed, "updated_at"], actor=actor, reason=reason
+            )
+        if tags is not None:
+            set_tags(
+                locked,
+                tags,
+                before_change=lambda: concurrency.touch(
+                    locked, actor=actor, reason=reason, locked=True
+                ),
+            )
+    decision.version = locked.version
+    return locked
