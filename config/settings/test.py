@@ -16,7 +16,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 AXES_FAILURE_LIMIT = 5
 LEDGER_DEMO_MODE = True
 # A fixed, public chain key so the ledger works out of the box; production refuses it.
-if not LEDGER_CHAIN_KEYS:  # noqa: F405
+if not LEDGER_CHAIN_KEYS:  # type: ignore[used-before-def]  # noqa: F405
     LEDGER_CHAIN_KEYS = "dev:ZGVjaXNpb24tbGVkZ2VyLWRldmVsb3BtZW50LWNoYWluLWtleS1ub3Qtc2VjcmV0"
 # No shared checkpoint file between test databases: tests that need one set a tmp dir.
 LEDGER_CHECKPOINT_DIR = env.str("LEDGER_CHECKPOINT_DIR", default="")
