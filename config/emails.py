@@ -30,7 +30,7 @@ def render_subject(template_name: str, context: dict) -> str:
     """A subject is a header, not HTML: rendered without autoescaping (a title with `&`,
     `'` or `<` reads as typed), on one line (CR, LF and other control characters become
     spaces, so no header can be injected)."""
-    template = get_template(template_name).template
+    template = get_template(template_name).template  # type: ignore[attr-defined]  # the engine's own Template
     raw = template.render(Context(context, autoescape=False))
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in raw)
     return " ".join(text.split())
