@@ -12,7 +12,8 @@ arguments); ``config`` names them but never imports the apps:
 - ``awaited`` — signatories who have not signed the current round;
 - ``voided`` — signatories whose approval a decline just voided;
 - ``watchers`` — a trigger's watch list (plus its extra addresses, as addresses);
-- ``escalation`` — a trigger's escalation contact (reminders from the Nth on).
+- ``escalation`` — a trigger's escalation contact (reminders from the Nth on);
+- ``mentioned`` — people a comment mentions with ``@username`` (once per comment).
 
 Whoever acts is never told of their own action: ``audience`` leaves out ``actor``.
 """
@@ -82,6 +83,11 @@ TABLE: tuple[Rule, ...] = (
         "trigger.probe_broken",
         ("watchers", "owner", "signatories"),
         "A metric trigger's endpoint keeps failing: the trigger is blind.",
+    ),
+    Rule(
+        "comment.mentioned",
+        ("mentioned",),
+        "A comment on a decision or acceptance asks for them by name.",
     ),
 )
 

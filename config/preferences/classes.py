@@ -53,6 +53,7 @@ CLASSES: tuple[EventClass, ...] = (
         "Trigger warnings and broken metric probes",
         ("trigger.warning", "trigger.probe_broken"),
     ),
+    EventClass("mentions", "Comments that mention you", ("comment.mentioned",)),
 )
 
 BY_KEY = {c.key: c for c in CLASSES}

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "adr",
     "risks",
     "triggers",
+    "comments",
 ]
 
 MIDDLEWARE = [
