@@ -21,6 +21,7 @@ from config.accounts.roles import ARCHITECT, require_role
 from config.clock import ledger_today
 from config.history import tracked_delete, tracked_save
 
+from . import status_checks
 from .models import (
     Criterion,
     Decision,
@@ -256,6 +257,10 @@ def decision_change_status(
                 f"{S(status).label.lower()} (allowed: {allowed})."
             }
         )
+    if enforce_lifecycle:
+        refused = status_checks.refusals(decision=decision, status=status, actor=actor)
+        if refused:
+            raise ValidationError({"status": refused})
     changed = ["status", "updated_at"]
     if revisit_by is not None:
         changed += concurrency.assign(decision, revisit_by=revisit_by)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("risks/", include("risks.urls")),
     path("triggers/", include("triggers.urls")),
     path("comments/", include("comments.urls")),
+    path("reviews/", include("reviews.urls")),
     path("api/", include("config.api_urls")),
     path("hooks/", include("triggers.hook_urls")),
     path("demo/", include("triggers.demo_urls")),

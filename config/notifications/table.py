@@ -13,7 +13,9 @@ arguments); ``config`` names them but never imports the apps:
 - ``voided`` — signatories whose approval a decline just voided;
 - ``watchers`` — a trigger's watch list (plus its extra addresses, as addresses);
 - ``escalation`` — a trigger's escalation contact (reminders from the Nth on);
-- ``mentioned`` — people a comment mentions with ``@username`` (once per comment).
+- ``mentioned`` — people a comment mentions with ``@username`` (once per comment);
+- ``reviewers`` — people newly asked to review a proposed decision;
+- ``author`` (of a decision) — who wrote it, and who asked for its reviews.
 
 Whoever acts is never told of their own action: ``audience`` leaves out ``actor``.
 """
@@ -88,6 +90,16 @@ TABLE: tuple[Rule, ...] = (
         "comment.mentioned",
         ("mentioned",),
         "A comment on a decision or acceptance asks for them by name.",
+    ),
+    Rule(
+        "review.requested",
+        ("reviewers",),
+        "They are asked to approve a proposed decision or request changes.",
+    ),
+    Rule(
+        "review.submitted",
+        ("author",),
+        "The decision's author (and whoever asked for reviews) must act on the verdict.",
     ),
 )
 

@@ -54,6 +54,7 @@ CLASSES: tuple[EventClass, ...] = (
         ("trigger.warning", "trigger.probe_broken"),
     ),
     EventClass("mentions", "Comments that mention you", ("comment.mentioned",)),
+    EventClass("reviews", "Review requests and verdicts", ("review.requested", "review.submitted")),
 )
 
 BY_KEY = {c.key: c for c in CLASSES}

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "risks",
     "triggers",
     "comments",
+    "reviews",
 ]
 
 MIDDLEWARE = [
