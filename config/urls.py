@@ -22,6 +22,7 @@ urlpatterns = [
     path("triggers/", include("triggers.urls")),
     path("comments/", include("comments.urls")),
     path("reviews/", include("reviews.urls")),
+    path("policy/", include("riskpolicy.urls")),
     path("api/", include("config.api_urls")),
     path("hooks/", include("triggers.hook_urls")),
     path("demo/", include("triggers.demo_urls")),

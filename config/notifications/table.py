@@ -92,6 +92,11 @@ TABLE: tuple[Rule, ...] = (
         "A comment on a decision or acceptance asks for them by name.",
     ),
     Rule(
+        "acceptance.review_due",
+        ("owner",),
+        "Their accepted risk is due for review on its band's cadence.",
+    ),
+    Rule(
         "review.requested",
         ("reviewers",),
         "They are asked to approve a proposed decision or request changes.",
