@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint pytest benchmark chaos clean
+.PHONY: run test install lint typecheck pytest benchmark chaos mutations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,6 +27,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DATABASE_URL=sqlite://:memory: $(BIN)/mypy
 	@# An in-memory database: the check needs the models, not a server.
 	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run \
 		--settings=config.settings.test
@@ -49,6 +50,11 @@ benchmark: install
 # CHAOS_ARGS="--triggers 300 --faults 200 --duration 1200 --seed 7" set the run.
 chaos: install
 	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
+
+# One-place changes to the state machines and firing rules, each run against the tests
+# that guard it; survivors are listed (docs/testing.md). Not part of make test.
+mutations: install
+	$(BIN)/python -m tests.mutations $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) var/ledger.sqlite3* var/broker var/mail var/log var/celerybeat-schedule*

@@ -11,6 +11,9 @@ adr never names what goes in them; an app registers a ``Panel`` from its
 - ``SENSITIVITY_NOTE_BADGES``: inline badges after each "the matrix shifts if…" note.
   ``obj`` is the ``SensitivityNote``; ``prefetch`` lookups are relative to
   ``SensitivityNote`` (added to the notes' prefetch queryset).
+- ``DECISION_SECTIONS``: whole sections after "Related" (review, comments). ``obj``
+  is the ``Decision``; a panel with a ``title`` is listed in the table of contents and
+  its template renders ``<section id="{{ panel.key }}">``. Use ``extra`` for reads.
 - ``LOG_ACTIONS``: buttons next to "Edit log" on a log's page (shown to architects).
 """
 
@@ -20,6 +23,7 @@ from config.panels import PanelSlot
 
 DECISION_RELATED = PanelSlot("adr.decision_related")
 SENSITIVITY_NOTE_BADGES = PanelSlot("adr.sensitivity_note_badges")
+DECISION_SECTIONS = PanelSlot("adr.decision_sections")
 LOG_ACTIONS = PanelSlot("adr.log_actions")
 
 

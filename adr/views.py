@@ -187,6 +187,7 @@ def _detail_context(request, decision: Decision, status_form: StatusForm | None 
         "relations_in": list(decision.relations_in.all()),
         # What later apps add to the page (adr/panels.py).
         "related_slot": panels.DECISION_RELATED,
+        "sections_slot": panels.DECISION_SECTIONS,
         "note_slot": panels.SENSITIVITY_NOTE_BADGES,
         "related_heading": panels.related_heading(),
         "tab": "decision",

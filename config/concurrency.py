@@ -165,8 +165,9 @@ class Conflict:
 
 
 def _record_at(model: type[models.Model], pk: Any, version: int):
+    history = model.history  # type: ignore[attr-defined]  # simple-history's manager
     return (
-        model.history.filter(id=pk, **{f"{VERSION_FIELD}__lte": version})
+        history.filter(id=pk, **{f"{VERSION_FIELD}__lte": version})
         .order_by("-history_date", "-history_id")
         .first()
     )

@@ -66,9 +66,9 @@ class LedgerHistoricalRecords(HistoricalRecords):
 def stamp(obj: models.Model, *, actor=None, reason: str = "") -> models.Model:
     """Set the history user and change reason on `obj` for its next save or delete."""
     if actor is not None and getattr(actor, "pk", None):
-        obj._history_user = actor
+        obj._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
     if reason:
-        obj._change_reason = reason[:100]
+        obj._change_reason = reason[:100]  # type: ignore[attr-defined]  # read by simple-history
     return obj
 
 
@@ -89,6 +89,8 @@ class FieldChange:
     old: Any
     new: Any
     text_diff: SafeString | None = None
+    old_shown: Any = None  # set for display by the conflict notice
+    new_shown: Any = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ from config.clock import ledger_today
 from config.history import tracked_save
 from config.registry import Registry
 
+from .. import status_checks
 from ..models import Decision
 
 S = Decision.Status
@@ -87,6 +88,10 @@ def decision_change_status(
                 f"{S(status).label.lower()} (allowed: {allowed})."
             }
         )
+    if enforce_lifecycle:
+        refused = status_checks.refusals(decision=decision, status=status, actor=actor)
+        if refused:
+            raise ValidationError({"status": refused})
     changed = ["status", "updated_at"]
     if revisit_by is not None:
         changed += concurrency.assign(decision, revisit_by=revisit_by)

@@ -29,7 +29,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     list_filter = ("groups", "is_staff", "is_active")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Ledger", {"fields": ("display_name",)}),
     )
     add_fieldsets = (

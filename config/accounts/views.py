@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -16,7 +18,7 @@ from .models import ApiToken
 @never_cache
 def profile(request):
     """Profile and API tokens. A new token is shown once, in this response only."""
-    context = {"new_token": None, "errors": []}
+    context: dict[str, Any] = {"new_token": None, "errors": []}
     if request.method == "POST":
         try:
             token, raw = services.api_token_create(
@@ -64,7 +66,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     @property
-    def extra_email_context(self):
+    def extra_email_context(self):  # type: ignore[override]  # read from settings per request
         return {"valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
 
     def form_valid(self, form):

@@ -99,4 +99,4 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField()
     detail = serializers.CharField()
-    errors = serializers.DictField()
+    errors = serializers.DictField()  # type: ignore[assignment]  # the body's field, not Serializer.errors

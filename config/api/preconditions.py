@@ -9,10 +9,17 @@ PATCH changes only the fields it sends.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView as _ViewBase
+else:
+    _ViewBase = object
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -55,7 +62,7 @@ def if_match_version(request) -> int | None:
     )
 
 
-class ETagRetrieveMixin:
+class ETagRetrieveMixin(_ViewBase):
     """A detail GET answers with the resource's ETag."""
 
     def retrieve(self, request, *args, **kwargs):

@@ -12,7 +12,10 @@ arguments); ``config`` names them but never imports the apps:
 - ``awaited`` — signatories who have not signed the current round;
 - ``voided`` — signatories whose approval a decline just voided;
 - ``watchers`` — a trigger's watch list (plus its extra addresses, as addresses);
-- ``escalation`` — a trigger's escalation contact (reminders from the Nth on).
+- ``escalation`` — a trigger's escalation contact (reminders from the Nth on);
+- ``mentioned`` — people a comment mentions with ``@username`` (once per comment);
+- ``reviewers`` — people newly asked to review a proposed decision;
+- ``author`` (of a decision) — who wrote it, and who asked for its reviews.
 
 Whoever acts is never told of their own action: ``audience`` leaves out ``actor``.
 """
@@ -82,6 +85,26 @@ TABLE: tuple[Rule, ...] = (
         "trigger.probe_broken",
         ("watchers", "owner", "signatories"),
         "A metric trigger's endpoint keeps failing: the trigger is blind.",
+    ),
+    Rule(
+        "comment.mentioned",
+        ("mentioned",),
+        "A comment on a decision or acceptance asks for them by name.",
+    ),
+    Rule(
+        "acceptance.review_due",
+        ("owner",),
+        "Their accepted risk is due for review on its band's cadence.",
+    ),
+    Rule(
+        "review.requested",
+        ("reviewers",),
+        "They are asked to approve a proposed decision or request changes.",
+    ),
+    Rule(
+        "review.submitted",
+        ("author",),
+        "The decision's author (and whoever asked for reviews) must act on the verdict.",
     ),
 )
 

@@ -53,6 +53,9 @@ CLASSES: tuple[EventClass, ...] = (
         "Trigger warnings and broken metric probes",
         ("trigger.warning", "trigger.probe_broken"),
     ),
+    EventClass("risk_reviews", "Accepted risks due for review", ("acceptance.review_due",)),
+    EventClass("mentions", "Comments that mention you", ("comment.mentioned",)),
+    EventClass("reviews", "Review requests and verdicts", ("review.requested", "review.submitted")),
 )
 
 BY_KEY = {c.key: c for c in CLASSES}

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "risks",
     "triggers",
     "triggers.channels",
+    "comments",
+    "reviews",
+    "riskpolicy",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +276,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-daily-digests": {
         "task": "config.preferences.tasks.send_daily_digests",
         "schedule": 300.0,
+    },
+    # Owners of accepted risks due for review on their band's cadence (once per due date).
+    "risk-review-reminders": {
+        "task": "riskpolicy.tasks.send_review_reminders",
+        "schedule": 3600.0,
     },
 }
 

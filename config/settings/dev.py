@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
-if not SECRET_KEY:  # noqa: F405
+if not SECRET_KEY:  # type: ignore[used-before-def]  # noqa: F405
     # A throwaway key for local development only; production refuses to start without one.
     _key_file = VAR_DIR / "dev-secret-key"
     if not _key_file.exists():
@@ -16,7 +16,7 @@ if not SECRET_KEY:  # noqa: F405
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]  # noqa: F405
 LEDGER_DEMO_MODE = env.bool("LEDGER_DEMO_MODE", default=True)
 # A fixed, public chain key so the ledger works out of the box; production refuses it.
-if not LEDGER_CHAIN_KEYS:  # noqa: F405
+if not LEDGER_CHAIN_KEYS:  # type: ignore[used-before-def]  # noqa: F405
     LEDGER_CHAIN_KEYS = "dev:ZGVjaXNpb24tbGVkZ2VyLWRldmVsb3BtZW50LWNoYWluLWtleS1ub3Qtc2VjcmV0"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

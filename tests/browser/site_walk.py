@@ -9,8 +9,6 @@ reason; with LEDGER_REQUIRE_SERVICES=1 that is a failure.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -19,6 +17,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import _missing
+from tests.support.npm import npm_install
 
 NODE_DIR = Path(__file__).parent / ".node"
 AXE_JS = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -45,22 +44,7 @@ REQUIRED_PAGE_TYPES = ("adr:log-detail", "adr:log-map", "adr:decision-detail")
 
 def require_axe() -> str:
     """The source of axe-core, installing it into tests/browser/.node/ on first use."""
-    if not AXE_JS.exists():
-        npm = shutil.which("npm")
-        if not npm:
-            _missing("needs npm to install axe-core into tests/browser/.node/")
-        try:
-            subprocess.run(
-                [npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"]
-                + ["--no-save", "axe-core@4"],
-                check=True,
-                capture_output=True,
-                timeout=180,
-            )
-        except (subprocess.SubprocessError, OSError) as exc:
-            _missing(f"could not install axe-core from npm: {exc}")
-        if not AXE_JS.exists():
-            _missing("npm ran but axe-core is not in tests/browser/.node/")
+    npm_install(NODE_DIR, ["axe-core@4"], expect=AXE_JS, missing=_missing, timeout=180)
     return AXE_JS.read_text(encoding="utf-8")
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.npm import npm_install
+
 REPO = Path(__file__).resolve().parents[2]
 LOG4BRAINS_DIR = REPO / "var" / "tools" / "log4brains"
 LOG4BRAINS_VERSION = "1.1.0"
@@ -33,23 +35,9 @@ def adr_tools() -> str:
 def log4brains() -> Path:
     """The log4brains 1.1.0 command, installed into var/tools/ on first use."""
     binary = LOG4BRAINS_DIR / "node_modules" / ".bin" / "log4brains"
-    if binary.exists():
-        return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        missing("npm is not installed: cannot install log4brains 1.1.0")
-    LOG4BRAINS_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [npm, "install", "--prefix", str(LOG4BRAINS_DIR), f"log4brains@{LOG4BRAINS_VERSION}"]
-        + ["--no-audit", "--no-fund", "--ignore-scripts"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    return npm_install(
+        LOG4BRAINS_DIR, [f"log4brains@{LOG4BRAINS_VERSION}"], expect=binary, missing=missing
     )
-    if done.returncode != 0 or not binary.exists():
-        missing(f"log4brains {LOG4BRAINS_VERSION} could not be installed: {done.stderr[-500:]}")
-    return binary
 
 
 def run(args: list[str], cwd: Path, **env: str) -> str:

@@ -1,0 +1,66 @@
+"""Reads: a document's thread, and a comment's document."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from adr.models import Decision
+from risks.models import RiskAcceptance
+
+from .access import Document, require_read
+from .models import Comment
+
+KINDS: dict[str, type] = {"decision": Decision, "acceptance": RiskAcceptance}
+
+
+def document_get(*, user, kind: str, pk: int) -> Document:
+    """The decision or acceptance a comment URL names, if ``user`` may read it."""
+    model = KINDS.get(kind)
+    if model is None:
+        raise LookupError(kind)
+    document = get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
+    require_read(user, document)
+    return document
+
+
+def _related(kind: str) -> tuple[str, ...]:
+    return ("log",) if kind == "decision" else ()
+
+
+def kind_of(document: Document) -> str:
+    return "decision" if isinstance(document, Decision) else "acceptance"
+
+
+def document_of(comment: Comment) -> Document:
+    return comment.document
+
+
+def _for(document: Document) -> QuerySet[Comment]:
+    field = "decision" if isinstance(document, Decision) else "acceptance"
+    return Comment.objects.filter(**{field: document})
+
+
+def thread(*, document: Document) -> list[Comment]:
+    """Top-level comments, oldest first, each with its replies (three queries in all,
+    whatever the number of comments)."""
+    replies = Comment.objects.select_related("author", "hidden_by").order_by("created_at", "id")
+    return list(
+        _for(document)
+        .filter(parent__isnull=True)
+        .select_related("author", "hidden_by")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("created_at", "id")
+    )
+
+
+def comment_get(*, user, pk: int) -> Comment:
+    comment = get_object_or_404(
+        Comment.objects.select_related("decision__log", "acceptance", "author"), pk=pk
+    )
+    require_read(user, comment.document)
+    return comment
+
+
+def count(*, document: Document) -> int:
+    return _for(document).count()

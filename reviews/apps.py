@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    name = "reviews"
+    verbose_name = "Decision review"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from adr.panels import DECISION_SECTIONS
+        from adr.status_checks import STATUS_CHECKS
+        from config import inbox
+        from config.panels import Panel
+
+        from . import inbox as review_inbox
+        from .rules import acceptance_check
+        from .views import panel_extra
+
+        STATUS_CHECKS.register(acceptance_check)
+        inbox.register(review_inbox.ReviewsRequested())
+        DECISION_SECTIONS.register(
+            Panel(
+                key="review",
+                title="Review",
+                template="reviews/_panel.html",
+                extra=panel_extra,
+                order=40,
+            )
+        )
