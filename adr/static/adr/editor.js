@@ -85,7 +85,9 @@
         const show = !removed("criteria", c) && (criterionName(c) !== "" || filled([tr]));
         tr.hidden = !show;
         tr.querySelector("th").textContent = criterionName(c) || `Criterion ${c + 1}`;
-        tr.querySelector("[data-weight-of]").textContent = value(`criteria-${c}-weight`);
+        const weight = value(`criteria-${c}-weight`);
+        const number = Number.parseFloat(weight);
+        tr.querySelector("[data-weight-of]").textContent = Number.isFinite(number) ? String(number) : weight;
         if (show) shownCriteria.push(c);
       }
       for (const o of shownOptions) {
