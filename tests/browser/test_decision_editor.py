@@ -99,15 +99,14 @@ def test_an_architect_builds_a_weighted_decision_without_a_page_load_and_saves_o
     for i, (condition, consequence) in enumerate(NOTES):
         page.get_by_label(f"Sensitivity note {i + 1}: condition", exact=True).fill(condition)
         page.get_by_label(f"Sensitivity note {i + 1}: consequence", exact=True).fill(consequence)
-    page.get_by_label("Sensitivity note 2: favours", exact=True).select_option(label=f"Option 3: {OPTIONS[2]}")
+    favours = page.get_by_label("Sensitivity note 2: favours", exact=True)
+    favours.select_option(label=f"Option 3: {OPTIONS[2]}")
 
     # The page fits: at 1366 px and at 390 px the grid scrolls inside its own box, with
     # the criterion column sticky; the page itself never scrolls sideways.
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        scroll, inner = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner, (width, scroll, inner, page.evaluate(WIDER))
     assert page.eval_on_selector("#mx-c-0", "th => getComputedStyle(th).position") == "sticky"
     page.set_viewport_size({"width": 1366, "height": 900})

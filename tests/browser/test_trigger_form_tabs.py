@@ -14,7 +14,10 @@ pytestmark = [
 
 
 def test_kind_tabs_keep_typed_input_and_the_preselected_acceptance(
-    page, browser_login, architect, acceptance_and_sunset  # noqa: F811
+    page,
+    browser_login,
+    architect,
+    acceptance_and_sunset,  # noqa: F811
 ):
     acceptance, _sunset = acceptance_and_sunset
     browser_login(page, architect)

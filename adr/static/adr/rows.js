@@ -6,7 +6,8 @@
 // the index, __num__ for the number people read), an [data-rows-add] button and an
 // aria-live [data-rows-status]. "Remove" ticks the row's DELETE box and hides the row;
 // the server sees an ordinary formset post. Without script the page offers blank rows
-// and DELETE boxes instead. Fires "rows:added" / "rows:removed" (detail: prefix, index).
+// and DELETE boxes instead (their labels, .delete-row, are hidden here).
+// Fires "rows:added" / "rows:removed" (detail: prefix, index).
 (() => {
   function totalInput(box) {
     return box.querySelector(`input[name="${box.dataset.rows}-TOTAL_FORMS"]`);
@@ -23,6 +24,11 @@
     );
   }
 
+  function enhance(scope) {
+    for (const button of scope.querySelectorAll("[data-rows-remove]")) button.hidden = false;
+    for (const label of scope.querySelectorAll(".delete-row")) label.hidden = true;
+  }
+
   function add(box) {
     const total = totalInput(box);
     const index = Number(total.value);
@@ -34,7 +40,7 @@
     list.insertAdjacentHTML("beforeend", html);
     const row = list.lastElementChild;
     total.value = String(index + 1);
-    for (const button of row.querySelectorAll("[data-rows-remove]")) button.hidden = false;
+    enhance(row);
     if (window.htmx) window.htmx.process(row); // e.g. the Markdown preview buttons
     announce(box, "rows:added", index, row);
     say(box, `${box.dataset.rowsNoun} ${index + 1} added.`);
@@ -65,7 +71,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     for (const box of document.querySelectorAll("[data-rows]")) {
       const list = box.querySelector("[data-rows-list]");
-      for (const button of list.querySelectorAll("[data-rows-remove]")) button.hidden = false;
+      enhance(list);
       for (const button of box.querySelectorAll("[data-rows-add]")) button.hidden = false;
       // A row already ticked for removal (a form shown again after an error) stays hidden.
       for (const row of list.querySelectorAll("[data-row]")) {
