@@ -52,6 +52,12 @@ class DecisionEditor:
     """The whole edit page (see the module docstring)."""
 
     scores = SCORES
+    # Column heads of the row tables, in the forms' field order (adr/editor/rows_table.html).
+    heads = {
+        "criteria": ("Name", "Description", "Weight"),
+        "notes": ("If…", "then…", "Favours"),
+        "relations": ("This decision…", "Other decision", "Note"),
+    }
 
     def __init__(self, *, decision: Decision | None, data=None, log: DecisionLog | None = None):
         self.decision = decision
