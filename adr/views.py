@@ -25,22 +25,17 @@ from config.concurrency import (
     rebase_untouched,
     with_version,
 )
-from config.errors import error_messages
+from config.errors import add_to_form
 from config.markup import safe_markdown
 from config.pagination import LIST_CAP, CappedPaginator
 
 from . import panels, selectors, services
-from .forms import MAX_MARKDOWN, DecisionEditor, DecisionForm, LogForm, StatusForm
+from .editor import DecisionEditor
+from .forms import MAX_MARKDOWN, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
 from .panels import LOG_ACTIONS
 from .search import decision_hits
 from .versions import decision_versions
-
-
-def _error_messages(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [msg for msgs in error.message_dict.values() for msg in msgs]
-    return list(error.messages)
 
 
 def _get_decision(request, key: str, number: int, *, brief: bool = False) -> Decision:
@@ -120,8 +115,7 @@ def log_edit(request, key: str | None = None):
                 )
             form.data = with_version(data, error.current)
         except ValidationError as error:
-            for message in error_messages(error):
-                form.add_error(None, message)
+            add_to_form(form, error)
         else:
             messages.success(request, f"Log {log.key} saved.")
             return redirect(log)
@@ -234,8 +228,7 @@ def decision_status(request, key: str, number: int):
                 expected_version=parse_version(request.POST.get("version")),
             )
         except ValidationError as error:  # a ConflictError too: its message says what to do
-            for message in error_messages(error):
-                form.add_error(None, message)
+            add_to_form(form, error)
         else:
             decision.refresh_from_db(fields=["status"])
             messages.success(
@@ -274,10 +267,7 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
     if decision is None and not DecisionLog.objects.exists():
         messages.info(request, "Create a decision log first.")
         return redirect("adr:log-create")
-    adding = request.method == "POST" and request.POST.get("_add") in DecisionEditor.GROWABLE
     data = request.POST if request.method == "POST" else None
-    if adding:
-        data = DecisionEditor.with_more_rows(request.POST, request.POST["_add"])
     editor = DecisionEditor(decision=decision, data=data, log=log)
     status = 200
     conflict = None
@@ -285,11 +275,8 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
     version = decision.version if decision else None
     if request.method == "POST" and decision is not None:
         version = parse_version(request.POST.get("version")) or version
-    if adding:
-        # "Add an option/criterion/…": the same form again with one more blank row and
-        # nothing saved (htmx swaps the form in place; without JS it is a plain submit).
-        editor.hide_errors()
-    elif request.method == "POST":
+    if request.method == "POST":
+        # One submit, one save: rows were added and removed in the page (editor.js).
         if editor.is_valid():
             try:
                 saved = services.decision_save_full(
@@ -317,13 +304,10 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
                     editor = DecisionEditor(decision=decision, data=data, log=log)
                     editor.is_valid()
             except ValidationError as error:
-                editor.errors = _error_messages(error)
+                editor.add_error(error)
             else:
                 verb = "created" if decision is None else "saved"
                 messages.success(request, f"{saved.reference} {verb}.")
-                if "_continue" in request.POST:
-                    # Back to the form, with fresh blank rows for more options/criteria.
-                    return redirect("adr:decision-edit", key=saved.log.key, number=saved.number)
                 return redirect(saved)
         status = status if conflict else 400
     return render(

@@ -1,6 +1,13 @@
-"""Forms: one trigger form whose fields depend on the kind; the service validates parameters."""
+"""Forms: one trigger form whose fields depend on the kind; the service validates parameters.
+
+A new trigger's form carries every kind's fields, in one panel per kind (tabs switched in
+the page by triggers/static/triggers/kind-tabs.js, so what was typed stays); only the
+chosen kind's fields are validated and saved, the others come back as they were typed.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -17,6 +24,16 @@ KIND_FIELDS = {
     Trigger.Kind.WEBHOOK: [],
 }
 CREATABLE_KINDS = [(k, Trigger.Kind(k).label) for k in KIND_FIELDS]
+KIND_FIELD_NAMES = {name for names in KIND_FIELDS.values() for name in names}
+HEAD_FIELDS = ("name", "description", "justification")
+
+
+@dataclass
+class KindPanel:
+    kind: str
+    label: str
+    fields: list
+    active: bool
 
 
 class TriggerForm(forms.Form):
@@ -72,13 +89,31 @@ class TriggerForm(forms.Form):
         self.fields["watchers"].queryset = users
         self.fields["escalation_contact"].queryset = users
         self.fields["risk_acceptance"].queryset = RiskAcceptance.objects.all()
-        kind_fields = {name for names in KIND_FIELDS.values() for name in names}
-        for name in kind_fields - set(KIND_FIELDS.get(kind, [])):
-            del self.fields[name]
+        self.editing = editing
+        for name in KIND_FIELD_NAMES - set(KIND_FIELDS.get(kind, [])):
+            if editing:
+                del self.fields[name]
+            else:
+                self.fields[name] = _kept_as_typed(self.fields[name])
         if editing:
             # What a trigger belongs to (and its initiative) is fixed once it exists.
             for name in ("justification", "risk_acceptance", "sensitivity_note", "initiative"):
                 self.fields.pop(name, None)
+
+    def head_fields(self) -> list:
+        return [self[name] for name in HEAD_FIELDS if name in self.fields]
+
+    def tail_fields(self) -> list:
+        skip = {*HEAD_FIELDS, *KIND_FIELD_NAMES}
+        return [field for field in self if field.name not in skip]
+
+    def panels(self) -> list[KindPanel]:
+        """One panel per kind offered: every creatable kind when creating, else its own."""
+        kinds = [(k, label) for k, label in CREATABLE_KINDS if not self.editing or k == self.kind]
+        return [
+            KindPanel(k, label, [self[n] for n in KIND_FIELDS[k]], k == self.kind)
+            for k, label in kinds
+        ]
 
     def params(self) -> dict:
         data = self.cleaned_data
@@ -87,6 +122,19 @@ class TriggerForm(forms.Form):
             for name in KIND_FIELDS.get(self.kind, [])
             if name != "initiative"
         }
+
+
+def _kept_as_typed(field: forms.Field) -> forms.Field:
+    """Another kind's field on a new trigger's form: shown again as typed, never checked
+    (its panel is not the one being saved)."""
+    return forms.CharField(
+        required=False,
+        strip=False,
+        label=field.label,
+        help_text=field.help_text,
+        initial=field.initial,
+        widget=field.widget,
+    )
 
 
 class InitiativeForm(forms.Form):

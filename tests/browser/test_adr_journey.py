@@ -37,8 +37,8 @@ def test_an_architect_creates_edits_and_reads_the_history_of_a_decision(
     for ci in range(3):
         for oi in range(3):
             page.fill(f"[name=cell-{ci}-{oi}-text]", f"{criteria[ci]} / {options[oi]}")
-            page.fill(f"[name=cell-{ci}-{oi}-score]", str((ci + 2 * oi) % 6))
-    page.click("button:has-text('Create decision')")
+            page.select_option(f"[name=cell-{ci}-{oi}-score]", str((ci + 2 * oi) % 6))
+    page.click("#save-decision")
     page.wait_for_url("**/decisions/AUTH-0001/")
 
     assert "Keep auth tokens away from JavaScript" in page.inner_text("h1")
@@ -53,8 +53,8 @@ def test_an_architect_creates_edits_and_reads_the_history_of_a_decision(
     page.wait_for_url("**/decisions/AUTH-0001/edit/")
     page.fill("#id_title", "Keep auth tokens out of JavaScript's reach")
     page.fill("#id_context", "The pentest found **JS-readable** tokens.\nA BFF is the target.")
-    page.fill("[name=cell-0-0-score]", "5")
-    # "Add a criterion" re-renders the form in place over htmx, keeping what was typed.
+    page.select_option("[name=cell-0-0-score]", "5")
+    # "Add a criterion" adds a row in place (rows.js), keeping what was typed.
     names = page.locator("input[name^='criteria-'][name$='-name']")
     before = names.count()
     page.click("button:has-text('Add a criterion')")
@@ -63,7 +63,7 @@ def test_an_architect_creates_edits_and_reads_the_history_of_a_decision(
     assert page.input_value("#id_title") == "Keep auth tokens out of JavaScript's reach"
     assert page.input_value("[name=cell-0-0-score]") == "5"
     page.fill("#id_reason", "after the security review")
-    page.click("button:has-text('Save changes')")
+    page.click("#save-decision")
     page.wait_for_url("**/decisions/AUTH-0001/")
     assert "out of JavaScript's reach" in page.inner_text("h1")
 

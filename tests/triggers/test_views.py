@@ -143,7 +143,9 @@ def test_the_form_per_kind_validates_its_parameters(login, architect, settings, 
     settings.LEDGER_METRIC_ALLOWED_HOSTS = ["metrics.example.com"]
     client = login(architect)
     page = client.get("/triggers/new/?kind=metric").content.decode()
-    assert 'name="url"' in page and 'name="date"' not in page
+    # Every kind's panel is in the page (tabs switch in place); the metric one is shown.
+    assert 'id="kind-panel-metric" role="tabpanel" aria-labelledby="kind-tab-metric">' in page
+    assert 'id="kind-panel-date" role="tabpanel" aria-labelledby="kind-tab-date" hidden>' in page
     response = client.post(
         "/triggers/new/?kind=metric",
         {
@@ -176,6 +178,28 @@ def test_the_form_per_kind_validates_its_parameters(login, architect, settings, 
     trigger = Trigger.objects.get()
     assert trigger.params == {"date": "2031-03-31", "lead_days": [30, 7]}
     assert list(deferred_decision.triggers.all()) == [trigger]
+
+
+def test_a_new_trigger_keeps_other_kinds_input_and_checks_only_its_own(
+    login, architect, settings, deferred_decision
+):
+    client = login(architect)
+    response = client.post(
+        "/triggers/new/?kind=date",
+        {"kind": "date", "name": "Sunset", "date": "", "url": "not a url", "threshold": "x"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and "needs its date" in body
+    # The metric panel's input comes back as typed, and is not what was refused.
+    assert 'value="not a url"' in body and "Enter a valid URL" not in body
+    response = client.post(
+        "/triggers/new/?kind=date",
+        {"kind": "date", "name": "Sunset", "date": "2031-03-31", "url": "not a url"},
+    )
+    assert response.status_code == 302
+    trigger = Trigger.objects.get(name="Sunset")
+    assert (trigger.kind, trigger.params["date"]) == ("date", "2031-03-31")
+    assert "url" not in trigger.params
 
 
 def test_only_architects_see_the_trigger_form(login, stakeholder):
