@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
+from config.errors import refuse_nul
 from config.history import tracked_save
 from config.markup import render_markdown
 from config.notifications.services import notify_users
@@ -24,6 +25,7 @@ from .selectors import document_of
 
 
 def _clean_body(body: str) -> str:
+    refuse_nul(body=body or "")
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
@@ -109,6 +111,7 @@ def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
     stays in the history (the audit file); it is never deleted."""
     if not may_hide(actor):
         raise PermissionDenied("Only staff can hide a comment.")
+    refuse_nul(reason=reason or "")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why the comment is hidden."]})

@@ -60,7 +60,10 @@ def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         return render(request, template, context)
     parent = None
     if request.POST.get("parent"):
-        parent = selectors.comment_get(user=request.user, pk=int(request.POST["parent"]))
+        parent_id = parse_version(request.POST["parent"])  # a positive integer, or None
+        if parent_id is None:
+            return _answer(request, document, errors=["That is not a comment to reply to."])
+        parent = selectors.comment_get(user=request.user, pk=parent_id)
     try:
         comment = services.comment_post(
             actor=request.user, document=document, body=request.POST.get("body", ""), parent=parent

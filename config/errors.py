@@ -37,3 +37,15 @@ def add_to_form(form, error: ValidationError) -> None:
         target = field if field in form.fields else None
         for msg in msgs:
             form.add_error(target, msg)
+
+
+def refuse_nul(**values: object) -> None:
+    """Refuse text with a NUL character (PostgreSQL cannot store it) before it reaches a
+    query: a ValidationError naming each field, instead of a database error."""
+    bad = {
+        name: ["This text contains a NUL character, which cannot be stored."]
+        for name, value in values.items()
+        if "\x00" in (value if isinstance(value, str) else " ".join(map(str, value or ())))
+    }
+    if bad:
+        raise ValidationError(bad)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from adr.models import Decision, DecisionLog
 from config import concurrency
 from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader, require_role
+from config.errors import refuse_nul
 from config.history import tracked_save
 from config.markup import render_markdown
 from config.notifications.services import notify_users
@@ -62,6 +63,7 @@ def review_request(*, actor, decision: Decision, usernames: Iterable[str]) -> li
     require_role(actor, ARCHITECT)
     _require_open(decision)
     names = [n.strip().lstrip("@") for n in usernames if n.strip()]
+    refuse_nul(reviewers=names)
     if not names:
         raise ValidationError({"reviewers": ["Name at least one reviewer."]})
     users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
@@ -108,6 +110,7 @@ def review_submit(
     require_reader(actor)
     if verdict not in Review.Verdict.values:
         raise ValidationError({"verdict": ["Approve, or request changes."]})
+    refuse_nul(body=body or "")
     body = (body or "").strip()
     if verdict == Review.Verdict.CHANGES and not body:
         raise ValidationError({"body": ["Say which changes you request."]})

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from config.accounts.roles import ARCHITECT, has_role
+from config.errors import refuse_nul
 from config.history import tracked_delete, tracked_save
 from config.notifications.services import notify_users
 from config.notifications.table import audience
@@ -39,6 +40,7 @@ def policy_save(*, actor, rows: list[bands.BandRow], reason: str = "risk policy"
     """Replace the policy by ``rows`` (bands kept by pk are updated in place; the
     history keeps every earlier version). Refused as a whole with every reason."""
     _require_staff(actor)
+    refuse_nul(bands=[f"{r.label} {' '.join(r.capacities)}" for r in rows])
     found = bands.problems(rows)
     if found:
         raise ValidationError(found)
@@ -63,6 +65,7 @@ def policy_save(*, actor, rows: list[bands.BandRow], reason: str = "risk policy"
 def capacity_grant(*, actor, username: str, capacity: str, active: bool = True) -> CapacityHolder:
     """Staff grant (or withdraw, ``active=False``) a signing capacity."""
     _require_staff(actor)
+    refuse_nul(username=username, capacity=capacity)
     user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
         raise ValidationError({"username": [f"{username} is not an active user."]})
@@ -86,6 +89,7 @@ def acceptance_review(*, actor, acceptance: RiskAcceptance, note: str = "") -> A
         raise PermissionDenied("Only the owner, an architect or staff review an accepted risk.")
     if acceptance.state != RiskAcceptance.State.ACCEPTED:
         raise ValidationError("Only an accepted risk is reviewed on its cadence.")
+    refuse_nul(note=note or "")
     return AcceptanceReview.objects.create(
         acceptance=acceptance, reviewed_by=actor, note=(note or "").strip()[:2000]
     )

@@ -111,7 +111,9 @@ class TriggerForm(forms.Form):
         """One panel per kind offered: every creatable kind when creating, else its own."""
         kinds = [(k, label) for k, label in CREATABLE_KINDS if not self.editing or k == self.kind]
         return [
-            KindPanel(k, label, [self[n] for n in KIND_FIELDS[k]], k == self.kind)
+            KindPanel(
+                k, label, [self[n] for n in KIND_FIELDS[k] if n in self.fields], k == self.kind
+            )
             for k, label in kinds
         ]
 

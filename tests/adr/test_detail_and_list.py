@@ -165,7 +165,8 @@ def test_linked_risk_acceptances_and_triggers_are_listed(
         )
         ra.decisions.add(d)
     client = login(stakeholder)
-    with django_assert_max_num_queries(16):
+    # + the review (policy, requests, reviews) and comment (2) sections of later apps
+    with django_assert_max_num_queries(21):
         page = client.get("/decisions/AUTH-0001/").content.decode()
     assert "JS-readable tokens 4" in page and "Draft" in page
     assert f'href="{ra.get_absolute_url()}"' in page
@@ -188,7 +189,7 @@ def test_triggers_on_the_decision_and_its_sensitivity_notes_are_listed(
         t = Trigger.objects.create(name=f"Sunset {i}", kind="date", sensitivity_note=note)
         t.decisions.add(d)
     client = login(auditor)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(22):  # as above: + review and comment sections
         page = client.get("/decisions/AUTH-0001/").content.decode()
     assert "Sunset 3" in page and "watched: Sunset 0 (armed)" in page
     assert f'href="{t.get_absolute_url()}"' in page

@@ -18,7 +18,7 @@ from .conftest import build_decision
 pytestmark = pytest.mark.django_db
 
 LIST_BOUND = 12
-DETAIL_BOUND = 16
+DETAIL_BOUND = 21  # + the review section (policy, requests, reviews) and comments (2)
 HISTORY_BOUND = 15  # 14 + the navigation's open-items count
 # +1 since issue 11: every page's navigation counts open items and unread notifications
 # (one query for both, config/context_processors.py).

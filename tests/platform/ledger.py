@@ -122,6 +122,14 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
         )
     acceptance.refresh_from_db()
     assert acceptance.state == "accepted"
+    _governance(
+        architect=architect,
+        signers=signers,
+        log=log,
+        decision=decision,
+        other=other,
+        acceptance=acceptance,
+    )
     mitigation = acceptance.mitigations.get(description="Short tokens")
     overdue = acceptance.triggers.get(kind="mitigation_overdue")
     later = timezone.now() + timedelta(days=5)
@@ -147,3 +155,74 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     job_start(log=log, actor=architect, name="adrs.zip", data=b"PK", preview=True)
     acceptance.refresh_from_db()
     return Ledger(decision, acceptance, mitigation, overdue, sunset, webhook, initiative)
+
+
+def _governance(*, architect, signers, log, decision, other, acceptance) -> None:
+    """Comments with a mention, a review, the risk policy with a reviewed acceptance, and
+    an acceptance signed through single sign-on (with its evidence and one refusal)."""
+    import time
+
+    from django.contrib.auth import get_user_model
+
+    from comments.services import comment_post
+    from config.accounts.oidc import OidcConfig, OidcRefused, oidc_refusal_record
+    from config.accounts.oidc_users import oidc_user_for_claims
+    from reviews import services as reviews
+    from riskpolicy import services as policy
+    from riskpolicy.bands import BandRow
+    from risks import services as risks
+    from risks.signing import acceptance_digest
+    from risks.sso_signing import acceptance_sign_sso, sign_nonce
+    from triggers.services import trigger_create
+
+    comment_post(actor=architect, document=decision, body=f"@{signers[0].username} agreed?")
+    reviews.policy_set(actor=architect, log=log, required_approvals=1, deciders_only=False)
+    reviews.review_request(actor=architect, decision=other, usernames=[signers[0].username])
+    other.refresh_from_db()
+    reviews.review_submit(
+        actor=signers[0], decision=other, verdict="approve", expected_version=other.version
+    )
+    staff = get_user_model().objects.create_user(username="ledger-staff", is_staff=True)
+    policy.policy_save(actor=staff, rows=[BandRow("All", 1, 25, ["risk owner"], 12, 30)])
+    policy.capacity_grant(actor=staff, username=signers[0].username, capacity="risk owner")
+    policy.acceptance_review(actor=signers[0], acceptance=acceptance, note="still holds")
+
+    config = OidcConfig(
+        discovery_url="https://idp.example.test/.well-known/openid-configuration",
+        client_id="ledger",
+        client_secret="",
+        scopes="openid",
+        provider_name="IdP",
+        groups_claim="groups",
+        group_roles=(("stakeholders", "stakeholder"),),
+    )
+    issuer = "https://idp.example.test"
+    sso = oidc_user_for_claims(
+        config=config, claims={"sub": "s-1", "groups": ["stakeholders"]}, issuer=issuer
+    )
+    oidc_refusal_record(purpose="login", refused=OidcRefused("state", "replayed"))
+    policy.capacity_grant(actor=staff, username=sso.username, capacity="risk owner")
+    signed = risks.acceptance_create(
+        actor=architect,
+        title="Signed by single sign-on",
+        risk_statement="r",
+        owner=signers[0],
+        expires_on=timezone.localdate() + timedelta(days=20),
+        signatories=[{"user": sso, "meaning": "risk owner"}],
+    )
+    trigger_create(
+        actor=architect,
+        name="Soon",
+        kind="date",
+        params={"date": (timezone.localdate() + timedelta(days=10)).isoformat()},
+        risk_acceptance=signed,
+    )
+    signed = risks.acceptance_submit(actor=architect, acceptance=signed)
+    digest = acceptance_digest(signed)
+    binding = {"salt": "s", "user": sso.pk, "digest": digest, "verdict": "approve", "reason": ""}
+    nonce = sign_nonce(salt="s", user_id=sso.pk, acceptance_id=signed.pk, digest=digest)
+    started = time.time() - 1
+    claims = {"iss": issuer, "sub": "s-1", "nonce": nonce, "auth_time": int(time.time())}
+    acceptance_sign_sso(
+        actor=sso, acceptance=signed, claims=claims, binding=binding, started_at=started
+    )

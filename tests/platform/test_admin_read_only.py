@@ -7,6 +7,7 @@ registered tomorrow is checked too; only user and role management stays writable
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -20,9 +21,9 @@ from tests.platform.ledger import AUDIT_MODELS, build_ledger
 
 pytestmark = pytest.mark.django_db
 
-# Our own apps (the project package and the domain apps); third-party admins such as
-# django-axes' lockout records are theirs to manage.
-OURS = ("config", "adr", "risks", "triggers")
+# Our own apps: every app whose code lives in this repository (third-party admins such
+# as django-axes' lockout records are theirs to manage).
+ROOT = str(Path(__file__).resolve().parents[2])
 # Managed in the admin on purpose: accounts and roles (deleting a user is still refused).
 WRITABLE = {User, Group}
 
@@ -32,7 +33,7 @@ def ledger_admins() -> list[tuple[type, admin.ModelAdmin]]:
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
         if model not in WRITABLE
-        and apps.get_app_config(model._meta.app_label).name.split(".")[0] in OURS
+        and apps.get_app_config(model._meta.app_label).path.startswith(ROOT)
     ]
 
 

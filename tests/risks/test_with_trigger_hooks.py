@@ -42,7 +42,7 @@ def test_the_accepted_email_says_a_trigger_may_end_it_first(
     services.acceptance_submit(actor=architect, acceptance=draft)
     for user in (stakeholder, stakeholder2, stakeholder3):
         services.sign_verified(actor=user, acceptance=draft, verdict="approve")
-    until = f"{draft.expires_on.day} {draft.expires_on:%B %Y}"
+    until = draft.expires_on.isoformat()
     mail = Notification.objects.get(event="acceptance.accepted", recipient="sam@example.test")
     assert f"It holds until {until}, unless a trigger fires first." in mail.body_text
     assert f"It holds until {until}, unless a trigger fires first.</p>" in mail.body_html
