@@ -126,7 +126,6 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
         architect=architect,
         signers=signers,
         log=log,
-        decision=decision,
         other=other,
         acceptance=acceptance,
     )
@@ -157,7 +156,7 @@ def build_ledger(*, architect, signers, log, watcher) -> Ledger:
     return Ledger(decision, acceptance, mitigation, overdue, sunset, webhook, initiative)
 
 
-def _governance(*, architect, signers, log, decision, other, acceptance) -> None:
+def _governance(*, architect, signers, log, other, acceptance) -> None:
     """Comments with a mention, a review, the risk policy with a reviewed acceptance, and
     an acceptance signed through single sign-on (with its evidence and one refusal)."""
     import time
@@ -175,7 +174,7 @@ def _governance(*, architect, signers, log, decision, other, acceptance) -> None
     from risks.sso_signing import acceptance_sign_sso, sign_nonce
     from triggers.services import trigger_create
 
-    comment_post(actor=architect, document=decision, body=f"@{signers[0].username} agreed?")
+    comment_post(actor=architect, document=acceptance, body=f"@{signers[0].username} agreed?")
     reviews.policy_set(actor=architect, log=log, required_approvals=1, deciders_only=False)
     reviews.review_request(actor=architect, decision=other, usernames=[signers[0].username])
     other.refresh_from_db()

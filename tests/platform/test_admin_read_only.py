@@ -28,12 +28,16 @@ ROOT = str(Path(__file__).resolve().parents[2])
 WRITABLE = {User, Group}
 
 
+def _ours(path: str) -> bool:
+    return path.startswith(ROOT) and "site-packages" not in path
+
+
 def ledger_admins() -> list[tuple[type, admin.ModelAdmin]]:
     return [
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
         if model not in WRITABLE
-        and apps.get_app_config(model._meta.app_label).path.startswith(ROOT)
+        and _ours(apps.get_app_config(model._meta.app_label).path)
     ]
 
 
