@@ -9,7 +9,7 @@ the demo users, at desktop (1366 px) and phone (390 px) widths.
 SQLite file under var/) and runs `manage.py runserver` on a free port for the duration.
 Writes docs/screenshots/<page>-<width>.png: the decision page and its matrix (as Alice,
 architect), the home page (as Sam, stakeholder: what waits for him), the decision map
-of the AUTH log. Viewport shots at a device scale of 1 keep each PNG small.
+of the AUTH log, and the decision editor's live matrix. Viewport shots at a device scale of 1 keep each PNG small.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ SHOTS = [
     ("matrix", "alice", "/decisions/AUTH-1/", "Decision matrix", False),
     ("home", "sam", "/", None, False),
     ("map", "alice", "/decisions/logs/AUTH/map/", None, True),
+    ("editor", "alice", "/decisions/AUTH-1/edit/", "Criteria and decision matrix", False),
 ]
 # A full-page shot stops here (px): long pages would make large files.
 MAX_HEIGHT = 1600
