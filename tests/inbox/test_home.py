@@ -136,6 +136,8 @@ def test_each_demo_persona_sees_their_own_open_work_and_the_nav_count_matches(cl
         "acceptances",
         "mitigations",
         "drafts",
+        "reviews_requested",
+        "acceptance_reviews_due",
     }
     expected = {key: EXPECTED[name].get(key, 0) for key in counts}
     assert counts == expected

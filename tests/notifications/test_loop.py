@@ -28,6 +28,10 @@ COVERED = {
     "trigger.fired",
     "trigger.reminder",
     "trigger.probe_broken",
+    "comment.mentioned",
+    "review.requested",
+    "review.submitted",
+    "acceptance.review_due",
 }
 
 
@@ -236,3 +240,45 @@ def test_audience_leaves_out_the_actor_and_repeats_nobody(architect, stakeholder
     assert got == [architect]
     with pytest.raises(KeyError):
         audience("acceptance.declined", owner=[architect])
+
+
+def test_a_mention_tells_the_mentioned_once_and_never_the_author(log, architect, stakeholder):
+    from adr.services import decision_create
+    from comments.services import comment_edit, comment_post
+
+    decision = decision_create(actor=architect, log=log, title="Tokens")
+    comment = comment_post(actor=architect, document=decision, body="@sam @alice look")
+    comment_edit(actor=architect, comment=comment, body="@sam, look", expected_version=1)
+    assert heard("comment.mentioned") == ["sam"]
+
+
+def test_review_requests_tell_the_reviewers_and_verdicts_the_author_and_requester(
+    log, architect, staff, stakeholder, stakeholder2
+):
+    from adr.services import decision_create
+    from reviews.services import review_request, review_submit
+
+    decision = decision_create(actor=architect, log=log, title="Tokens")
+    review_request(actor=staff, decision=decision, usernames=["sam", "sofia"])
+    assert heard("review.requested") == ["sam", "sofia"]
+    review_submit(
+        actor=stakeholder, decision=decision, verdict="approve", expected_version=decision.version
+    )
+    assert heard("review.submitted") == ["alice", "steve"]
+
+
+def test_a_risk_due_for_review_tells_its_owner_once_per_due_date(
+    acceptance, architect, stakeholder, stakeholder2, stakeholder3, staff
+):
+    from riskpolicy.bands import BandRow
+    from riskpolicy.services import capacity_grant, policy_save, review_reminders_send
+
+    policy_save(actor=staff, rows=[BandRow("All", 1, 25, ["risk owner"], 12, 30)])
+    capacity_grant(actor=staff, username="sam", capacity="risk owner")
+    services.acceptance_submit(actor=architect, acceptance=acceptance)
+    for user in (stakeholder, stakeholder2, stakeholder3, staff):
+        services.sign_verified(actor=user, acceptance=acceptance, verdict="approve")
+    later = timezone.localdate() + timedelta(days=31)
+    review_reminders_send(today=later)
+    review_reminders_send(today=later)
+    assert heard("acceptance.review_due") == ["sam"]
