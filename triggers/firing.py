@@ -243,8 +243,11 @@ class Work:
                 **message.context,
             }
             if message.fire is not None:
-                key = key.replace("{event}", str(message.fire.event.pk))
-                context["event"] = message.fire.event
+                event = message.fire.event
+                if event is None:  # flush() writes every fired event before sending
+                    raise RuntimeError("a fired trigger's message precedes its event")
+                key = key.replace("{event}", str(event.pk))
+                context["event"] = event
             users, addresses = recipients(trigger, escalate=message.escalate)
             context["acknowledger_ids"] = acknowledgers
             everyone += users

@@ -102,6 +102,8 @@ def upcoming_timeline(
     points = []
     for i, trigger in enumerate(rows):
         at = trigger.deadline_at
+        if at is None:  # excluded by deadline_at__lte; narrows the type
+            continue
         fraction = min(max((at - now).total_seconds() / span, 0), 1)
         x = margin + fraction * (width - 2 * margin)
         points.append(TimelinePoint(trigger, at, round(x, 1), 40 + (i % 4) * 16, at < now))
