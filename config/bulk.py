@@ -90,8 +90,7 @@ def update_with_history(
     pk_column = _column(pk)
     names = [pk_column] + [_column(f) for f in targets] + ["_reason", "_user"]
     sets = ", ".join(
-        f"{qn(_column(f))} = CAST(v.{qn(_column(f))} AS {f.db_type(connection)})"
-        for f in targets
+        f"{qn(_column(f))} = CAST(v.{qn(_column(f))} AS {f.db_type(connection)})" for f in targets
     )
     cols = ", ".join(qn(c) for c in tracked)
     when = when or timezone.now()
