@@ -175,9 +175,9 @@ def decision_matrix(decision: Decision) -> Matrix:
     totals: list[Decimal | None] = []
     for index, _opt in enumerate(options):
         scored = [
-            (row.criterion.weight, row.cells[index].score)
+            (row.criterion.weight, cell.score)
             for row in rows
-            if row.cells[index] is not None and row.cells[index].score is not None
+            if (cell := row.cells[index]) is not None and cell.score is not None
         ]
         totals.append(sum((w * s for w, s in scored), Decimal(0)) if scored else None)
     top: list[Option] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -11,7 +13,10 @@ from risks.models import RiskAcceptance
 from .access import Document, require_read
 from .models import Comment
 
-KINDS: dict[str, type] = {"decision": Decision, "acceptance": RiskAcceptance}
+KINDS: dict[str, type[Decision] | type[RiskAcceptance]] = {
+    "decision": Decision,
+    "acceptance": RiskAcceptance,
+}
 
 
 def document_get(*, user, kind: str, pk: int) -> Document:
@@ -19,7 +24,10 @@ def document_get(*, user, kind: str, pk: int) -> Document:
     model = KINDS.get(kind)
     if model is None:
         raise LookupError(kind)
-    document = get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
+    # One of the two models: get_object_or_404 types it as their common base.
+    document = cast(
+        Document, get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
+    )
     require_read(user, document)
     return document
 

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from adr.models import Decision
 from config import concurrency
 from config.history import tracked_save
 from config.markup import render_markdown
 from config.notifications.services import notify_users
 from config.notifications.table import audience
+from risks.models import RiskAcceptance
 
 from . import mentions
 from .access import Document, may_edit, may_hide, require_read
@@ -69,8 +71,8 @@ def comment_post(*, actor, document: Document, body: str, parent: Comment | None
         if parent.parent_id:
             parent = parent.parent  # one level of replies
     comment = Comment(
-        decision=document if document._meta.model_name == "decision" else None,
-        acceptance=document if document._meta.model_name == "riskacceptance" else None,
+        decision=document if isinstance(document, Decision) else None,
+        acceptance=document if isinstance(document, RiskAcceptance) else None,
         parent=parent,
         author=actor,
         body=body,

@@ -3,6 +3,8 @@ stays); without, it redirects back to the document, so the forms work without sc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +18,14 @@ from config.errors import error_messages
 from . import selectors, services
 from .access import Document, may_edit, may_hide
 from .models import Comment
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    class HtmxHttpRequest(HttpRequest):
+        """A request that went through django-htmx's middleware."""
+
+        htmx: HtmxDetails
 
 
 def panel_context(*, document: Document, user) -> dict:
@@ -38,7 +48,7 @@ def panel_extra(*, obj: Document, user) -> dict:
 
 
 def _answer(
-    request: HttpRequest, document: Document, *, errors: list[str], anchor: str = "comments"
+    request: HtmxHttpRequest, document: Document, *, errors: list[str], anchor: str = "comments"
 ) -> HttpResponse:
     if request.htmx:
         context = panel_context(document=document, user=request.user) | {"errors": errors}
@@ -49,7 +59,7 @@ def _answer(
 
 
 @login_required
-def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def thread(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
     try:
         document = selectors.document_get(user=request.user, kind=kind, pk=pk)
     except LookupError as exc:
@@ -72,7 +82,7 @@ def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment: Comment = selectors.comment_get(user=request.user, pk=pk)
     try:
         comment = services.comment_edit(
@@ -88,7 +98,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hide(request: HttpRequest, pk: int) -> HttpResponse:
+def hide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment: Comment = selectors.comment_get(user=request.user, pk=pk)
     try:
         services.comment_hide(

@@ -6,6 +6,7 @@ and commands where there is no request.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -104,6 +105,8 @@ class HistoryEntry:
     reason: str
     changes: list[FieldChange]
     object_label: str
+    # (label, value) facts shown with a "created" entry, where a page sets them.
+    snapshot: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def _text_diff(old: str, new: str) -> SafeString:

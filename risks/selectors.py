@@ -129,7 +129,8 @@ def _decision_link_changes(records: list):
     """
     if not records:
         return {}, {}
-    from .models import HistoricalRiskAcceptance_decisions as through
+    # simple-history declares the M2M history model when the app loads.
+    from .models import HistoricalRiskAcceptance_decisions as through  # type: ignore[attr-defined]
 
     rows = through.objects.filter(history_id__in=[r.history_id for r in records]).values_list(
         "history_id", "decision_id"

@@ -49,7 +49,8 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
     config = oidc_config_or_404()
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     permissions.require_can_sign(request.user, acceptance)
-    if linked_identity(request.user) is None:
+    user_id = request.user.pk
+    if linked_identity(request.user) is None or user_id is None:
         raise PermissionDenied("You sign with your password on the signing page.")
     form = SsoSignForm(request.POST)
     try:
@@ -63,7 +64,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("risks:sign", pk=acceptance.pk)
     salt = secrets.token_urlsafe(16)
     binding = {
-        "user": request.user.pk,
+        "user": user_id,
         "acceptance": acceptance.pk,
         "digest": data["digest"],
         "verdict": data["verdict"],
@@ -71,7 +72,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
         "salt": salt,
     }
     nonce = sign_nonce(
-        salt=salt, user_id=request.user.pk, acceptance_id=acceptance.pk, digest=data["digest"]
+        salt=salt, user_id=user_id, acceptance_id=acceptance.pk, digest=data["digest"]
     )
     url = begin(
         request,

@@ -66,7 +66,8 @@ class SweepResult:
 class Evaluator(Protocol):
     """The rules of some kinds of trigger (see the module docstring for the contract)."""
 
-    kinds: tuple[str, ...]
+    @property
+    def kinds(self) -> tuple[str, ...]: ...  # a class attribute in each evaluator
 
     def next_check(self, trigger: Trigger, now: datetime) -> datetime | None: ...
 
@@ -184,13 +185,13 @@ class DateEvaluator:
         now = work.now
         if trigger.kind == K.EXPIRY and _acceptance_gone(work, trigger):
             return
-        fire_at = trigger.fire_at
-        if fire_at is None:
+        fire_day, fire_at = trigger.fire_day, trigger.fire_at  # both None, or neither
+        if fire_day is None or fire_at is None:
             work.record(trigger, O.ERROR, error="No valid date in the parameters.")
             trigger.next_check_at = None
             work.touch(trigger, "invalid date")
             return
-        day = trigger.fire_day.isoformat()
+        day = fire_day.isoformat()
         if now >= fire_at:
             acceptance = trigger.risk_acceptance
             if trigger.kind == K.EXPIRY and acceptance is not None and acceptance.state == "draft":
@@ -216,7 +217,7 @@ class DateEvaluator:
             return
         # After downtime only the nearest warning goes out; the skipped ones count as sent.
         lead = min(unsent)
-        days_left = (trigger.fire_day - local_today(now)).days
+        days_left = (fire_day - local_today(now)).days
         work.record(trigger, O.WARNED, observed=f"{days_left} days left")
         trigger.warnings_sent = sorted({*trigger.warnings_sent, *unsent}, reverse=True)
         trigger.state = S.WARNED

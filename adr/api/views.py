@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from config.api.params import reject_unknown_params
 from config.api.permissions import ArchitectWrites
@@ -226,8 +227,8 @@ class _DecisionPartViewSet(viewsets.ModelViewSet):
 
     permission_classes = [ArchitectWrites]
     model: type[Option | Criterion | SensitivityNote]
-    create_serializer = None
-    update_serializer = None
+    create_serializer: type[BaseSerializer] | None = None
+    update_serializer: type[BaseSerializer] | None = None
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
