@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -26,8 +27,11 @@ from .models import (
 from .panels import DECISION_RELATED, SENSITIVITY_NOTE_BADGES
 from .search import decision_search
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def log_list(*, user) -> QuerySet[DecisionLog]:
+
+def log_list(*, user: User) -> QuerySet[DecisionLog]:
     require_reader(user)
     return DecisionLog.objects.annotate(
         decision_count=Count("decisions"),
@@ -36,7 +40,7 @@ def log_list(*, user) -> QuerySet[DecisionLog]:
     ).order_by("name")
 
 
-def log_get(*, user, key: str) -> DecisionLog:
+def log_get(*, user: User, key: str) -> DecisionLog:
     require_reader(user)
     return DecisionLog.objects.get(key=key.upper())
 
@@ -56,7 +60,7 @@ LIST_FIELDS = (
 
 def decision_list(
     *,
-    user,
+    user: User,
     log_key: str | None = None,
     status: str | None = None,
     tag: str | None = None,
@@ -106,7 +110,7 @@ def decision_filter(
     return qs.order_by("-updated_at", "-id")
 
 
-def decision_get_brief(*, user, key: str, number: int) -> Decision:
+def decision_get_brief(*, user: User, key: str, number: int) -> Decision:
     """A decision with what its page header shows (log, tags): for the History tab."""
     require_reader(user)
     return (
@@ -116,7 +120,7 @@ def decision_get_brief(*, user, key: str, number: int) -> Decision:
     )
 
 
-def decision_get(*, user, key: str, number: int) -> Decision:
+def decision_get(*, user: User, key: str, number: int) -> Decision:
     """One decision with everything its detail page shows, in a fixed number of queries."""
     require_reader(user)
     # What later apps show on the page (risk acceptances, triggers): their panels'
@@ -189,7 +193,7 @@ def decision_matrix(decision: Decision) -> Matrix:
     return Matrix(options=options, rows=rows, totals=totals, top_options=top, chosen=chosen)
 
 
-def log_history(*, user, log: DecisionLog) -> list[HistoryEntry]:
+def log_history(*, user: User, log: DecisionLog) -> list[HistoryEntry]:
     """Every change to the log itself (name, description), newest first."""
     require_reader(user)
     records = DecisionLog.history.filter(id=log.pk).select_related("history_user")
@@ -200,7 +204,7 @@ def log_history(*, user, log: DecisionLog) -> list[HistoryEntry]:
     )
 
 
-def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
+def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
     """Every change to the decision and its parts, newest first, with readable diffs.
 
     A fixed number of queries (one per tracked model, plus one for tag names and one

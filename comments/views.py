@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,8 +22,10 @@ from .models import Comment
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
-    class HtmxHttpRequest(HttpRequest):
-        """A request that went through django-htmx's middleware."""
+    from config.accounts.requests import AuthenticatedHttpRequest
+
+    class HtmxHttpRequest(AuthenticatedHttpRequest):
+        """A signed-in user's request that went through django-htmx's middleware."""
 
         htmx: HtmxDetails
 

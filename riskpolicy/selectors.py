@@ -28,6 +28,8 @@ from .models import AcceptanceReview, RiskBand
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
+    from config.accounts.models import User
+
 
 class ReviewDue(TypedDict):
     """What `with_review_due` adds to each acceptance."""
@@ -72,7 +74,7 @@ def _end_of(day: date) -> datetime:
 
 
 def due_for_review(
-    *, today: date, owner=None
+    *, today: date, owner: User | None = None
 ) -> QuerySet[WithAnnotations[RiskAcceptance, ReviewDue]]:
     """Accepted acceptances due for review by ``today`` (of ``owner``, if given)."""
     qs = RiskAcceptance.objects.filter(state=RiskAcceptance.State.ACCEPTED)

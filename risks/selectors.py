@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -17,8 +18,11 @@ from config.panels import with_prefetches
 from .hooks import ACCEPTANCE_PANELS
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def awaiting_signature_of(user) -> Q:
+
+def awaiting_signature_of(user: User) -> Q:
     """Acceptances awaiting `user`'s signature: named, and no valid signature yet."""
     named = RequiredSignatory.objects.filter(acceptance=OuterRef("pk"), user=user)
     signed = Signature.objects.filter(acceptance=OuterRef("pk"), user=user, void=False)
@@ -43,7 +47,11 @@ LIST_FIELDS = (
 
 
 def acceptance_list(
-    *, user, state: str | None = None, owner: str | None = None, mine: bool = False
+    *,
+    user: User,
+    state: str | None = None,
+    owner: str | None = None,
+    mine: bool = False,
 ) -> QuerySet[RiskAcceptance]:
     require_reader(user)
 
@@ -87,7 +95,7 @@ def acceptances_with_parts() -> QuerySet[RiskAcceptance]:
     )
 
 
-def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
+def acceptance_get(*, user: User, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
     """One acceptance with everything the detail, sign and print pages show.
 
     `signatory_reads`: a named signatory without a ledger role may still read what they
@@ -143,7 +151,7 @@ def _decision_link_changes(records: list):
     return linked, labels
 
 
-def acceptance_history(*, user, acceptance: RiskAcceptance) -> list[HistoryEntry]:
+def acceptance_history(*, user: User, acceptance: RiskAcceptance) -> list[HistoryEntry]:
     """Every change to the acceptance and its parts, newest first, with readable diffs.
 
     A fixed number of queries: one per tracked model, plus two for linked decisions.

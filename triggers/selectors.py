@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
@@ -12,6 +13,9 @@ from adr.models import Decision
 from config.dates import format_date
 
 from .models import Evaluation, FiredEvent, Initiative, Trigger
+
+if TYPE_CHECKING:
+    pass
 
 
 def trigger_queryset() -> QuerySet[Trigger]:

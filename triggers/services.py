@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,6 +32,9 @@ from .firing import Work
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 from .params import clean_addresses, clean_params
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
 K = Trigger.Kind
 S = Trigger.State
 
@@ -41,7 +45,7 @@ S = Trigger.State
 @transaction.atomic
 def trigger_create(
     *,
-    actor,
+    actor: User,
     name: str,
     kind: str,
     params: dict | None = None,
@@ -97,7 +101,7 @@ def trigger_create(
 @transaction.atomic
 def trigger_update(
     *,
-    actor,
+    actor: User,
     trigger: Trigger,
     name: str,
     description: str = "",
@@ -156,7 +160,7 @@ def trigger_update(
     return trigger
 
 
-def set_state(trigger: Trigger, state: str, *, actor, reason: str, now: datetime) -> None:
+def set_state(trigger: Trigger, state: str, *, actor: User, reason: str, now: datetime) -> None:
     trigger.state = state
     trigger.state_reason = reason[:500]
     trigger.next_check_at = next_check(trigger, now)
@@ -178,7 +182,7 @@ def _current_event(trigger: Trigger) -> FiredEvent | None:
 
 @transaction.atomic
 def trigger_acknowledge(
-    *, actor, trigger: Trigger, note: str = "", now: datetime | None = None
+    *, actor: User, trigger: Trigger, note: str = "", now: datetime | None = None
 ) -> Trigger:
     if not access.may_acknowledge(actor, trigger):
         raise PermissionDenied(
@@ -205,7 +209,7 @@ def trigger_acknowledge(
 
 @transaction.atomic
 def trigger_resolve(
-    *, actor, trigger: Trigger, resolution: str, now: datetime | None = None
+    *, actor: User, trigger: Trigger, resolution: str, now: datetime | None = None
 ) -> Trigger:
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
@@ -226,7 +230,9 @@ def trigger_resolve(
 
 
 @transaction.atomic
-def trigger_disarm(*, actor, trigger: Trigger, reason: str, now: datetime | None = None) -> Trigger:
+def trigger_disarm(
+    *, actor: User, trigger: Trigger, reason: str, now: datetime | None = None
+) -> Trigger:
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
     if not reason.strip():
@@ -241,7 +247,7 @@ def trigger_disarm(*, actor, trigger: Trigger, reason: str, now: datetime | None
 @transaction.atomic
 def trigger_rearm(
     *,
-    actor,
+    actor: User,
     trigger: Trigger,
     justification: str,
     params: dict | None = None,
@@ -299,7 +305,7 @@ def trigger_rearm(
 @transaction.atomic
 def initiative_create(
     *,
-    actor,
+    actor: User,
     name: str,
     team: str = "",
     description: str = "",
@@ -322,7 +328,7 @@ def initiative_create(
 @transaction.atomic
 def initiative_set_status(
     *,
-    actor,
+    actor: User,
     initiative: Initiative,
     status: str,
     now: datetime | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,9 @@ from ..models import Criterion, Decision, DecisionLog, MatrixCell, Option, Sensi
 from .decisions import decision_create, decision_update
 from .lifecycle import decision_change_status
 from .parts import cell_set, part_delete, part_save, relation_add, relation_remove
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 
 @dataclass
@@ -73,7 +76,7 @@ class RelationRow:
 @transaction.atomic
 def decision_save_full(
     *,
-    actor,
+    actor: User,
     decision: Decision | None,
     log: DecisionLog | None = None,
     fields: dict[str, Any],
@@ -227,7 +230,9 @@ def _existing(objects: dict[int, Any], pk: int | None, what: str):
         ) from None
 
 
-def _save_rows(actor, decision: Decision, model, rows, existing, extra=None) -> dict[int, Any]:
+def _save_rows(
+    actor: User, decision: Decision, model, rows, existing, extra=None
+) -> dict[int, Any]:
     """Options, criteria or notes: position follows the order of the rows. Returns the
     parts kept, by row index. `extra(index, row)` adds fields (a note's `favours`)."""
     by_pk = {obj.pk: obj for obj in existing}
@@ -251,18 +256,20 @@ def _save_rows(actor, decision: Decision, model, rows, existing, extra=None) -> 
     return saved
 
 
-def _save_options(actor, decision: Decision, rows: Sequence[OptionRow]) -> dict[int, Option]:
+def _save_options(actor: User, decision: Decision, rows: Sequence[OptionRow]) -> dict[int, Option]:
     if len([r for r in rows if not r.delete and r.fields.get("chosen")]) > 1:
         raise ValidationError({"options": "Only one option can be the chosen one."})
     return _save_rows(actor, decision, Option, rows, decision.options.all())
 
 
-def _save_criteria(actor, decision: Decision, rows: Sequence[CriterionRow]) -> dict[int, Criterion]:
+def _save_criteria(
+    actor: User, decision: Decision, rows: Sequence[CriterionRow]
+) -> dict[int, Criterion]:
     return _save_rows(actor, decision, Criterion, rows, decision.criteria.all())
 
 
 def _save_cells(
-    actor,
+    actor: User,
     decision: Decision,
     rows: Sequence[CellRow],
     criteria: dict[int, Criterion],
@@ -289,7 +296,7 @@ def _save_cells(
 
 
 def _save_notes(
-    actor, decision: Decision, rows: Sequence[NoteRow], options: dict[int, Option]
+    actor: User, decision: Decision, rows: Sequence[NoteRow], options: dict[int, Option]
 ) -> None:
     def favours(index: int, row: NoteRow) -> dict[str, Any]:
         return {"favours": options.get(row.favours) if row.favours is not None else None}
@@ -298,7 +305,7 @@ def _save_notes(
     _save_rows(actor, decision, SensitivityNote, rows, existing, extra=favours)
 
 
-def _save_relations(actor, decision: Decision, rows: Sequence[RelationRow]) -> None:
+def _save_relations(actor: User, decision: Decision, rows: Sequence[RelationRow]) -> None:
     existing = {r.pk: r for r in decision.relations_out.all()} if rows else {}
     for row in rows:
         relation = _existing(existing, row.id, "relation")

@@ -182,7 +182,7 @@ def user_emails(
     return emails
 
 
-def notification_resend(*, notification: Notification, actor) -> Notification:
+def notification_resend(*, notification: Notification, actor: User) -> Notification:
     """Staff decision to send an *uncertain* or *failed* row again (it may arrive twice)."""
     if not (actor.is_staff or actor.is_superuser):
         raise PermissionDenied("Only staff can resend an email.")
