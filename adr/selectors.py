@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from config.accounts.roles import require_reader
@@ -213,9 +214,9 @@ def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
     require_reader(user)
     long_text = tuple(Decision.MARKDOWN_FIELDS) + ("drivers",)
 
-    def fetch(model, **filters) -> list:
+    def fetch(model: type[models.Model], **filters: Any) -> list[Any]:
         return list(
-            model.history.filter(**filters)
+            model.history.filter(**filters)  # type: ignore[attr-defined]  # simple-history's
             .select_related("history_user")
             .order_by("-history_date", "-history_id")
         )
@@ -241,12 +242,12 @@ def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
         )
     }
 
-    def cell_label(r) -> str:
+    def cell_label(r: Any) -> str:  # a historical record
         crit = criterion_name.get(r.criterion_id, "?")
         opt = option_title.get(r.option_id, "?")
         return f"Matrix cell “{crit}” × “{opt}”"
 
-    def relation_label(r) -> str:
+    def relation_label(r: Any) -> str:  # a historical record
         target = targets.get(r.target_id)
         ref = target.reference if target else f"#{r.target_id}"
         return f"Relation: {DecisionRelation.Kind(r.kind).label.lower()} {ref}"
@@ -275,7 +276,7 @@ def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
     return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
 
 
-def _readable_values(groups, option_title: dict[int, str]) -> None:
+def _readable_values(groups: list[list[HistoryEntry]], option_title: dict[int, str]) -> None:
     """Show choice labels and option titles rather than stored codes and ids."""
     statuses = dict(Decision.Status.choices)
     kinds = dict(DecisionRelation.Kind.choices)

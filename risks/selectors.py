@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -57,7 +58,7 @@ def acceptance_list(
 
     # Counts as correlated subqueries: PostgreSQL computes them for the 50 rows of the
     # page only, instead of aggregating every acceptance's signatures before the LIMIT.
-    def count_of(qs) -> Coalesce:
+    def count_of(qs: QuerySet[Any]) -> Coalesce:
         counted = qs.filter(acceptance=OuterRef("pk")).values("acceptance")
         return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), Value(0))
 
@@ -121,15 +122,15 @@ def signature_panel(acceptance: RiskAcceptance) -> list[dict]:
     ]
 
 
-def _fetch(model, **filters):
+def _fetch(model: type[models.Model], **filters: Any) -> QuerySet[Any]:
     return (
-        model.history.filter(**filters)
+        model.history.filter(**filters)  # type: ignore[attr-defined]  # simple-history's
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
     )
 
 
-def _decision_link_changes(records: list):
+def _decision_link_changes(records: list) -> tuple[dict[int, set[int]], dict[int, str]]:
     """Linked decisions (an M2M) as readable changes, two queries for all records.
 
     simple-history's diff_against queries the M2M history twice per record; we switch

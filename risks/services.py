@@ -79,7 +79,7 @@ def acceptance_create(
     actor: User,
     title: str,
     risk_statement: str,
-    owner,
+    owner: User,
     decisions: Iterable | None = None,
     mitigations: list[dict] | None = None,
     signatories: list[dict] | None = None,
@@ -150,7 +150,7 @@ def mitigation_save(
     mitigation: Mitigation | None = None,
     description: str,
     status: str = Mitigation.Status.PLANNED,
-    owner=None,
+    owner: User | None = None,
     due_on: date | None = None,
     reason: str = "mitigation edited",
 ) -> Mitigation:

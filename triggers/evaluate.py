@@ -102,7 +102,9 @@ def next_check(trigger: Trigger, now: datetime) -> datetime | None:
     return None
 
 
-def handle(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+def handle(
+    work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+) -> None:
     result.checked += 1
     if trigger.state == S.FIRED:
         _remind(work, trigger, result)
@@ -181,7 +183,9 @@ class DateEvaluator:
         ]
         return min([*pending, fire_at])
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         now = work.now
         if trigger.kind == K.EXPIRY and _acceptance_gone(work, trigger):
             return
@@ -243,10 +247,12 @@ class MetricEvaluator:
         minutes = trigger.params.get("interval_minutes") or DEFAULT_METRIC_INTERVAL_MINUTES
         return max(trigger.last_checked_at + timedelta(minutes=minutes), now)
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         if probe is None:  # not probed in this sweep: leave it for the next one
             return
-        if not probe.ok:
+        if not probe.ok or probe.value is None:  # (ok: a value and no error)
             result.probe_errors += 1
             trigger.consecutive_failures += 1
             work.record(trigger, O.ERROR, observed=probe.observed, error=probe.error)
@@ -288,7 +294,9 @@ class InitiativeEvaluator:
         initiative = trigger.initiative
         return now if initiative and initiative.status == Initiative.Status.DONE else None
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         initiative = trigger.initiative
         if initiative and initiative.status == Initiative.Status.DONE:
             work.record(trigger, O.FIRED, observed="done")
@@ -313,7 +321,9 @@ class MitigationEvaluator:
             return None
         return start_of_day(mitigation.due_on + timedelta(days=1))
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         now = work.now
         mitigation = trigger.mitigation
         acceptance = trigger.risk_acceptance
@@ -348,7 +358,9 @@ class WebhookEvaluator:
     def next_check(self, trigger: Trigger, now: datetime) -> datetime | None:
         return None
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         work.reschedule(trigger)
 
 

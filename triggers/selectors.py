@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
@@ -139,7 +139,7 @@ def trigger_detail(*, pk: int, evaluations: int = 50) -> Trigger:
     return trigger
 
 
-def trigger_history(*, trigger: Trigger):
+def trigger_history(*, trigger: Trigger) -> QuerySet[Any]:
     return trigger.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 

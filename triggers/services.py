@@ -33,7 +33,9 @@ from .models import Evaluation, FiredEvent, Initiative, Trigger
 from .params import clean_addresses, clean_params
 
 if TYPE_CHECKING:
+    from adr.models import SensitivityNote
     from config.accounts.models import User
+    from risks.models import Mitigation, RiskAcceptance
 
 K = Trigger.Kind
 S = Trigger.State
@@ -52,13 +54,13 @@ def trigger_create(
     description: str = "",
     justification: str = "",
     decisions: Iterable = (),
-    risk_acceptance=None,
-    sensitivity_note=None,
+    risk_acceptance: RiskAcceptance | None = None,
+    sensitivity_note: SensitivityNote | None = None,
     initiative: Initiative | None = None,
-    mitigation=None,
+    mitigation: Mitigation | None = None,
     watchers: Iterable = (),
     extra_addresses: str = "",
-    escalation_contact=None,
+    escalation_contact: User | None = None,
     escalation_email: str = "",
     now: datetime | None = None,
 ) -> Trigger:
@@ -109,7 +111,7 @@ def trigger_update(
     decisions: Iterable | None = None,
     watchers: Iterable | None = None,
     extra_addresses: str = "",
-    escalation_contact=None,
+    escalation_contact: User | None = None,
     escalation_email: str = "",
     now: datetime | None = None,
     expected_version: int | None = None,

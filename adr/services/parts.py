@@ -40,7 +40,9 @@ def _part_changes(decision: Decision | int, *, actor: User, reason: str) -> None
     concurrency.touch(decision, actor=actor, reason=reason)
 
 
-def _check_same_decision(decision: Decision, *objs) -> None:
+def _check_same_decision(
+    decision: Decision, *objs: Option | Criterion | SensitivityNote | None
+) -> None:
     for obj in objs:
         if obj is not None and obj.decision_id != decision.pk:
             raise ValidationError(f"{obj} does not belong to {decision.reference}.")

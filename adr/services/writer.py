@@ -9,12 +9,12 @@ write nothing (no history row, no version bump).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from config import concurrency
 from config.accounts.roles import ARCHITECT, require_role
@@ -22,10 +22,12 @@ from config.accounts.roles import ARCHITECT, require_role
 from ..models import Criterion, Decision, DecisionLog, MatrixCell, Option, SensitivityNote
 from .decisions import decision_create, decision_update
 from .lifecycle import decision_change_status
-from .parts import cell_set, part_delete, part_save, relation_add, relation_remove
+from .parts import P, cell_set, part_delete, part_save, relation_add, relation_remove
 
 if TYPE_CHECKING:
     from config.accounts.models import User
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -215,11 +217,11 @@ def rows_by_position(
     return out
 
 
-def _changed(obj, fields: dict[str, Any]) -> bool:
+def _changed(obj: models.Model, fields: dict[str, Any]) -> bool:
     return obj.pk is None or any(getattr(obj, name) != value for name, value in fields.items())
 
 
-def _existing(objects: dict[int, Any], pk: int | None, what: str):
+def _existing(objects: dict[int, T], pk: int | None, what: str) -> T | None:
     if pk is None:
         return None
     try:
@@ -231,13 +233,18 @@ def _existing(objects: dict[int, Any], pk: int | None, what: str):
 
 
 def _save_rows(
-    actor: User, decision: Decision, model, rows, existing, extra=None
-) -> dict[int, Any]:
+    actor: User,
+    decision: Decision,
+    model: type[P],
+    rows: Sequence[OptionRow | CriterionRow | NoteRow],
+    existing: Iterable[P],
+    extra: Callable[[int, Any], dict[str, Any]] | None = None,
+) -> dict[int, P]:
     """Options, criteria or notes: position follows the order of the rows. Returns the
     parts kept, by row index. `extra(index, row)` adds fields (a note's `favours`)."""
     by_pk = {obj.pk: obj for obj in existing}
-    what = model._meta.verbose_name
-    saved: dict[int, Any] = {}
+    what = str(model._meta.verbose_name)
+    saved: dict[int, P] = {}
     order = list(enumerate(rows))
     if model is Option:
         # Unchoose first, so that choosing another option never meets the old choice.

@@ -31,7 +31,7 @@ def time_zone_choices() -> tuple[str, ...]:
 
 
 @transaction.atomic
-def user_set_time_zone(*, user: User, time_zone: str):
+def user_set_time_zone(*, user: User, time_zone: str) -> User:
     """Set the zone the user's pages show times in ('' = the server's TIME_ZONE)."""
     time_zone = (time_zone or "").strip()
     if time_zone and time_zone not in time_zone_choices():

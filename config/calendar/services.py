@@ -51,7 +51,7 @@ def calendar_feed_revoke(*, user: User) -> int:
     return _revoke_active(user, actor=user, reason="calendar URL revoked")
 
 
-def calendar_feed_user(*, raw: str):
+def calendar_feed_user(*, raw: str) -> User | None:
     """The active user behind a feed token, or None (unknown, revoked, inactive user)."""
     if not raw or len(raw) > 100:
         return None

@@ -145,7 +145,13 @@ def _save_unless_queued(row: Notification) -> bool:
 
 
 def notify_users(
-    *, users: Iterable, event: str, key: str, template: str, context: dict, about=None
+    *,
+    users: Iterable,
+    event: str,
+    key: str,
+    template: str,
+    context: dict,
+    about: models.Model | None = None,
 ) -> list[Notification]:
     """One email per user with an address; `key` identifies the event (recipient is added)."""
     return notification_enqueue_many(
@@ -162,7 +168,7 @@ def user_emails(
     key: str,
     template: str,
     context: dict,
-    about=None,
+    about: models.Model | None = None,
     addresses: Iterable[str] = (),
 ) -> list[Email]:
     """The emails `notify_users` queues: one per distinct address of an active user, then

@@ -54,7 +54,9 @@ def preferences_of(user: User) -> dict[str, str]:
 
 
 @transaction.atomic
-def preference_set(*, user: User, event_class: str, mode: str, reason: str = "preference changed"):
+def preference_set(
+    *, user: User, event_class: str, mode: str, reason: str = "preference changed"
+) -> NotificationPreference:
     cls = BY_KEY.get(event_class)
     if cls is None:
         raise ValidationError("Unknown kind of notification.")

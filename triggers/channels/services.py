@@ -22,7 +22,9 @@ from .models import Channel, ChannelDelivery
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from adr.models import DecisionLog
     from config.accounts.models import User
+    from triggers.models import Trigger
 
 
 def can_manage(user: User | AnonymousUser) -> bool:
@@ -46,7 +48,7 @@ def url_check(*, url: str) -> None:
 
 
 def channel_create(
-    *, actor: User, log, kind: str, name: str, url: str, trigger=None
+    *, actor: User, log: DecisionLog, kind: str, name: str, url: str, trigger: Trigger | None = None
 ) -> tuple[Channel, str]:
     """Add a channel; returns it and its signing secret ("" unless signed JSON), which is
     shown once and cannot be read back."""
