@@ -29,4 +29,5 @@ class RevisitDates:
                 url=d.get_absolute_url(),
             )
             for d in rows
+            if d.revisit_by is not None  # always (revisit_by__isnull=False); narrows the type
         ]

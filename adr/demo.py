@@ -87,7 +87,9 @@ def seed(*, users: dict, stdout=None) -> str:
         failed = [r.line for r in report.results if r.action not in IMPORTED]
         if failed:
             raise RuntimeError(f"the demo's {key} files did not import: {failed}")
-        numbers = [r.number for r in report.results if r.action == "created"]
+        numbers = [
+            r.number for r in report.results if r.action == "created" and r.number is not None
+        ]
         created += Decision.objects.filter(log=log, number__in=numbers).order_by("number")
     case = next((d for d in created if d.title == CASE_STUDY_TITLE), None)
     if case is not None:

@@ -161,7 +161,8 @@ def _timeline(log: DecisionLog, page: str | int | None) -> Timeline:
         .order_by("-on", "-number")
     )
     window = Paginator(decisions, WINDOW).get_page(page)
-    items = [(d, d.on) for d in window]
+    # `on` is the annotation above; django-stubs loses annotations through a Page.
+    items: list[tuple[Decision, date]] = [(d, d.on) for d in window]  # type: ignore[attr-defined]
     return timeline_layout(items, page=window)
 
 

@@ -319,7 +319,7 @@ class DecisionRelation(models.Model):
         AMENDS = "amends", "Amends"
         RELATES_TO = "relates_to", "Relates to"
 
-    INVERSE_LABEL = {
+    INVERSE_LABEL: dict[str, str] = {
         Kind.SUPERSEDES: "Superseded by",
         Kind.AMENDS: "Amended by",
         Kind.RELATES_TO: "Related to",

@@ -6,8 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from config.accounts.roles import require_reader
@@ -26,8 +28,11 @@ from .models import (
 from .panels import DECISION_RELATED, SENSITIVITY_NOTE_BADGES
 from .search import decision_search
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def log_list(*, user) -> QuerySet[DecisionLog]:
+
+def log_list(*, user: User) -> QuerySet[DecisionLog]:
     require_reader(user)
     return DecisionLog.objects.annotate(
         decision_count=Count("decisions"),
@@ -36,7 +41,7 @@ def log_list(*, user) -> QuerySet[DecisionLog]:
     ).order_by("name")
 
 
-def log_get(*, user, key: str) -> DecisionLog:
+def log_get(*, user: User, key: str) -> DecisionLog:
     require_reader(user)
     return DecisionLog.objects.get(key=key.upper())
 
@@ -56,7 +61,7 @@ LIST_FIELDS = (
 
 def decision_list(
     *,
-    user,
+    user: User,
     log_key: str | None = None,
     status: str | None = None,
     tag: str | None = None,
@@ -106,7 +111,7 @@ def decision_filter(
     return qs.order_by("-updated_at", "-id")
 
 
-def decision_get_brief(*, user, key: str, number: int) -> Decision:
+def decision_get_brief(*, user: User, key: str, number: int) -> Decision:
     """A decision with what its page header shows (log, tags): for the History tab."""
     require_reader(user)
     return (
@@ -116,7 +121,7 @@ def decision_get_brief(*, user, key: str, number: int) -> Decision:
     )
 
 
-def decision_get(*, user, key: str, number: int) -> Decision:
+def decision_get(*, user: User, key: str, number: int) -> Decision:
     """One decision with everything its detail page shows, in a fixed number of queries."""
     require_reader(user)
     # What later apps show on the page (risk acceptances, triggers): their panels'
@@ -175,9 +180,9 @@ def decision_matrix(decision: Decision) -> Matrix:
     totals: list[Decimal | None] = []
     for index, _opt in enumerate(options):
         scored = [
-            (row.criterion.weight, row.cells[index].score)
+            (row.criterion.weight, cell.score)
             for row in rows
-            if row.cells[index] is not None and row.cells[index].score is not None
+            if (cell := row.cells[index]) is not None and cell.score is not None
         ]
         totals.append(sum((w * s for w, s in scored), Decimal(0)) if scored else None)
     top: list[Option] = []
@@ -189,7 +194,7 @@ def decision_matrix(decision: Decision) -> Matrix:
     return Matrix(options=options, rows=rows, totals=totals, top_options=top, chosen=chosen)
 
 
-def log_history(*, user, log: DecisionLog) -> list[HistoryEntry]:
+def log_history(*, user: User, log: DecisionLog) -> list[HistoryEntry]:
     """Every change to the log itself (name, description), newest first."""
     require_reader(user)
     records = DecisionLog.history.filter(id=log.pk).select_related("history_user")
@@ -200,7 +205,7 @@ def log_history(*, user, log: DecisionLog) -> list[HistoryEntry]:
     )
 
 
-def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
+def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
     """Every change to the decision and its parts, newest first, with readable diffs.
 
     A fixed number of queries (one per tracked model, plus one for tag names and one
@@ -209,9 +214,9 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
     require_reader(user)
     long_text = tuple(Decision.MARKDOWN_FIELDS) + ("drivers",)
 
-    def fetch(model, **filters) -> list:
+    def fetch(model: type[models.Model], **filters: Any) -> list[Any]:
         return list(
-            model.history.filter(**filters)
+            model.history.filter(**filters)  # type: ignore[attr-defined]  # simple-history's
             .select_related("history_user")
             .order_by("-history_date", "-history_id")
         )
@@ -237,12 +242,12 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
         )
     }
 
-    def cell_label(r) -> str:
+    def cell_label(r: Any) -> str:  # a historical record
         crit = criterion_name.get(r.criterion_id, "?")
         opt = option_title.get(r.option_id, "?")
         return f"Matrix cell “{crit}” × “{opt}”"
 
-    def relation_label(r) -> str:
+    def relation_label(r: Any) -> str:  # a historical record
         target = targets.get(r.target_id)
         ref = target.reference if target else f"#{r.target_id}"
         return f"Relation: {DecisionRelation.Kind(r.kind).label.lower()} {ref}"
@@ -271,7 +276,7 @@ def decision_history(*, user, decision: Decision) -> list[HistoryEntry]:
     return sorted(chain.from_iterable(groups), key=lambda e: e.when, reverse=True)
 
 
-def _readable_values(groups, option_title: dict[int, str]) -> None:
+def _readable_values(groups: list[list[HistoryEntry]], option_title: dict[int, str]) -> None:
     """Show choice labels and option titles rather than stored codes and ids."""
     statuses = dict(Decision.Status.choices)
     kinds = dict(DecisionRelation.Kind.choices)

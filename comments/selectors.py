@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -11,15 +13,24 @@ from risks.models import RiskAcceptance
 from .access import Document, require_read
 from .models import Comment
 
-KINDS: dict[str, type] = {"decision": Decision, "acceptance": RiskAcceptance}
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
+KINDS: dict[str, type[Decision] | type[RiskAcceptance]] = {
+    "decision": Decision,
+    "acceptance": RiskAcceptance,
+}
 
 
-def document_get(*, user, kind: str, pk: int) -> Document:
+def document_get(*, user: User, kind: str, pk: int) -> Document:
     """The decision or acceptance a comment URL names, if ``user`` may read it."""
     model = KINDS.get(kind)
     if model is None:
         raise LookupError(kind)
-    document = get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
+    # One of the two models: get_object_or_404 types it as their common base.
+    document = cast(
+        Document, get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
+    )
     require_read(user, document)
     return document
 
@@ -54,7 +65,7 @@ def thread(*, document: Document) -> list[Comment]:
     )
 
 
-def comment_get(*, user, pk: int) -> Comment:
+def comment_get(*, user: User, pk: int) -> Comment:
     comment = get_object_or_404(
         Comment.objects.select_related("decision__log", "acceptance", "author"), pk=pk
     )

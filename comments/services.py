@@ -7,21 +7,28 @@ people a comment mentions are notified through the notification outbox, once per
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from adr.models import Decision
 from config import concurrency
 from config.errors import refuse_nul
 from config.history import tracked_save
 from config.markup import render_markdown
 from config.notifications.services import notify_users
 from config.notifications.table import audience
+from risks.models import RiskAcceptance
 
 from . import mentions
 from .access import Document, may_edit, may_hide, require_read
 from .models import BODY_MAX, Comment, Mention
 from .selectors import document_of
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 
 def _clean_body(body: str) -> str:
@@ -34,7 +41,7 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _notify_mentioned(comment: Comment, people: list, *, actor) -> None:
+def _notify_mentioned(comment: Comment, people: list, *, actor: User) -> None:
     """Record and notify the mentioned people not yet mentioned by this comment."""
     known = set(Mention.objects.filter(comment=comment).values_list("user_id", flat=True))
     new = [user for user in people if user.pk not in known]
@@ -60,7 +67,9 @@ def _notify_mentioned(comment: Comment, people: list, *, actor) -> None:
     )
 
 
-def comment_post(*, actor, document: Document, body: str, parent: Comment | None = None) -> Comment:
+def comment_post(
+    *, actor: User, document: Document, body: str, parent: Comment | None = None
+) -> Comment:
     """A new comment on ``document`` (a reply when ``parent`` is given)."""
     require_read(actor, document)
     body = _clean_body(body)
@@ -71,8 +80,8 @@ def comment_post(*, actor, document: Document, body: str, parent: Comment | None
         if parent.parent_id:
             parent = parent.parent  # one level of replies
     comment = Comment(
-        decision=document if document._meta.model_name == "decision" else None,
-        acceptance=document if document._meta.model_name == "riskacceptance" else None,
+        decision=document if isinstance(document, Decision) else None,
+        acceptance=document if isinstance(document, RiskAcceptance) else None,
         parent=parent,
         author=actor,
         body=body,
@@ -84,7 +93,9 @@ def comment_post(*, actor, document: Document, body: str, parent: Comment | None
     return comment
 
 
-def comment_edit(*, actor, comment: Comment, body: str, expected_version: int | None) -> Comment:
+def comment_edit(
+    *, actor: User, comment: Comment, body: str, expected_version: int | None
+) -> Comment:
     """The author changes their comment within the edit window; the history keeps the
     old text. People newly mentioned are notified; nobody is notified twice."""
     body = _clean_body(body)
@@ -106,7 +117,7 @@ def comment_edit(*, actor, comment: Comment, body: str, expected_version: int | 
     return locked
 
 
-def comment_hide(*, actor, comment: Comment, reason: str) -> Comment:
+def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     """Staff hide a comment from the page, with a reason shown in its place. Its text
     stays in the history (the audit file); it is never deleted."""
     if not may_hide(actor):

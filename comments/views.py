@@ -3,10 +3,12 @@ stays); without, it redirects back to the document, so the forms work without sc
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,6 +18,16 @@ from config.errors import error_messages
 from . import selectors, services
 from .access import Document, may_edit, may_hide
 from .models import Comment
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from config.accounts.requests import AuthenticatedHttpRequest
+
+    class HtmxHttpRequest(AuthenticatedHttpRequest):
+        """A signed-in user's request that went through django-htmx's middleware."""
+
+        htmx: HtmxDetails
 
 
 def panel_context(*, document: Document, user) -> dict:
@@ -38,7 +50,7 @@ def panel_extra(*, obj: Document, user) -> dict:
 
 
 def _answer(
-    request: HttpRequest, document: Document, *, errors: list[str], anchor: str = "comments"
+    request: HtmxHttpRequest, document: Document, *, errors: list[str], anchor: str = "comments"
 ) -> HttpResponse:
     if request.htmx:
         context = panel_context(document=document, user=request.user) | {"errors": errors}
@@ -49,7 +61,7 @@ def _answer(
 
 
 @login_required
-def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def thread(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
     try:
         document = selectors.document_get(user=request.user, kind=kind, pk=pk)
     except LookupError as exc:
@@ -75,7 +87,7 @@ def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment: Comment = selectors.comment_get(user=request.user, pk=pk)
     try:
         comment = services.comment_edit(
@@ -91,7 +103,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hide(request: HttpRequest, pk: int) -> HttpResponse:
+def hide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment: Comment = selectors.comment_get(user=request.user, pk=pk)
     try:
         services.comment_hide(

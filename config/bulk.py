@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -31,11 +32,28 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 # Rows per statement: PostgreSQL takes 65,535 parameters per statement.
 CHUNK = 500
 
+M = TypeVar("M", bound=models.Model)
 
-def _history_of(model: type[models.Model]):
-    history = model.history.model
+
+def _history_of(model: type[models.Model]) -> tuple[str, list[str]]:
+    # simple-history adds `history` to the class when the model is declared.
+    history = model.history.model  # type: ignore[attr-defined]
     tracked = [f.column for f in history.tracked_fields]
     return history._meta.db_table, tracked
+
+
+def _field(meta: Any, name: str) -> models.Field[Any, Any]:
+    """The concrete field `name` (never the other side of a relation)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{name} is not a column of {meta.label}")
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field.name} has no column")
+    return field.column
 
 
 def _reason(obj) -> str:
@@ -48,8 +66,8 @@ def _user_id(obj, default_user) -> int | None:
 
 
 def update_with_history(
-    objs: Sequence[models.Model],
-    model: type[models.Model],
+    objs: Sequence[M],
+    model: type[M],
     fields: Sequence[str],
     *,
     default_user=None,
@@ -66,12 +84,13 @@ def update_with_history(
     qn = connection.ops.quote_name
     meta = model._meta
     pk = meta.pk
-    targets = [meta.get_field(name) for name in fields]
+    targets = [_field(meta, name) for name in fields]
     hist_table, tracked = _history_of(model)
     pk_type = pk.rel_db_type(connection)
-    names = [pk.column] + [f.column for f in targets] + ["_reason", "_user"]
+    pk_column = _column(pk)
+    names = [pk_column] + [_column(f) for f in targets] + ["_reason", "_user"]
     sets = ", ".join(
-        f"{qn(f.column)} = CAST(v.{qn(f.column)} AS {f.db_type(connection)})" for f in targets
+        f"{qn(_column(f))} = CAST(v.{qn(_column(f))} AS {f.db_type(connection)})" for f in targets
     )
     cols = ", ".join(qn(c) for c in tracked)
     when = when or timezone.now()
@@ -92,7 +111,7 @@ def update_with_history(
                 f"WITH v ({', '.join(qn(n) for n in names)}) AS "  # noqa: S608
                 f"(VALUES {', '.join([row] * len(chunk))}), "
                 f"upd AS (UPDATE {qn(meta.db_table)} AS t SET {sets} FROM v "
-                f"WHERE t.{qn(pk.column)} = CAST(v.{qn(pk.column)} AS {pk_type})"
+                f"WHERE t.{qn(pk_column)} = CAST(v.{qn(pk_column)} AS {pk_type})"
                 f" RETURNING t.*, v._reason, v._user) "
                 f"INSERT INTO {qn(hist_table)} ({cols}, history_date, history_change_reason, "
                 f"history_type, history_user_id) "
@@ -105,12 +124,12 @@ def update_with_history(
 
 
 def create_with_history(
-    objs: Sequence[models.Model],
-    model: type[models.Model],
+    objs: Sequence[M],
+    model: type[M],
     *,
     default_user=None,
     when: datetime | None = None,
-) -> list[models.Model]:
+) -> list[M]:
     """`bulk_create` `objs` (their pks are set) and write one "+" history row each."""
     if not objs:
         return []
@@ -124,7 +143,7 @@ def create_with_history(
     tcols = ", ".join(f"t.{qn(c)}" for c in tracked)
     when = when or timezone.now()
     with transaction.atomic(savepoint=False):
-        created = model.objects.bulk_create(objs, batch_size=CHUNK)
+        created = model._default_manager.bulk_create(objs, batch_size=CHUNK)
         for start in range(0, len(created), CHUNK):
             chunk = created[start : start + CHUNK]
             params: list = []
@@ -137,7 +156,7 @@ def create_with_history(
                 f"SELECT {tcols}, %s, v._reason, '+', CAST(v._user AS bigint) "
                 f"FROM (VALUES {rows}) AS v (_pk, _reason, _user) "
                 f"JOIN {qn(meta.db_table)} AS t "
-                f"ON t.{qn(pk.column)} = CAST(v._pk AS {pk.rel_db_type(connection)})"
+                f"ON t.{qn(_column(pk))} = CAST(v._pk AS {pk.rel_db_type(connection)})"
             )
             with connection.cursor() as cursor:
                 cursor.execute(sql, [when, *params])

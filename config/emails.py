@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.template import Context
 from django.template.base import Template
 from django.template.loader import get_template
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.template.backends.django import Template as DjangoBackendTemplate
 
 PARTS = ("subject.txt", "body.txt", "body.html")
 
@@ -39,7 +43,11 @@ class EmailRenderer:
     def _templates(self, name: str) -> tuple[Template, Template, Template]:
         compiled = self._compiled.get(name)
         if compiled is None:
-            subject, text, html = (get_template(f"emails/{name}-{p}").template for p in PARTS)
+            # The emails are Django templates: the backend's wrapper holds the compiled one.
+            subject, text, html = (
+                cast("DjangoBackendTemplate", get_template(f"emails/{name}-{p}")).template
+                for p in PARTS
+            )
             compiled = self._compiled[name] = (subject, text, html)
         return compiled
 

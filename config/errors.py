@@ -6,7 +6,12 @@ the importer and the API turn it into messages through these functions only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+if TYPE_CHECKING:
+    from django.forms import BaseForm
 
 
 def error_dict(error: ValidationError) -> dict[str, list[str]]:
@@ -30,7 +35,7 @@ def error_text(error: ValidationError) -> str:
     return "; ".join(error_messages(error, with_fields=True))
 
 
-def add_to_form(form, error: ValidationError) -> None:
+def add_to_form(form: BaseForm, error: ValidationError) -> None:
     """Attach a service's ValidationError to a bound form: a message for a field the
     form has goes to that field, anything else to the form's non-field errors."""
     for field, msgs in error_dict(error).items():

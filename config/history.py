@@ -6,9 +6,10 @@ and commands where there is no request.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.utils.html import escape
@@ -19,6 +20,8 @@ from simple_history.signals import (
     post_create_historical_m2m_records,
     pre_create_historical_m2m_records,
 )
+
+M = TypeVar("M", bound=models.Model)
 
 
 class LedgerHistoricalRecords(HistoricalRecords):
@@ -63,7 +66,7 @@ class LedgerHistoricalRecords(HistoricalRecords):
             )
 
 
-def stamp(obj: models.Model, *, actor=None, reason: str = "") -> models.Model:
+def stamp(obj: M, *, actor=None, reason: str = "") -> M:
     """Set the history user and change reason on `obj` for its next save or delete."""
     if actor is not None and getattr(actor, "pk", None):
         obj._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
@@ -102,6 +105,8 @@ class HistoryEntry:
     reason: str
     changes: list[FieldChange]
     object_label: str
+    # (label, value) facts shown with a "created" entry, where a page sets them.
+    snapshot: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def _text_diff(old: str, new: str) -> SafeString:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from adr.models import Decision
 from config.accounts.roles import ARCHITECT, has_role
 
 from .models import Review, ReviewPolicy, ReviewRequest
 from .rules import Standing, standings
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 
 @dataclass
@@ -21,7 +25,7 @@ class Panel:
     can_review: bool
 
 
-def panel(*, decision: Decision, user) -> Panel:
+def panel(*, decision: Decision, user: User) -> Panel:
     """Everything the review panel shows, in three queries."""
     policy = ReviewPolicy.objects.filter(log_id=decision.log_id).first()
     requests = list(

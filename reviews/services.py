@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +20,13 @@ from config.notifications.table import audience
 
 from .models import MAX_APPROVALS, Review, ReviewPolicy, ReviewRequest
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
 
 def policy_set(
     *,
-    actor,
+    actor: User,
     log: DecisionLog,
     required_approvals: int,
     deciders_only: bool,
@@ -58,7 +62,9 @@ def _require_open(decision: Decision) -> None:
         raise ValidationError("Only a proposed decision is reviewed.")
 
 
-def review_request(*, actor, decision: Decision, usernames: Iterable[str]) -> list[ReviewRequest]:
+def review_request(
+    *, actor: User, decision: Decision, usernames: Iterable[str]
+) -> list[ReviewRequest]:
     """Ask people to review a proposed decision; each new reviewer is told once."""
     require_role(actor, ARCHITECT)
     _require_open(decision)
@@ -104,7 +110,7 @@ def review_request(*, actor, decision: Decision, usernames: Iterable[str]) -> li
 
 
 def review_submit(
-    *, actor, decision: Decision, verdict: str, body: str = "", expected_version: int | None
+    *, actor: User, decision: Decision, verdict: str, body: str = "", expected_version: int | None
 ) -> Review:
     """Approve or request changes on the version of ``decision`` the reviewer read."""
     require_reader(actor)

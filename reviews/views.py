@@ -3,10 +3,12 @@ redirect back to the decision (or log) page, errors as messages."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,18 +20,23 @@ from config.errors import error_messages
 from . import selectors, services
 from .models import ReviewPolicy
 
+if TYPE_CHECKING:
+    from config.accounts.requests import AuthenticatedHttpRequest
+
 
 def panel_extra(*, obj: Decision, user) -> dict:
     """The decision page panel's context (registered in apps.ready via adr's slot)."""
     return {"review": selectors.panel(decision=obj, user=user)}
 
 
-def _decision(request: HttpRequest, pk: int) -> Decision:
+def _decision(request: AuthenticatedHttpRequest, pk: int) -> Decision:
     require_reader(request.user)
     return get_object_or_404(Decision.objects.select_related("log"), pk=pk)
 
 
-def _back(request: HttpRequest, decision: Decision, error: ValidationError | None = None):
+def _back(
+    request: AuthenticatedHttpRequest, decision: Decision, error: ValidationError | None = None
+):
     for message in error_messages(error) if error else []:
         messages.error(request, message)
     return redirect(f"{decision.get_absolute_url()}#review")
@@ -37,7 +44,7 @@ def _back(request: HttpRequest, decision: Decision, error: ValidationError | Non
 
 @login_required
 @require_POST
-def request_review(request: HttpRequest, pk: int) -> HttpResponse:
+def request_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     decision = _decision(request, pk)
     names = request.POST.get("reviewers", "").replace(",", " ").split()
     try:
@@ -51,7 +58,7 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
+def submit_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     decision = _decision(request, pk)
     try:
         services.review_submit(
@@ -68,7 +75,7 @@ def submit_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def policy(request: HttpRequest, key: str) -> HttpResponse:
+def policy(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     require_role(request.user, ARCHITECT)
     log = get_object_or_404(DecisionLog, key=key.upper())
     current = ReviewPolicy.objects.filter(log=log).first()

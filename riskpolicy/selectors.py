@@ -4,6 +4,7 @@ than their band's cadence. One query, whatever the number of acceptances."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     DateTimeField,
@@ -24,8 +25,24 @@ from risks.models import RiskAcceptance
 
 from .models import AcceptanceReview, RiskBand
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def with_review_due(qs: QuerySet[RiskAcceptance]) -> QuerySet[RiskAcceptance]:
+    from config.accounts.models import User
+
+
+class ReviewDue(TypedDict):
+    """What `with_review_due` adds to each acceptance."""
+
+    score: int
+    cadence_days: int | None
+    last_looked_at: datetime
+    review_due_at: datetime  # None where no band applies; never so in `due_for_review`
+
+
+def with_review_due(
+    qs: QuerySet[RiskAcceptance],
+) -> QuerySet[WithAnnotations[RiskAcceptance, ReviewDue]]:
     """``qs`` annotated with ``review_due_at`` (None where no band applies)."""
     rating = ExpressionWrapper(F("likelihood") * F("impact"), output_field=IntegerField())
     cadence = RiskBand.objects.filter(
@@ -56,7 +73,9 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def due_for_review(*, today: date, owner=None) -> QuerySet[RiskAcceptance]:
+def due_for_review(
+    *, today: date, owner: User | None = None
+) -> QuerySet[WithAnnotations[RiskAcceptance, ReviewDue]]:
     """Accepted acceptances due for review by ``today`` (of ``owner``, if given)."""
     qs = RiskAcceptance.objects.filter(state=RiskAcceptance.State.ACCEPTED)
     if owner is not None:

@@ -4,6 +4,7 @@ accepted risks, and the daily reminders of reviews that are due."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +21,16 @@ from . import bands
 from .models import AcceptanceReview, Capacity, CapacityHolder, RiskBand
 from .selectors import due_for_review
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def _require_staff(actor) -> None:
+
+def _require_staff(actor: User) -> None:
     if not (actor.is_active and (actor.is_staff or actor.is_superuser)):
         raise PermissionDenied("Only staff change the risk policy.")
 
 
-def _capacity(name: str, *, actor) -> Capacity:
+def _capacity(name: str, *, actor: User) -> Capacity:
     name = " ".join(name.split())
     found = Capacity.objects.filter(name__iexact=name).first()
     if found is None:
@@ -36,7 +40,9 @@ def _capacity(name: str, *, actor) -> Capacity:
 
 
 @transaction.atomic
-def policy_save(*, actor, rows: list[bands.BandRow], reason: str = "risk policy") -> list[RiskBand]:
+def policy_save(
+    *, actor: User, rows: list[bands.BandRow], reason: str = "risk policy"
+) -> list[RiskBand]:
     """Replace the policy by ``rows`` (bands kept by pk are updated in place; the
     history keeps every earlier version). Refused as a whole with every reason."""
     _require_staff(actor)
@@ -62,7 +68,9 @@ def policy_save(*, actor, rows: list[bands.BandRow], reason: str = "risk policy"
 
 
 @transaction.atomic
-def capacity_grant(*, actor, username: str, capacity: str, active: bool = True) -> CapacityHolder:
+def capacity_grant(
+    *, actor: User, username: str, capacity: str, active: bool = True
+) -> CapacityHolder:
     """Staff grant (or withdraw, ``active=False``) a signing capacity."""
     _require_staff(actor)
     refuse_nul(username=username, capacity=capacity)
@@ -83,7 +91,9 @@ def capacity_grant(*, actor, username: str, capacity: str, active: bool = True) 
     return holder
 
 
-def acceptance_review(*, actor, acceptance: RiskAcceptance, note: str = "") -> AcceptanceReview:
+def acceptance_review(
+    *, actor: User, acceptance: RiskAcceptance, note: str = ""
+) -> AcceptanceReview:
     """The owner (or staff, or an architect) confirms an accepted risk still holds."""
     if not (acceptance.owner_id == actor.pk or actor.is_staff or has_role(actor, ARCHITECT)):
         raise PermissionDenied("Only the owner, an architect or staff review an accepted risk.")

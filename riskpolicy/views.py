@@ -3,10 +3,12 @@ review queue; owners record their reviews."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,6 +21,9 @@ from . import services
 from .bands import BandRow
 from .models import CapacityHolder, RiskBand
 from .selectors import due_for_review
+
+if TYPE_CHECKING:
+    from config.accounts.requests import AuthenticatedHttpRequest
 
 BLANK_ROWS = 2
 
@@ -56,7 +61,7 @@ def _rows(post) -> list[BandRow]:
 
 
 @login_required
-def policy(request: HttpRequest) -> HttpResponse:
+def policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_reader(request.user)
     errors: list[str] = []
     if request.method == "POST":
@@ -97,7 +102,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff(request.user)
     try:
         services.capacity_grant(
@@ -113,7 +118,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_reader(request.user)
     due = list(due_for_review(today=ledger_today())[:200])
     return render(request, "riskpolicy/queue.html", {"due": due})
@@ -121,7 +126,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+def reviewed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     acceptance = get_object_or_404(RiskAcceptance, pk=pk)
     try:
         services.acceptance_review(

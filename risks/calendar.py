@@ -36,6 +36,7 @@ class AcceptanceDates:
                 url=a.get_absolute_url(),
             )
             for a in rows
+            if a.expires_on is not None  # always (expires_on__isnull=False); narrows the type
         ]
 
     def _mitigations(self, user) -> list[CalendarEvent]:
@@ -69,4 +70,5 @@ class AcceptanceDates:
                 url=m.acceptance.get_absolute_url(),
             )
             for m in rows
+            if m.due_on is not None  # always (due_on__isnull=False); narrows the type
         ]

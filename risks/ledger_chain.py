@@ -135,7 +135,9 @@ def acceptance_snapshot(acceptance_id: int) -> dict[str, Any] | None:
     }
     for section, (model, fields, _label) in ROW_SECTIONS.items():
         rows = (
-            model.objects.filter(acceptance_id=acceptance_id).order_by("pk").values("pk", *fields)
+            model._default_manager.filter(acceptance_id=acceptance_id)
+            .order_by("pk")
+            .values("pk", *fields)
         )
         snapshot[section] = {str(r.pop("pk")): r for r in rows}
     return _normal(snapshot)
@@ -153,7 +155,7 @@ def history_rows(acceptance_id: int) -> dict[str, dict[str, dict[str, str]]]:
     for label, model, column, _of in _history_sources():
         names = [f.attname for f in model._meta.concrete_fields]
         pk = model._meta.pk.attname
-        rows = model.objects.filter(**{column: acceptance_id}).order_by(pk).values(*names)
+        rows = model._default_manager.filter(**{column: acceptance_id}).order_by(pk).values(*names)
         found[label] = {
             str(r[pk]): {name: field_digest(plain_value) for name, plain_value in r.items()}
             for r in _normal(list(rows))

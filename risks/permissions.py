@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -20,32 +21,39 @@ from config.accounts.roles import ARCHITECT, has_role
 from .models import RequiredSignatory, RiskAcceptance, SigningAttempt
 from .workflow import Action, Who, actions_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from config.accounts.models import User
+
 SIGNING_FAILURE_LIMIT = 5
 SIGNING_LOCKOUT = timedelta(minutes=15)
 
 
-def _active(user) -> bool:
+def _active(user: User | AnonymousUser) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def can_edit(user, acceptance: RiskAcceptance) -> bool:
+def can_edit(user: User | AnonymousUser, acceptance: RiskAcceptance) -> bool:
     if not _active(user):
         return False
     return acceptance.owner_id == user.pk or has_role(user, ARCHITECT)
 
 
-def require_editor(actor, acceptance: RiskAcceptance) -> None:
+def require_editor(actor: User, acceptance: RiskAcceptance) -> None:
     if not can_edit(actor, acceptance):
         raise PermissionDenied("Only the accountable owner or an architect can change this.")
 
 
-def signatory_line_for(acceptance: RiskAcceptance, user) -> RequiredSignatory | None:
-    if not getattr(user, "is_authenticated", False):
+def signatory_line_for(
+    acceptance: RiskAcceptance, user: User | AnonymousUser
+) -> RequiredSignatory | None:
+    if not user.is_authenticated:
         return None
     return RequiredSignatory.objects.filter(acceptance=acceptance, user=user).first()
 
 
-def require_can_sign(actor, acceptance: RiskAcceptance) -> RequiredSignatory:
+def require_can_sign(actor: User, acceptance: RiskAcceptance) -> RequiredSignatory:
     """Raise PermissionDenied unless `actor` is a named signatory who may sign now."""
     if not _active(actor):
         raise PermissionDenied("Sign in to sign.")
@@ -59,7 +67,7 @@ def require_can_sign(actor, acceptance: RiskAcceptance) -> RequiredSignatory:
     return line
 
 
-def signing_locked_until(user) -> datetime | None:
+def signing_locked_until(user: User) -> datetime | None:
     """When signing unlocks for `user` after too many wrong passwords (None: not locked)."""
     since = timezone.now() - SIGNING_LOCKOUT
     failures = list(
@@ -72,7 +80,7 @@ def signing_locked_until(user) -> datetime | None:
     return failures[-1] + SIGNING_LOCKOUT
 
 
-def may_sign(user, acceptance: RiskAcceptance) -> bool:
+def may_sign(user: User | AnonymousUser, acceptance: RiskAcceptance) -> bool:
     """A named signatory, not the submitter, with no valid signature yet (read from the
     prefetched `signatories` and `signatures`, see risks.selectors.acceptances_with_parts)."""
     if not _active(user) or acceptance.submitted_by_id == user.pk:
@@ -82,7 +90,7 @@ def may_sign(user, acceptance: RiskAcceptance) -> bool:
     return not any(s.user_id == user.pk and not s.void for s in acceptance.signatures.all())
 
 
-def roles_of(user, acceptance: RiskAcceptance) -> set[Who]:
+def roles_of(user: User | AnonymousUser, acceptance: RiskAcceptance) -> set[Who]:
     roles: set[Who] = set()
     if can_edit(user, acceptance):
         roles.add(Who.EDITOR)
@@ -91,6 +99,6 @@ def roles_of(user, acceptance: RiskAcceptance) -> set[Who]:
     return roles
 
 
-def allowed_actions(*, user, acceptance: RiskAcceptance) -> frozenset[Action]:
+def allowed_actions(*, user: User | AnonymousUser, acceptance: RiskAcceptance) -> frozenset[Action]:
     """The actions `user` may take on `acceptance` now (the pages offer only these)."""
     return frozenset(actions_for(acceptance.state, roles_of(user, acceptance)))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -17,8 +19,11 @@ from config.panels import with_prefetches
 from .hooks import ACCEPTANCE_PANELS
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def awaiting_signature_of(user) -> Q:
+
+def awaiting_signature_of(user: User) -> Q:
     """Acceptances awaiting `user`'s signature: named, and no valid signature yet."""
     named = RequiredSignatory.objects.filter(acceptance=OuterRef("pk"), user=user)
     signed = Signature.objects.filter(acceptance=OuterRef("pk"), user=user, void=False)
@@ -43,13 +48,17 @@ LIST_FIELDS = (
 
 
 def acceptance_list(
-    *, user, state: str | None = None, owner: str | None = None, mine: bool = False
+    *,
+    user: User,
+    state: str | None = None,
+    owner: str | None = None,
+    mine: bool = False,
 ) -> QuerySet[RiskAcceptance]:
     require_reader(user)
 
     # Counts as correlated subqueries: PostgreSQL computes them for the 50 rows of the
     # page only, instead of aggregating every acceptance's signatures before the LIMIT.
-    def count_of(qs) -> Coalesce:
+    def count_of(qs: QuerySet[Any]) -> Coalesce:
         counted = qs.filter(acceptance=OuterRef("pk")).values("acceptance")
         return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), Value(0))
 
@@ -87,7 +96,7 @@ def acceptances_with_parts() -> QuerySet[RiskAcceptance]:
     )
 
 
-def acceptance_get(*, user, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
+def acceptance_get(*, user: User, pk: int, signatory_reads: bool = False) -> RiskAcceptance:
     """One acceptance with everything the detail, sign and print pages show.
 
     `signatory_reads`: a named signatory without a ledger role may still read what they
@@ -113,15 +122,15 @@ def signature_panel(acceptance: RiskAcceptance) -> list[dict]:
     ]
 
 
-def _fetch(model, **filters):
+def _fetch(model: type[models.Model], **filters: Any) -> QuerySet[Any]:
     return (
-        model.history.filter(**filters)
+        model.history.filter(**filters)  # type: ignore[attr-defined]  # simple-history's
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
     )
 
 
-def _decision_link_changes(records: list):
+def _decision_link_changes(records: list) -> tuple[dict[int, set[int]], dict[int, str]]:
     """Linked decisions (an M2M) as readable changes, two queries for all records.
 
     simple-history's diff_against queries the M2M history twice per record; we switch
@@ -129,7 +138,8 @@ def _decision_link_changes(records: list):
     """
     if not records:
         return {}, {}
-    from .models import HistoricalRiskAcceptance_decisions as through
+    # simple-history declares the M2M history model when the app loads.
+    from .models import HistoricalRiskAcceptance_decisions as through  # type: ignore[attr-defined]
 
     rows = through.objects.filter(history_id__in=[r.history_id for r in records]).values_list(
         "history_id", "decision_id"
@@ -142,7 +152,7 @@ def _decision_link_changes(records: list):
     return linked, labels
 
 
-def acceptance_history(*, user, acceptance: RiskAcceptance) -> list[HistoryEntry]:
+def acceptance_history(*, user: User, acceptance: RiskAcceptance) -> list[HistoryEntry]:
     """Every change to the acceptance and its parts, newest first, with readable diffs.
 
     A fixed number of queries: one per tracked model, plus two for linked decisions.

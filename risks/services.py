@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -46,6 +46,9 @@ from .workflow import (
     void_signatures,
 )
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
 CONTENT_FIELDS = (
     "title",
     "finding_source",
@@ -73,10 +76,10 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def acceptance_create(
     *,
-    actor,
+    actor: User,
     title: str,
     risk_statement: str,
-    owner,
+    owner: User,
     decisions: Iterable | None = None,
     mitigations: list[dict] | None = None,
     signatories: list[dict] | None = None,
@@ -108,7 +111,7 @@ def acceptance_create(
 @transaction.atomic
 def acceptance_update(
     *,
-    actor,
+    actor: User,
     acceptance: RiskAcceptance,
     decisions: Iterable | None = None,
     mitigations: list[dict] | None = None,
@@ -142,12 +145,12 @@ def acceptance_update(
 @transaction.atomic
 def mitigation_save(
     *,
-    actor,
+    actor: User,
     acceptance: RiskAcceptance,
     mitigation: Mitigation | None = None,
     description: str,
     status: str = Mitigation.Status.PLANNED,
-    owner=None,
+    owner: User | None = None,
     due_on: date | None = None,
     reason: str = "mitigation edited",
 ) -> Mitigation:
@@ -171,7 +174,12 @@ def mitigation_save(
 
 @transaction.atomic
 def signatory_add(
-    *, actor, acceptance: RiskAcceptance, user, meaning: str, reason: str = "signatory named"
+    *,
+    actor: User,
+    acceptance: RiskAcceptance,
+    user: User,
+    meaning: str,
+    reason: str = "signatory named",
 ) -> RequiredSignatory:
     with content_edit(actor=actor, acceptance=acceptance, reason=reason) as locked:
         line = RequiredSignatory.objects.filter(acceptance=locked, user=user).first()
@@ -190,7 +198,7 @@ def signatory_add(
 
 @transaction.atomic
 def signatory_remove(
-    *, actor, signatory: RequiredSignatory, reason: str = "signatory removed"
+    *, actor: User, signatory: RequiredSignatory, reason: str = "signatory removed"
 ) -> RiskAcceptance:
     with content_edit(actor=actor, acceptance=signatory.acceptance, reason=reason) as locked:
         delete_or_refuse(signatory, actor=actor, reason=reason)
@@ -203,7 +211,7 @@ def signatory_remove(
 @transaction.atomic
 def acceptance_submit(
     *,
-    actor,
+    actor: User,
     acceptance: RiskAcceptance,
     reason: str = "submitted for signature",
     hook_checks: bool = True,
@@ -243,7 +251,7 @@ def acceptance_submit(
 
 def acceptance_sign(
     *,
-    actor,
+    actor: User,
     acceptance: RiskAcceptance,
     password: str,
     verdict: str,
@@ -280,7 +288,7 @@ def acceptance_sign(
 @transaction.atomic
 def sign_verified(
     *,
-    actor,
+    actor: User,
     acceptance: RiskAcceptance,
     verdict: str,
     reason: str = "",
@@ -344,7 +352,7 @@ def sign_verified(
 
 
 @transaction.atomic
-def acceptance_revoke(*, actor, acceptance: RiskAcceptance, reason: str) -> RiskAcceptance:
+def acceptance_revoke(*, actor: User, acceptance: RiskAcceptance, reason: str) -> RiskAcceptance:
     locked = lock(acceptance)
     require_editor(actor, locked)
     if not (reason or "").strip():
@@ -364,7 +372,7 @@ def acceptance_revoke(*, actor, acceptance: RiskAcceptance, reason: str) -> Risk
 
 @transaction.atomic
 def acceptance_mark_remediated(
-    *, actor, acceptance: RiskAcceptance, reason: str = "the risk was remediated"
+    *, actor: User, acceptance: RiskAcceptance, reason: str = "the risk was remediated"
 ) -> RiskAcceptance:
     """The risk is gone (the fix shipped): the acceptance is no longer needed."""
     locked = lock(acceptance)
@@ -379,7 +387,7 @@ def acceptance_mark_remediated(
 
 @transaction.atomic
 def acceptance_mark_triggered(
-    *, acceptance: RiskAcceptance, reason: str, actor=None
+    *, acceptance: RiskAcceptance, reason: str, actor: User | None = None
 ) -> RiskAcceptance:
     """A trigger fired: accepted (or awaiting) → triggered. Idempotent; other states stay."""
     locked = lock(acceptance)
@@ -395,7 +403,7 @@ def acceptance_mark_triggered(
 
 
 @transaction.atomic
-def acceptance_expire(*, acceptance: RiskAcceptance, actor=None) -> RiskAcceptance:
+def acceptance_expire(*, acceptance: RiskAcceptance, actor: User | None = None) -> RiskAcceptance:
     """The expiry date arrived: awaiting | accepted | triggered → expired. Idempotent."""
     locked = lock(acceptance)
     if not allows(locked.state, Action.EXPIRE):

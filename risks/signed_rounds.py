@@ -51,7 +51,8 @@ def document_as_of(
         ),
         key=lambda r: (r.position, r.id),
     )
-    from .models import HistoricalRiskAcceptance_decisions as through
+    # simple-history declares the M2M history model when the app loads.
+    from .models import HistoricalRiskAcceptance_decisions as through  # type: ignore[attr-defined]
 
     decision_ids = through.objects.filter(history_id=record.history_id).values_list(
         "decision_id", flat=True

@@ -128,7 +128,12 @@ def acceptance_sign_sso(
 
 def verify_sso_evidence(*, acceptance_id: int, events: Sequence[ChainEvent]) -> list[ChainFinding]:
     """verify_ledger: every chained signature's SSO evidence still matches its digest."""
-    ids = [e.facts.get("signature") for e in events if e.kind == "signed"]
+    # (A None would be dropped by pk__in anyway.)
+    ids = [
+        signature_id
+        for e in events
+        if e.kind == "signed" and (signature_id := e.facts.get("signature")) is not None
+    ]
     findings = []
     for signature in Signature.objects.filter(acceptance_id=acceptance_id, pk__in=ids):
         if not evidence_matches(signature):

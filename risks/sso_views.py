@@ -9,11 +9,12 @@ records the refusal and says so on the sign page. Nothing here signs by itself.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,9 @@ from . import permissions, selectors
 from .models import RiskAcceptance, Signature
 from .sso_signing import acceptance_sign_sso, check_verdict, sign_nonce
 
+if TYPE_CHECKING:
+    from config.accounts.requests import AuthenticatedHttpRequest
+
 PURPOSE = "sign"
 
 
@@ -45,11 +49,12 @@ class SsoSignForm(forms.Form):
 
 @never_cache
 @require_POST
-def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     config = oidc_config_or_404()
     acceptance = selectors.acceptance_get(user=request.user, pk=pk, signatory_reads=True)
     permissions.require_can_sign(request.user, acceptance)
-    if linked_identity(request.user) is None:
+    user_id = request.user.pk
+    if linked_identity(request.user) is None or user_id is None:
         raise PermissionDenied("You sign with your password on the signing page.")
     form = SsoSignForm(request.POST)
     try:
@@ -63,7 +68,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("risks:sign", pk=acceptance.pk)
     salt = secrets.token_urlsafe(16)
     binding = {
-        "user": request.user.pk,
+        "user": user_id,
         "acceptance": acceptance.pk,
         "digest": data["digest"],
         "verdict": data["verdict"],
@@ -71,7 +76,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
         "salt": salt,
     }
     nonce = sign_nonce(
-        salt=salt, user_id=request.user.pk, acceptance_id=acceptance.pk, digest=data["digest"]
+        salt=salt, user_id=user_id, acceptance_id=acceptance.pk, digest=data["digest"]
     )
     url = begin(
         request,
@@ -87,7 +92,7 @@ def sign_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-def sign_callback(request: HttpRequest) -> HttpResponse:
+def sign_callback(request: AuthenticatedHttpRequest) -> HttpResponse:
     config = oidc_config_or_404()
     entry: dict = {}
     try:

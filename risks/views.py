@@ -180,6 +180,8 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
                     messages.success(request, "Saved.")
                 return redirect(acceptance)
             except ConflictError as exc:
+                if acceptance is None:  # only an update can conflict
+                    raise
                 # Nothing saved; their input stays in the form, saving again applies it.
                 entries = selectors.acceptance_history(user=request.user, acceptance=acceptance)
                 conflict = conflict_for(exc, entries)
@@ -294,7 +296,7 @@ def acceptance_sign(request, pk: int):
     form.initial["digest"] = ctx["digest"]
     if request.method == "POST":
         # Always sign what is shown now; a stale digest was reported above.
-        data = form.data.copy()
+        data = request.POST.copy()  # the form's data
         data["digest"] = ctx["digest"]
         data["password"] = ""
         form.data = data

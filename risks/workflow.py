@@ -25,6 +25,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +37,9 @@ from config.history import tracked_save
 
 from . import hooks
 from .models import RequiredSignatory, RiskAcceptance, Signature
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 S = RiskAcceptance.State
 
@@ -190,7 +194,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def submit_problems(
-    acceptance: RiskAcceptance, *, actor=None, hook_checks: bool = True
+    acceptance: RiskAcceptance, *, actor: User | None = None, hook_checks: bool = True
 ) -> list[str]:
     """Everything that stops this acceptance going to signature (empty list: it may go)."""
     problems: list[str] = []
@@ -254,7 +258,7 @@ def awaited_users(acceptance: RiskAcceptance) -> list:
 def void_signatures(
     acceptance: RiskAcceptance,
     *,
-    actor,
+    actor: User,
     reason: str,
     void_reason: str | None = None,
     keep: Signature | None = None,

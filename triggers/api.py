@@ -11,6 +11,8 @@ of a staff or architect service account.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -22,6 +24,9 @@ from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_versi
 
 from . import selectors, services
 from .models import FiredEvent, Initiative, Trigger
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
@@ -53,8 +58,10 @@ class InitiativeStatusSerializer(serializers.Serializer):
 
 
 class FiredEventSerializer(serializers.ModelSerializer):
-    trigger = serializers.PrimaryKeyRelatedField(read_only=True)
-    acknowledged_by = serializers.StringRelatedField()
+    trigger: serializers.PrimaryKeyRelatedField[Trigger] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+    acknowledged_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = FiredEvent

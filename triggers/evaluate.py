@@ -66,7 +66,8 @@ class SweepResult:
 class Evaluator(Protocol):
     """The rules of some kinds of trigger (see the module docstring for the contract)."""
 
-    kinds: tuple[str, ...]
+    @property
+    def kinds(self) -> tuple[str, ...]: ...  # a class attribute in each evaluator
 
     def next_check(self, trigger: Trigger, now: datetime) -> datetime | None: ...
 
@@ -101,7 +102,9 @@ def next_check(trigger: Trigger, now: datetime) -> datetime | None:
     return None
 
 
-def handle(work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+def handle(
+    work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+) -> None:
     result.checked += 1
     if trigger.state == S.FIRED:
         _remind(work, trigger, result)
@@ -180,17 +183,19 @@ class DateEvaluator:
         ]
         return min([*pending, fire_at])
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         now = work.now
         if trigger.kind == K.EXPIRY and _acceptance_gone(work, trigger):
             return
-        fire_at = trigger.fire_at
-        if fire_at is None:
+        fire_day, fire_at = trigger.fire_day, trigger.fire_at  # both None, or neither
+        if fire_day is None or fire_at is None:
             work.record(trigger, O.ERROR, error="No valid date in the parameters.")
             trigger.next_check_at = None
             work.touch(trigger, "invalid date")
             return
-        day = trigger.fire_day.isoformat()
+        day = fire_day.isoformat()
         if now >= fire_at:
             acceptance = trigger.risk_acceptance
             if trigger.kind == K.EXPIRY and acceptance is not None and acceptance.state == "draft":
@@ -216,7 +221,7 @@ class DateEvaluator:
             return
         # After downtime only the nearest warning goes out; the skipped ones count as sent.
         lead = min(unsent)
-        days_left = (trigger.fire_day - local_today(now)).days
+        days_left = (fire_day - local_today(now)).days
         work.record(trigger, O.WARNED, observed=f"{days_left} days left")
         trigger.warnings_sent = sorted({*trigger.warnings_sent, *unsent}, reverse=True)
         trigger.state = S.WARNED
@@ -242,10 +247,12 @@ class MetricEvaluator:
         minutes = trigger.params.get("interval_minutes") or DEFAULT_METRIC_INTERVAL_MINUTES
         return max(trigger.last_checked_at + timedelta(minutes=minutes), now)
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         if probe is None:  # not probed in this sweep: leave it for the next one
             return
-        if not probe.ok:
+        if not probe.ok or probe.value is None:  # (ok: a value and no error)
             result.probe_errors += 1
             trigger.consecutive_failures += 1
             work.record(trigger, O.ERROR, observed=probe.observed, error=probe.error)
@@ -287,7 +294,9 @@ class InitiativeEvaluator:
         initiative = trigger.initiative
         return now if initiative and initiative.status == Initiative.Status.DONE else None
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         initiative = trigger.initiative
         if initiative and initiative.status == Initiative.Status.DONE:
             work.record(trigger, O.FIRED, observed="done")
@@ -312,7 +321,9 @@ class MitigationEvaluator:
             return None
         return start_of_day(mitigation.due_on + timedelta(days=1))
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         now = work.now
         mitigation = trigger.mitigation
         acceptance = trigger.risk_acceptance
@@ -347,7 +358,9 @@ class WebhookEvaluator:
     def next_check(self, trigger: Trigger, now: datetime) -> datetime | None:
         return None
 
-    def evaluate(self, work: Work, trigger: Trigger, probe, result: SweepResult) -> None:
+    def evaluate(
+        self, work: Work, trigger: Trigger, probe: probes.ProbeResult | None, result: SweepResult
+    ) -> None:
         work.reschedule(trigger)
 
 

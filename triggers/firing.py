@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,9 @@ from . import access, fired_hooks
 from .evaluate import next_check
 from .ledger import chain_fired_events
 from .models import Evaluation, FiredEvent, Trigger
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +90,7 @@ class Work:
     inside the same transaction.
     """
 
-    def __init__(self, now: datetime, actor=None):
+    def __init__(self, now: datetime, actor: User | None = None):
         self.now = now
         self.actor = actor if getattr(actor, "pk", None) else None
         self.evaluations: list[Evaluation] = []
@@ -95,7 +99,9 @@ class Work:
         self.messages: list[_Message] = []
 
     # -- collecting --
-    def record(self, trigger: Trigger, outcome: str, *, observed: str = "", error: str = ""):
+    def record(
+        self, trigger: Trigger, outcome: str, *, observed: str = "", error: str = ""
+    ) -> None:
         evaluation = Evaluation(
             trigger=trigger,
             at=self.now,
@@ -243,8 +249,11 @@ class Work:
                 **message.context,
             }
             if message.fire is not None:
-                key = key.replace("{event}", str(message.fire.event.pk))
-                context["event"] = message.fire.event
+                event = message.fire.event
+                if event is None:  # flush() writes every fired event before sending
+                    raise RuntimeError("a fired trigger's message precedes its event")
+                key = key.replace("{event}", str(event.pk))
+                context["event"] = event
             users, addresses = recipients(trigger, escalate=message.escalate)
             context["acknowledger_ids"] = acknowledgers
             everyone += users

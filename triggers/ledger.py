@@ -10,6 +10,7 @@ fired event and re-arming its trigger is therefore seen by `verify_ledger`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from risks.ledger_chain import chain_record
 from risks.ledger_registry import ChainEvent, ChainFinding
@@ -44,12 +45,15 @@ def chain_fired_events(events: Iterable[FiredEvent], *, actor=None) -> None:
 def verify_fired_events(
     *, acceptance_id: int, events: Sequence[ChainEvent]
 ) -> Iterable[ChainFinding]:
-    chained = {e.facts.get("fired_event"): e for e in events if e.kind == FIRED}
+    # Keyed by what the chain's facts (JSON) say, whatever that is.
+    chained: dict[Any, ChainEvent] = {
+        e.facts.get("fired_event"): e for e in events if e.kind == FIRED
+    }
     stored = {
         f.pk: f
         for f in FiredEvent.objects.filter(trigger__risk_acceptance_id=acceptance_id).order_by("pk")
     }
-    triggers = {
+    triggers: dict[Any, Trigger] = {
         t.pk: t
         for t in Trigger.objects.filter(pk__in={e.facts.get("trigger") for e in chained.values()})
     }

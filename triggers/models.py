@@ -183,6 +183,9 @@ class Trigger(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # Not a field: set by triggers.selectors.trigger_detail (the latest, newest first).
+    recent_evaluations: list[Evaluation]
+
     history = LedgerHistoricalRecords(
         m2m_fields=[decisions, watchers],
         excluded_fields=["webhook_secret", "last_checked_at", "search_document"],
@@ -228,7 +231,7 @@ class Trigger(models.Model):
         """When this trigger fires if nothing changes: a date, an expiry, a mitigation's due."""
         if self.kind in (self.Kind.DATE, self.Kind.EXPIRY):
             return self.fire_at
-        if self.kind == self.Kind.MITIGATION_OVERDUE and self.mitigation_id:
+        if self.kind == self.Kind.MITIGATION_OVERDUE and self.mitigation is not None:
             due = self.mitigation.due_on
             return start_of_day(due + timedelta(days=1)) if due else None
         return None

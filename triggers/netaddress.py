@@ -122,7 +122,7 @@ def resolve(host: str, port: int, *, allow_private: bool = False) -> list[str]:
     except (OSError, UnicodeError) as exc:
         log.info("netguard: %s does not resolve: %s", host, exc)
         raise Unreachable() from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))  # TCP: always str
     refused = [a for a in addresses if not allow_private and not is_public_address(a)]
     if refused or not addresses:
         # All or nothing: a name that mixes public and private answers is a rebinding attempt.

@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import certifi
@@ -212,7 +213,14 @@ class ConnectionGuard:
         raise Unreachable()
 
 
-class _GuardedConnectionMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: it reads the connection's host, port and options.
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _GuardedConnectionMixin(_ConnectionBase):
     guard: ConnectionGuard
 
     def _new_conn(self) -> socket.socket:
@@ -235,8 +243,11 @@ def connection_classes(guard: ConnectionGuard) -> dict[str, type]:
     }
 
 
-def _pool(target: Target, guard: ConnectionGuard, timeout: urllib3.Timeout, ca_certs: str | None):
+def _pool(
+    target: Target, guard: ConnectionGuard, timeout: urllib3.Timeout, ca_certs: str | None
+) -> HTTPConnectionPool:
     classes = connection_classes(guard)
+    pool: HTTPConnectionPool
     if target.scheme == "https":
         pool = HTTPSConnectionPool(
             target.host, target.port, timeout=timeout, retries=False, ca_certs=ca_certs

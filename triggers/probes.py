@@ -93,7 +93,7 @@ def check_url(url: str) -> netguard.Target:
     except (OSError, UnicodeError) as exc:
         raise ProbeRefused(f"The host {host} does not resolve: {exc}") from exc
     for info in infos:
-        if not netguard.is_public_address(info[4][0]):
+        if not netguard.is_public_address(str(info[4][0])):  # TCP: always str
             raise ProbeRefused(
                 f"{host} resolves to {info[4][0]}, a private, loopback or link-local address "
                 "(or not public)."
@@ -195,7 +195,7 @@ def probe(params: dict, *, deadline: float | None = None) -> ProbeResult:
     except Exception as exc:  # noqa: BLE001 - a probe never takes the sweep down
         log.exception("metric probe failed unexpectedly")
         return ProbeResult(None, error=f"The probe failed: {type(exc).__name__}: {exc}"[:500])
-    if error:
+    if error or body is None:
         return ProbeResult(None, error=error)
     try:
         document = json.loads(body)

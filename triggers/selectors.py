@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
@@ -12,6 +13,9 @@ from adr.models import Decision
 from config.dates import format_date
 
 from .models import Evaluation, FiredEvent, Initiative, Trigger
+
+if TYPE_CHECKING:
+    pass
 
 
 def trigger_queryset() -> QuerySet[Trigger]:
@@ -102,6 +106,8 @@ def upcoming_timeline(
     points = []
     for i, trigger in enumerate(rows):
         at = trigger.deadline_at
+        if at is None:  # excluded by deadline_at__lte; narrows the type
+            continue
         fraction = min(max((at - now).total_seconds() / span, 0), 1)
         x = margin + fraction * (width - 2 * margin)
         points.append(TimelinePoint(trigger, at, round(x, 1), 40 + (i % 4) * 16, at < now))
@@ -133,7 +139,7 @@ def trigger_detail(*, pk: int, evaluations: int = 50) -> Trigger:
     return trigger
 
 
-def trigger_history(*, trigger: Trigger):
+def trigger_history(*, trigger: Trigger) -> QuerySet[Any]:
     return trigger.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,6 +32,11 @@ from .firing import Work
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 from .params import clean_addresses, clean_params
 
+if TYPE_CHECKING:
+    from adr.models import SensitivityNote
+    from config.accounts.models import User
+    from risks.models import Mitigation, RiskAcceptance
+
 K = Trigger.Kind
 S = Trigger.State
 
@@ -41,20 +47,20 @@ S = Trigger.State
 @transaction.atomic
 def trigger_create(
     *,
-    actor,
+    actor: User,
     name: str,
     kind: str,
     params: dict | None = None,
     description: str = "",
     justification: str = "",
     decisions: Iterable = (),
-    risk_acceptance=None,
-    sensitivity_note=None,
+    risk_acceptance: RiskAcceptance | None = None,
+    sensitivity_note: SensitivityNote | None = None,
     initiative: Initiative | None = None,
-    mitigation=None,
+    mitigation: Mitigation | None = None,
     watchers: Iterable = (),
     extra_addresses: str = "",
-    escalation_contact=None,
+    escalation_contact: User | None = None,
     escalation_email: str = "",
     now: datetime | None = None,
 ) -> Trigger:
@@ -97,7 +103,7 @@ def trigger_create(
 @transaction.atomic
 def trigger_update(
     *,
-    actor,
+    actor: User,
     trigger: Trigger,
     name: str,
     description: str = "",
@@ -105,7 +111,7 @@ def trigger_update(
     decisions: Iterable | None = None,
     watchers: Iterable | None = None,
     extra_addresses: str = "",
-    escalation_contact=None,
+    escalation_contact: User | None = None,
     escalation_email: str = "",
     now: datetime | None = None,
     expected_version: int | None = None,
@@ -156,7 +162,7 @@ def trigger_update(
     return trigger
 
 
-def set_state(trigger: Trigger, state: str, *, actor, reason: str, now: datetime) -> None:
+def set_state(trigger: Trigger, state: str, *, actor: User, reason: str, now: datetime) -> None:
     trigger.state = state
     trigger.state_reason = reason[:500]
     trigger.next_check_at = next_check(trigger, now)
@@ -178,7 +184,7 @@ def _current_event(trigger: Trigger) -> FiredEvent | None:
 
 @transaction.atomic
 def trigger_acknowledge(
-    *, actor, trigger: Trigger, note: str = "", now: datetime | None = None
+    *, actor: User, trigger: Trigger, note: str = "", now: datetime | None = None
 ) -> Trigger:
     if not access.may_acknowledge(actor, trigger):
         raise PermissionDenied(
@@ -205,7 +211,7 @@ def trigger_acknowledge(
 
 @transaction.atomic
 def trigger_resolve(
-    *, actor, trigger: Trigger, resolution: str, now: datetime | None = None
+    *, actor: User, trigger: Trigger, resolution: str, now: datetime | None = None
 ) -> Trigger:
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
@@ -226,7 +232,9 @@ def trigger_resolve(
 
 
 @transaction.atomic
-def trigger_disarm(*, actor, trigger: Trigger, reason: str, now: datetime | None = None) -> Trigger:
+def trigger_disarm(
+    *, actor: User, trigger: Trigger, reason: str, now: datetime | None = None
+) -> Trigger:
     require_role(actor, ARCHITECT)
     now = now or timezone.now()
     if not reason.strip():
@@ -241,7 +249,7 @@ def trigger_disarm(*, actor, trigger: Trigger, reason: str, now: datetime | None
 @transaction.atomic
 def trigger_rearm(
     *,
-    actor,
+    actor: User,
     trigger: Trigger,
     justification: str,
     params: dict | None = None,
@@ -299,7 +307,7 @@ def trigger_rearm(
 @transaction.atomic
 def initiative_create(
     *,
-    actor,
+    actor: User,
     name: str,
     team: str = "",
     description: str = "",
@@ -322,7 +330,7 @@ def initiative_create(
 @transaction.atomic
 def initiative_set_status(
     *,
-    actor,
+    actor: User,
     initiative: Initiative,
     status: str,
     now: datetime | None = None,

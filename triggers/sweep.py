@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from config.notifications import services as notifications
@@ -46,7 +46,7 @@ PROBE_SHARE = 0.75
 PROBE_GRACE = 0.1
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> QuerySet[Trigger]:
     # Uses the partial index trigger_due (next_check_at IS NOT NULL).
     return Trigger.objects.filter(next_check_at__lte=now, state__in=[S.ARMED, S.WARNED, S.FIRED])
 
@@ -89,8 +89,8 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sweep
     return result
 
 
-def _claim_and_handle(now, which: Q, probe_results: dict, result: SweepResult, seen: set[int],
-                      batch_size: int) -> None:  # fmt: skip
+def _claim_and_handle(now: datetime, which: Q, probe_results: dict, result: SweepResult,
+                      seen: set[int], batch_size: int) -> None:  # fmt: skip
     while True:
         with transaction.atomic():
             # Every handled trigger leaves the due set (next_check_at moves past `now` or to

@@ -300,12 +300,14 @@ def import_files(
             return Decision.objects.filter(log__key=end[0], number=end[1]).first()
 
         for (src, dst, kind), note in sorted(wanted.items()):
-            source, target = resolve(src), resolve(dst)
-            if source is None or target is None:
+            from_decision, to_decision = resolve(src), resolve(dst)
+            if from_decision is None or to_decision is None:
                 continue
-            if DecisionRelation.objects.filter(source=source, target=target, kind=kind).exists():
+            if DecisionRelation.objects.filter(
+                source=from_decision, target=to_decision, kind=kind
+            ).exists():
                 continue
-            plan = next(
+            relation_plan = next(
                 (p for p in planned if (log.key, p.number) in (src, dst)),
                 None,
             )
@@ -319,19 +321,19 @@ def import_files(
                 with transaction.atomic():
                     services.relation_add(
                         actor=actor,
-                        source=source,
-                        target=target,
+                        source=from_decision,
+                        target=to_decision,
                         kind=kind,
                         note=note[:300],
                         enforce_lifecycle=False,
                         mark_superseded=False,
                     )
             except ValidationError as exc:
-                if plan:
-                    plan.result.messages.append(f"relation not added: {_message(exc)}")
+                if relation_plan:
+                    relation_plan.result.messages.append(f"relation not added: {_message(exc)}")
                 continue
-            if plan and plan.result.action == "unchanged":
-                plan.result.action = "updated"
+            if relation_plan and relation_plan.result.action == "unchanged":
+                relation_plan.result.action = "updated"
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -28,7 +28,7 @@ def link_map(decision: Decision) -> dict[str, str]:
             cached[f"#{number}"] = url
             if source_file:
                 cached[source_file] = url
-        decision._adr_link_map = cached
+        decision._adr_link_map = cached  # type: ignore[attr-defined]  # a per-instance cache
     return cached
 
 

@@ -111,13 +111,13 @@ def _meta_lines(adr: ParsedADR, preamble: list[str], meta: dict) -> list[str]:
     values = adr.source_meta.setdefault("values", {})
     for line in preamble:
         m = META_LINE.match(line)
-        key = m and META_KEYS.get(m.group("key").strip().lower())
-        if key and key not in meta:
+        key = META_KEYS.get(m.group("key").strip().lower()) if m else None
+        if m and key and key not in meta:
             meta[key] = m.group("value")
             values[key] = m.group("value")
             found.append([key, line])
             continue
-        if key and _agrees(key, meta[key], m.group("value")):
+        if m and key and _agrees(key, meta[key], m.group("value")):
             found.append([key, line])  # says again what the front matter says
             continue
         relation = relation_from_line(line)
@@ -193,11 +193,11 @@ def _sections(adr: ParsedADR, sections, parts: _Parts) -> None:
         elif key == "drivers":
             parts.drivers.append(block)
         elif key == "options":
-            found = options_section(body)
-            parts.listed.extend(found.listed)
-            parts.option_subsections.extend(found.subsections)
-            if found.prose:
-                adr.source_meta.setdefault("options_prose", []).extend(found.prose)
+            options = options_section(body)
+            parts.listed.extend(options.listed)
+            parts.option_subsections.extend(options.subsections)
+            if options.prose:
+                adr.source_meta.setdefault("options_prose", []).extend(options.prose)
         elif key == "outcome":
             _outcome_section(parts, body, adr.source_meta)
         elif key == "consequences":

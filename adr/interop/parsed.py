@@ -64,7 +64,11 @@ class UnreadableFile(Exception):
     """The file cannot be imported at all (e.g. it is empty)."""
 
 
-def parse_date(value, problems: list[str], notes: list[str], what: str = "date") -> date | None:
+def parse_date(
+    value, problems: list[str] | None, notes: list[str] | None, what: str = "date"
+) -> date | None:
+    """The date `value` says, or None; an unreadable one is reported to `problems` and
+    kept in `notes` when they are given (both or neither)."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -81,7 +85,7 @@ def parse_date(value, problems: list[str], notes: list[str], what: str = "date")
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    if problems is not None:
+    if problems is not None and notes is not None:
         problems.append(f"{what} {text!r} is not a date; kept as text")
         notes.append(f"Original {what}: {text}")
     return None

@@ -190,10 +190,11 @@ def option_body(option: ParsedOption, body: list[str]) -> None:
             continue
         a = ARGUMENT.match(line)
         s = PRO_CON.match(line) if signs else None
-        if a or s:
-            kind = a.group("kind").lower() if a else ("good" if s.group("sign") == "+" else "bad")
+        hit = a or s
+        if hit:
+            kind = a.group("kind").lower() if a else ("good" if hit.group("sign") == "+" else "bad")
             current = {"good": option.good, "neutral": option.neutral, "bad": option.bad}[kind]
-            current.append((a or s).group("text").strip())
+            current.append(hit.group("text").strip())
             continue
         if current is not None and line.startswith((" ", "\t")) and line.strip():
             current[-1] = (current[-1] + " " + line.strip()).strip()

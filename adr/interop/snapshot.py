@@ -63,7 +63,7 @@ def decision_snapshot(decision: Decision) -> dict:
             {
                 "condition": n.condition.strip(),
                 "consequence": n.consequence.strip(),
-                "favours": index.get(n.favours_id),
+                "favours": index.get(n.favours_id) if n.favours_id is not None else None,
             }
             for n in decision.sensitivity_notes.order_by("position", "id")
         ],

@@ -12,6 +12,7 @@ that again gives the same bytes.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 from django.db.models import Prefetch
@@ -212,13 +213,13 @@ def _matrix(decision: Decision) -> list[str]:
         for cell in sorted(crit.cells.all(), key=lambda c: index.get(c.option_id, 0)):
             if cell.option_id not in index:
                 continue
-            entry = {"option": index[cell.option_id]}
+            entry: dict[str, Any] = {"option": index[cell.option_id]}
             if cell.score is not None:
                 entry["score"] = cell.score
             if cell.text:
                 entry["text"] = cell.text
             cells.append(entry)
-        item = {"name": crit.name, "weight": str(crit.weight)}
+        item: dict[str, Any] = {"name": crit.name, "weight": str(crit.weight)}
         if crit.description:
             item["description"] = crit.description
         item["cells"] = cells

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +16,9 @@ from config.history import tracked_save
 from ..models import Decision, DecisionLog, Tag
 from .lifecycle import require_deferral_backed
 from .logs import next_number
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 S = Decision.Status
 
@@ -74,7 +77,7 @@ def parse_tags(text: str) -> list[str]:
 @transaction.atomic
 def decision_create(
     *,
-    actor,
+    actor: User,
     log: DecisionLog,
     title: str,
     status: str = S.PROPOSED,
@@ -103,7 +106,7 @@ def decision_create(
 @transaction.atomic
 def decision_update(
     *,
-    actor,
+    actor: User,
     decision: Decision,
     tags: Iterable[str] | None = None,
     reason: str = "edited",

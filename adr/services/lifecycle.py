@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,9 @@ from config.registry import Registry
 
 from .. import status_checks
 from ..models import Decision
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 S = Decision.Status
 
@@ -64,7 +68,7 @@ def require_deferral_backed(decision: Decision) -> None:
 @transaction.atomic
 def decision_change_status(
     *,
-    actor,
+    actor: User,
     decision: Decision,
     status: str,
     reason: str = "",
@@ -112,7 +116,7 @@ def decision_change_status(
 
 
 @transaction.atomic
-def decision_flag_review(*, decision: Decision, reason: str, actor=None) -> Decision:
+def decision_flag_review(*, decision: Decision, reason: str, actor: User | None = None) -> Decision:
     """Mark a decision 'needs review' (used when a trigger it rests on fires)."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.needs_review and decision.needs_review_reason == reason[:300]:
@@ -129,7 +133,7 @@ def decision_flag_review(*, decision: Decision, reason: str, actor=None) -> Deci
 
 
 @transaction.atomic
-def decision_clear_review(*, actor, decision: Decision, reason: str = "reviewed") -> Decision:
+def decision_clear_review(*, actor: User, decision: Decision, reason: str = "reviewed") -> Decision:
     require_role(actor, ARCHITECT)
     decision = concurrency.lock(decision)
     decision.needs_review = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import F
 
@@ -11,8 +13,11 @@ from config.history import tracked_save
 
 from ..models import DecisionLog
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def log_create(*, actor, key: str, name: str, description: str = "") -> DecisionLog:
+
+def log_create(*, actor: User, key: str, name: str, description: str = "") -> DecisionLog:
     require_role(actor, ARCHITECT)
     log = DecisionLog(key=key.strip().upper(), name=name.strip(), description=description)
     log.full_clean()
@@ -23,7 +28,7 @@ def log_create(*, actor, key: str, name: str, description: str = "") -> Decision
 @transaction.atomic
 def log_update(
     *,
-    actor,
+    actor: User,
     log: DecisionLog,
     name: str,
     description: str = "",

@@ -10,7 +10,7 @@ for every writer — the decision, then its parts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,13 +22,16 @@ from config.history import tracked_delete, tracked_save
 from ..models import Criterion, Decision, DecisionRelation, MatrixCell, Option, SensitivityNote
 from .lifecycle import decision_change_status
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
 S = Decision.Status
 P = TypeVar("P", Option, Criterion, SensitivityNote)
 
 _LABEL = {Option: "option", Criterion: "criterion", SensitivityNote: "sensitivity note"}
 
 
-def _part_changes(decision: Decision | int, *, actor, reason: str) -> None:
+def _part_changes(decision: Decision | int, *, actor: User, reason: str) -> None:
     """A part of the decision is about to change: lock the decision first (one lock
     order for every writer: decision, then its parts) and bump its version, so an edit
     page loaded before this sees a conflict instead of writing the part back."""
@@ -37,13 +40,15 @@ def _part_changes(decision: Decision | int, *, actor, reason: str) -> None:
     concurrency.touch(decision, actor=actor, reason=reason)
 
 
-def _check_same_decision(decision: Decision, *objs) -> None:
+def _check_same_decision(
+    decision: Decision, *objs: Option | Criterion | SensitivityNote | None
+) -> None:
     for obj in objs:
         if obj is not None and obj.decision_id != decision.pk:
             raise ValidationError(f"{obj} does not belong to {decision.reference}.")
 
 
-def _unchoose_others(decision: Decision, option: Option, actor) -> None:
+def _unchoose_others(decision: Decision, option: Option, actor: User) -> None:
     """One chosen option per decision: choosing this one un-chooses the others."""
     if option.chosen:
         for other in decision.options.filter(chosen=True).exclude(pk=option.pk):
@@ -53,7 +58,7 @@ def _unchoose_others(decision: Decision, option: Option, actor) -> None:
             )
 
 
-def _favours_same_decision(decision: Decision, note: SensitivityNote, actor) -> None:
+def _favours_same_decision(decision: Decision, note: SensitivityNote, actor: User) -> None:
     if note.favours is not None:
         _check_same_decision(decision, note.favours)
 
@@ -66,7 +71,9 @@ _BEFORE_SAVE: dict[type, Callable[[Decision, Any, Any], None]] = {
 
 
 @transaction.atomic
-def part_save(*, actor, decision: Decision, model: type[P], obj: P | None, **fields: Any) -> P:
+def part_save(
+    *, actor: User, decision: Decision, model: type[P], obj: P | None, **fields: Any
+) -> P:
     """Create (`obj` None) or edit an option, criterion or sensitivity note of `decision`."""
     require_role(actor, ARCHITECT)
     label = _LABEL[model]
@@ -85,7 +92,7 @@ def part_save(*, actor, decision: Decision, model: type[P], obj: P | None, **fie
 
 
 @transaction.atomic
-def part_delete(*, actor, obj: Option | Criterion | SensitivityNote) -> None:
+def part_delete(*, actor: User, obj: Option | Criterion | SensitivityNote) -> None:
     """Remove an option, criterion or note (with the matrix cells of an option or criterion)."""
     require_role(actor, ARCHITECT)
     reason = f"{_LABEL[type(obj)]} removed"
@@ -97,38 +104,38 @@ def part_delete(*, actor, obj: Option | Criterion | SensitivityNote) -> None:
 
 
 def option_save(
-    *, actor, decision: Decision, option: Option | None = None, **fields: Any
+    *, actor: User, decision: Decision, option: Option | None = None, **fields: Any
 ) -> Option:
     return part_save(actor=actor, decision=decision, model=Option, obj=option, **fields)
 
 
 def criterion_save(
-    *, actor, decision: Decision, criterion: Criterion | None = None, **fields: Any
+    *, actor: User, decision: Decision, criterion: Criterion | None = None, **fields: Any
 ) -> Criterion:
     return part_save(actor=actor, decision=decision, model=Criterion, obj=criterion, **fields)
 
 
 def sensitivity_note_save(
-    *, actor, decision: Decision, note: SensitivityNote | None = None, **fields: Any
+    *, actor: User, decision: Decision, note: SensitivityNote | None = None, **fields: Any
 ) -> SensitivityNote:
     return part_save(actor=actor, decision=decision, model=SensitivityNote, obj=note, **fields)
 
 
-def option_delete(*, actor, option: Option) -> None:
+def option_delete(*, actor: User, option: Option) -> None:
     part_delete(actor=actor, obj=option)
 
 
-def criterion_delete(*, actor, criterion: Criterion) -> None:
+def criterion_delete(*, actor: User, criterion: Criterion) -> None:
     part_delete(actor=actor, obj=criterion)
 
 
-def sensitivity_note_delete(*, actor, note: SensitivityNote) -> None:
+def sensitivity_note_delete(*, actor: User, note: SensitivityNote) -> None:
     part_delete(actor=actor, obj=note)
 
 
 @transaction.atomic
 def cell_set(
-    *, actor, criterion: Criterion, option: Option, text: str = "", score: int | None = None
+    *, actor: User, criterion: Criterion, option: Option, text: str = "", score: int | None = None
 ) -> MatrixCell | None:
     """Set one matrix cell; an empty cell (no text, no score) is removed."""
     require_role(actor, ARCHITECT)
@@ -154,7 +161,7 @@ def cell_set(
 @transaction.atomic
 def relation_add(
     *,
-    actor,
+    actor: User,
     source: Decision,
     target: Decision,
     kind: str,
@@ -197,7 +204,7 @@ def relation_add(
 
 
 @transaction.atomic
-def relation_remove(*, actor, relation: DecisionRelation) -> None:
+def relation_remove(*, actor: User, relation: DecisionRelation) -> None:
     require_role(actor, ARCHITECT)
     _part_changes(relation.source_id, actor=actor, reason=f"{relation.kind} removed")
     tracked_delete(relation, actor=actor, reason=f"{relation.kind} removed")

@@ -9,12 +9,12 @@ write nothing (no history row, no version bump).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from config import concurrency
 from config.accounts.roles import ARCHITECT, require_role
@@ -22,7 +22,12 @@ from config.accounts.roles import ARCHITECT, require_role
 from ..models import Criterion, Decision, DecisionLog, MatrixCell, Option, SensitivityNote
 from .decisions import decision_create, decision_update
 from .lifecycle import decision_change_status
-from .parts import cell_set, part_delete, part_save, relation_add, relation_remove
+from .parts import P, cell_set, part_delete, part_save, relation_add, relation_remove
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,7 +78,7 @@ class RelationRow:
 @transaction.atomic
 def decision_save_full(
     *,
-    actor,
+    actor: User,
     decision: Decision | None,
     log: DecisionLog | None = None,
     fields: dict[str, Any],
@@ -212,11 +217,11 @@ def rows_by_position(
     return out
 
 
-def _changed(obj, fields: dict[str, Any]) -> bool:
+def _changed(obj: models.Model, fields: dict[str, Any]) -> bool:
     return obj.pk is None or any(getattr(obj, name) != value for name, value in fields.items())
 
 
-def _existing(objects: dict[int, Any], pk: int | None, what: str):
+def _existing(objects: dict[int, T], pk: int | None, what: str) -> T | None:
     if pk is None:
         return None
     try:
@@ -227,12 +232,19 @@ def _existing(objects: dict[int, Any], pk: int | None, what: str):
         ) from None
 
 
-def _save_rows(actor, decision: Decision, model, rows, existing, extra=None) -> dict[int, Any]:
+def _save_rows(
+    actor: User,
+    decision: Decision,
+    model: type[P],
+    rows: Sequence[OptionRow | CriterionRow | NoteRow],
+    existing: Iterable[P],
+    extra: Callable[[int, Any], dict[str, Any]] | None = None,
+) -> dict[int, P]:
     """Options, criteria or notes: position follows the order of the rows. Returns the
     parts kept, by row index. `extra(index, row)` adds fields (a note's `favours`)."""
     by_pk = {obj.pk: obj for obj in existing}
-    what = model._meta.verbose_name
-    saved: dict[int, Any] = {}
+    what = str(model._meta.verbose_name)
+    saved: dict[int, P] = {}
     order = list(enumerate(rows))
     if model is Option:
         # Unchoose first, so that choosing another option never meets the old choice.
@@ -251,18 +263,20 @@ def _save_rows(actor, decision: Decision, model, rows, existing, extra=None) -> 
     return saved
 
 
-def _save_options(actor, decision: Decision, rows: Sequence[OptionRow]) -> dict[int, Option]:
+def _save_options(actor: User, decision: Decision, rows: Sequence[OptionRow]) -> dict[int, Option]:
     if len([r for r in rows if not r.delete and r.fields.get("chosen")]) > 1:
         raise ValidationError({"options": "Only one option can be the chosen one."})
     return _save_rows(actor, decision, Option, rows, decision.options.all())
 
 
-def _save_criteria(actor, decision: Decision, rows: Sequence[CriterionRow]) -> dict[int, Criterion]:
+def _save_criteria(
+    actor: User, decision: Decision, rows: Sequence[CriterionRow]
+) -> dict[int, Criterion]:
     return _save_rows(actor, decision, Criterion, rows, decision.criteria.all())
 
 
 def _save_cells(
-    actor,
+    actor: User,
     decision: Decision,
     rows: Sequence[CellRow],
     criteria: dict[int, Criterion],
@@ -289,7 +303,7 @@ def _save_cells(
 
 
 def _save_notes(
-    actor, decision: Decision, rows: Sequence[NoteRow], options: dict[int, Option]
+    actor: User, decision: Decision, rows: Sequence[NoteRow], options: dict[int, Option]
 ) -> None:
     def favours(index: int, row: NoteRow) -> dict[str, Any]:
         return {"favours": options.get(row.favours) if row.favours is not None else None}
@@ -298,7 +312,7 @@ def _save_notes(
     _save_rows(actor, decision, SensitivityNote, rows, existing, extra=favours)
 
 
-def _save_relations(actor, decision: Decision, rows: Sequence[RelationRow]) -> None:
+def _save_relations(actor: User, decision: Decision, rows: Sequence[RelationRow]) -> None:
     existing = {r.pk: r for r in decision.relations_out.all()} if rows else {}
     for row in rows:
         relation = _existing(existing, row.id, "relation")

@@ -7,6 +7,7 @@ import enum
 import functools
 import zoneinfo
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,9 @@ from django.utils import timezone
 from config.history import tracked_save
 
 from .models import ApiToken, PasswordResetRequest
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -27,7 +31,7 @@ def time_zone_choices() -> tuple[str, ...]:
 
 
 @transaction.atomic
-def user_set_time_zone(*, user, time_zone: str):
+def user_set_time_zone(*, user: User, time_zone: str) -> User:
     """Set the zone the user's pages show times in ('' = the server's TIME_ZONE)."""
     time_zone = (time_zone or "").strip()
     if time_zone and time_zone not in time_zone_choices():
@@ -39,7 +43,7 @@ def user_set_time_zone(*, user, time_zone: str):
 
 
 @transaction.atomic
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns (token, raw): raw is never stored, show it once."""
     name = (name or "").strip()
     if not name:
@@ -60,7 +64,7 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token: its owner or staff may. Revoking twice is harmless."""
     if token.user_id != actor.pk and not actor.is_staff:
         raise PermissionDenied("You can only revoke your own tokens.")

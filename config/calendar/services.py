@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,8 +13,11 @@ from config.history import tracked_save
 
 from .models import CalendarFeed
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def _revoke_active(user, *, actor, reason: str) -> int:
+
+def _revoke_active(user: User, *, actor: User, reason: str) -> int:
     revoked = 0
     now = timezone.now()
     for feed in CalendarFeed.objects.select_for_update().filter(user=user, revoked_at=None):
@@ -23,7 +28,7 @@ def _revoke_active(user, *, actor, reason: str) -> int:
 
 
 @transaction.atomic
-def calendar_feed_regenerate(*, user) -> tuple[CalendarFeed, str]:
+def calendar_feed_regenerate(*, user: User) -> tuple[CalendarFeed, str]:
     """A new secret URL token for ``user``; the old one (if any) stops working at once.
 
     Returns (feed, raw token): the raw token is never stored, show it once.
@@ -41,12 +46,12 @@ def calendar_feed_regenerate(*, user) -> tuple[CalendarFeed, str]:
 
 
 @transaction.atomic
-def calendar_feed_revoke(*, user) -> int:
+def calendar_feed_revoke(*, user: User) -> int:
     """Revoke ``user``'s calendar URL (it answers 404 from now on). Returns how many."""
     return _revoke_active(user, actor=user, reason="calendar URL revoked")
 
 
-def calendar_feed_user(*, raw: str):
+def calendar_feed_user(*, raw: str) -> User | None:
     """The active user behind a feed token, or None (unknown, revoked, inactive user)."""
     if not raw or len(raw) > 100:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -9,12 +11,15 @@ from config.notifications.models import Notification
 
 from .models import NotificationRead
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
+
 
 def _is_read() -> Exists:
     return Exists(NotificationRead.objects.filter(notification=OuterRef("pk")))
 
 
-def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+def notifications_of(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """``user``'s notifications (every email queued for them, whatever its delivery state),
     each annotated ``is_read``. Emails to addresses without a user are nobody's here."""
     qs = (
@@ -28,17 +33,17 @@ def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notificatio
     return qs
 
 
-def unread(*, user) -> QuerySet[Notification]:
+def unread(*, user: User) -> QuerySet[Notification]:
     """``user``'s unread notifications (unordered; the navigation counts them)."""
     return Notification.objects.filter(user=user).exclude(_is_read())
 
 
-def unread_count(*, user) -> int:
+def unread_count(*, user: User) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return unread(user=user).count()
 
 
-def notification_of(*, user, pk: int) -> Notification:
+def notification_of(*, user: User, pk: int) -> Notification:
     """One of ``user``'s notifications; someone else's is a 404, as a missing one."""
     return get_object_or_404(Notification.objects.annotate(is_read=_is_read()), pk=pk, user=user)

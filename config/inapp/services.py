@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -12,15 +14,18 @@ from config.notifications.models import Notification
 
 from .models import NotificationRead
 
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
-def _lock_reader(user) -> None:
+
+def _lock_reader(user: User) -> None:
     """Mark-reads of one person run one at a time (the user row is the lock), so
     "which are unread" cannot change between reading it and writing the marks."""
     get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
 
 
 @transaction.atomic
-def notification_mark_read(*, user, notification: Notification) -> bool:
+def notification_mark_read(*, user: User, notification: Notification) -> bool:
     """Mark ``notification`` (which must be ``user``'s) read. True if it was unread."""
     if notification.user_id != user.pk:
         raise PermissionError("Only its recipient can mark a notification read.")
@@ -33,7 +38,7 @@ def notification_mark_read(*, user, notification: Notification) -> bool:
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of ``user`` read; returns how many. Three queries
     (lock, find, insert + history in bulk) whatever the number."""
     _lock_reader(user)

@@ -24,11 +24,15 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
+
+if TYPE_CHECKING:
+    from django.core.mail.message import MIMEMixin
 
 CRLF = b"\r\n"
 
@@ -65,7 +69,9 @@ def deliver(message: EmailMessage) -> None:
     try:
         sender = sanitize_address(message.from_email, encoding)
         recipients = [sanitize_address(address, encoding) for address in message.recipients()]
-        body = message.message().as_bytes(linesep="\r\n")
+        # Django 5.2 builds a SafeMIMEText/SafeMIMEMultipart, whose as_bytes takes
+        # `linesep` (django-stubs describe Django 6's stdlib message).
+        body = cast("MIMEMixin", message.message()).as_bytes(linesep="\r\n")
     except ValueError as exc:  # an address or header Django cannot encode: nothing was sent
         raise DeliveryRefused("prepare", _describe(exc)) from exc
     try:
@@ -74,6 +80,8 @@ def deliver(message: EmailMessage) -> None:
         _close(backend, polite=False)
         raise DeliveryRefused("connect", _describe(exc)) from exc
     connection = backend.connection
+    if connection is None:  # open() connects or raises: never the case
+        raise DeliveryRefused("connect", "the mail backend opened no connection")
     try:
         _envelope(connection, sender, recipients, len(body))
     except DeliveryRefused as refusal:

@@ -165,7 +165,7 @@ def notification_send(*, notification_id: int) -> str:
     )
 
 
-_OUTCOMES = {
+_OUTCOMES: dict[str, str] = {
     Notification.State.SENT: "sent",
     Notification.State.RETRY: "retry",
     Notification.State.FAILED: "failed",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from config.bulk import create_with_history
@@ -16,6 +17,9 @@ from config.preferences.outbox import apply_preferences, with_footer
 from config.preferences.services import footer_links
 
 from .models import Notification
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 # The sending half lives in .sending; these names stay importable from here.
 from .sending import (  # noqa: F401
@@ -39,8 +43,8 @@ class Email:
     dedupe_key: str
     template: str
     context: dict
-    user: object | None = None
-    about: object | None = None
+    user: User | None = None
+    about: models.Model | None = None
 
 
 def notification_enqueue(
@@ -50,8 +54,8 @@ def notification_enqueue(
     dedupe_key: str,
     template: str,
     context: dict,
-    user=None,
-    about=None,
+    user: User | None = None,
+    about: models.Model | None = None,
 ) -> Notification | None:
     """Add one email to the outbox (at most once per `dedupe_key`); send it after commit.
 
@@ -141,7 +145,13 @@ def _save_unless_queued(row: Notification) -> bool:
 
 
 def notify_users(
-    *, users: Iterable, event: str, key: str, template: str, context: dict, about=None
+    *,
+    users: Iterable,
+    event: str,
+    key: str,
+    template: str,
+    context: dict,
+    about: models.Model | None = None,
 ) -> list[Notification]:
     """One email per user with an address; `key` identifies the event (recipient is added)."""
     return notification_enqueue_many(
@@ -158,7 +168,7 @@ def user_emails(
     key: str,
     template: str,
     context: dict,
-    about=None,
+    about: models.Model | None = None,
     addresses: Iterable[str] = (),
 ) -> list[Email]:
     """The emails `notify_users` queues: one per distinct address of an active user, then
@@ -178,7 +188,7 @@ def user_emails(
     return emails
 
 
-def notification_resend(*, notification: Notification, actor) -> Notification:
+def notification_resend(*, notification: Notification, actor: User) -> Notification:
     """Staff decision to send an *uncertain* or *failed* row again (it may arrive twice)."""
     if not (actor.is_staff or actor.is_superuser):
         raise PermissionDenied("Only staff can resend an email.")

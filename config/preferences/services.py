@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -14,6 +15,9 @@ from config.history import tracked_save
 
 from .classes import BY_KEY, Mode, class_of
 from .models import NotificationPreference
+
+if TYPE_CHECKING:
+    from config.accounts.models import User
 
 UNSUBSCRIBE_SALT = "ledger.preferences.unsubscribe"
 
@@ -42,7 +46,7 @@ def modes_for(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
     return result
 
 
-def preferences_of(user) -> dict[str, str]:
+def preferences_of(user: User) -> dict[str, str]:
     stored = dict(
         NotificationPreference.objects.filter(user=user).values_list("event_class", "mode")
     )
@@ -50,7 +54,9 @@ def preferences_of(user) -> dict[str, str]:
 
 
 @transaction.atomic
-def preference_set(*, user, event_class: str, mode: str, reason: str = "preference changed"):
+def preference_set(
+    *, user: User, event_class: str, mode: str, reason: str = "preference changed"
+) -> NotificationPreference:
     cls = BY_KEY.get(event_class)
     if cls is None:
         raise ValidationError("Unknown kind of notification.")

@@ -76,7 +76,14 @@ def field_snippets(
           AND to_tsvector(%s, f.body) @@ q.q
         ORDER BY t.id, f.ord
     """  # noqa: S608  (only our own table and column names are interpolated)
-    params = [TS_CONFIG, query, TS_CONFIG, START + STOP, _headline_options(), list(ids)]
+    params: list[str | list[int]] = [
+        TS_CONFIG,
+        query,
+        TS_CONFIG,
+        START + STOP,
+        _headline_options(),
+        list(ids),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, TS_CONFIG])
         rows = cursor.fetchall()
@@ -104,7 +111,14 @@ def child_snippets(
         WHERE to_tsvector(%s, numbered.body) @@ q.q
         ORDER BY numbered.parent, numbered.n
     """  # noqa: S608  (only our own table and column names are interpolated)
-    params = [TS_CONFIG, query, list(ids), TS_CONFIG, START + STOP, _headline_options()]
+    params: list[str | list[int]] = [
+        TS_CONFIG,
+        query,
+        list(ids),
+        TS_CONFIG,
+        START + STOP,
+        _headline_options(),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, TS_CONFIG])
         rows = cursor.fetchall()

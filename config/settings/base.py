@@ -168,7 +168,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-CONTENT_SECURITY_POLICY = {
+# Typed so that the OIDC form-action below may append to a directive.
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[object]]] = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],

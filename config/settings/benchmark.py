@@ -7,7 +7,7 @@ production never loads the benchmark's URLs.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LEDGER_CHAIN_KEYS, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="benchmark-only-not-secret-" + "x" * 40)
@@ -18,7 +18,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 # Acceptances seal ledger events; the benchmark's own key (as dev.py's), never production's.
-if not LEDGER_CHAIN_KEYS:  # noqa: F405
+if not LEDGER_CHAIN_KEYS:
     LEDGER_CHAIN_KEYS = "bench:YmVuY2htYXJrLW9ubHktbGVkZ2VyLWNoYWluLWtleS1ub3Qtc2VjcmV0"
 # Users are created in bulk before the measurement; hashing is not what is measured.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

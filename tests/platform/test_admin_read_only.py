@@ -36,8 +36,7 @@ def ledger_admins() -> list[tuple[type, admin.ModelAdmin]]:
     return [
         (model, model_admin)
         for model, model_admin in admin.site._registry.items()
-        if model not in WRITABLE
-        and _ours(apps.get_app_config(model._meta.app_label).path)
+        if model not in WRITABLE and _ours(apps.get_app_config(model._meta.app_label).path)
     ]
 
 

@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 
 from .models import Channel
+
+if TYPE_CHECKING:
+    from triggers.models import Trigger
 
 
 class ChannelForm(forms.Form):
@@ -12,7 +19,7 @@ class ChannelForm(forms.Form):
         help_text="Checked before it is saved: allow-listed host, public address, "
         "redirects included.",
     )
-    trigger = forms.ModelChoiceField(
+    trigger: forms.ModelChoiceField[Trigger] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         empty_label="Every trigger of this log",
@@ -21,4 +28,4 @@ class ChannelForm(forms.Form):
 
     def __init__(self, *args, triggers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["trigger"].queryset = triggers
+        cast("forms.ModelChoiceField[Trigger]", self.fields["trigger"]).queryset = triggers

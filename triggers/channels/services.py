@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,13 +19,20 @@ from triggers import netguard
 from . import payloads, selectors, sending, transport
 from .models import Channel, ChannelDelivery
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def can_manage(user) -> bool:
+    from adr.models import DecisionLog
+    from config.accounts.models import User
+    from triggers.models import Trigger
+
+
+def can_manage(user: User | AnonymousUser) -> bool:
     """Architects (who write to the logs) and staff manage a log's channels."""
     return bool(getattr(user, "is_staff", False)) or has_role(user, ARCHITECT)
 
 
-def require_manager(user) -> None:
+def require_manager(user: User | AnonymousUser) -> None:
     if not can_manage(user):
         raise PermissionDenied("Only architects and staff manage a log's channels.")
 
@@ -41,7 +48,7 @@ def url_check(*, url: str) -> None:
 
 
 def channel_create(
-    *, actor, log, kind: str, name: str, url: str, trigger=None
+    *, actor: User, log: DecisionLog, kind: str, name: str, url: str, trigger: Trigger | None = None
 ) -> tuple[Channel, str]:
     """Add a channel; returns it and its signing secret ("" unless signed JSON), which is
     shown once and cannot be read back."""
@@ -61,7 +68,7 @@ def channel_create(
 
 
 def channel_set_active(
-    *, actor, channel: Channel, active: bool, version: int | None = None
+    *, actor: User, channel: Channel, active: bool, version: int | None = None
 ) -> Channel:
     """Disable (no new deliveries; queued ones fail as disabled) or enable again."""
     require_manager(actor)
@@ -76,7 +83,7 @@ def channel_set_active(
     return row
 
 
-def channel_test(*, actor, channel: Channel) -> str:
+def channel_test(*, actor: User, channel: Channel) -> str:
     """Post a test message now (not an event: no outbox row). Returns what the endpoint
     answered; raises ValidationError with the reason it failed."""
     require_manager(actor)

@@ -45,7 +45,7 @@ def check_target(url: str) -> netguard.Target:
             infos = socket.getaddrinfo(host, target.port, proto=socket.IPPROTO_TCP)
         except (OSError, UnicodeError) as exc:
             raise netguard.Refused(f"The host {host} does not resolve: {exc}") from exc
-        addresses = [info[4][0] for info in infos]
+        addresses = [str(info[4][0]) for info in infos]  # TCP: always str
     for address in addresses:
         if not netguard.is_public_address(address):
             raise netguard.Refused(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,13 +18,16 @@ from . import selectors, services
 from .forms import ChannelForm
 from .models import Channel
 
+if TYPE_CHECKING:
+    from config.accounts.requests import AuthenticatedHttpRequest
 
-def _log(request: HttpRequest, key: str) -> DecisionLog:
+
+def _log(request: AuthenticatedHttpRequest, key: str) -> DecisionLog:
     services.require_manager(request.user)
     return get_object_or_404(DecisionLog, key=key.upper())
 
 
-def log_channels(request: HttpRequest, key: str) -> HttpResponse:
+def log_channels(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     log = _log(request, key)
     form = ChannelForm(request.POST or None, triggers=selectors.log_triggers(log=log))
     secret = created = None
@@ -50,13 +55,13 @@ def log_channels(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _channel(request: HttpRequest, key: str, pk: int) -> Channel:
+def _channel(request: AuthenticatedHttpRequest, key: str, pk: int) -> Channel:
     log = _log(request, key)
     return get_object_or_404(Channel.objects.select_related("log"), pk=pk, log=log)
 
 
 @require_POST
-def channel_test(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def channel_test(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpResponse:
     channel = _channel(request, key, pk)
     try:
         answer = services.channel_test(actor=request.user, channel=channel)
@@ -69,7 +74,7 @@ def channel_test(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-def channel_active(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def channel_active(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpResponse:
     channel = _channel(request, key, pk)
     active = request.POST.get("active") == "1"
     try:

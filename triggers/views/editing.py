@@ -141,7 +141,7 @@ def edit(request, pk: int):
             conflict = conflict_for(error, history_of(trigger))
             version, status = error.current, 409
             loaded = loaded_instance(error)
-            if loaded is not None:
+            if isinstance(loaded, Trigger):  # the trigger as loaded, or None
                 trigger = get_object_or_404(Trigger, pk=pk)
                 data = rebase_untouched(
                     request.POST,
