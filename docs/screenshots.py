@@ -9,7 +9,8 @@ the demo users, at desktop (1366 px) and phone (390 px) widths.
 SQLite file under var/) and runs `manage.py runserver` on a free port for the duration.
 Writes docs/screenshots/<page>-<width>.png: the decision page and its matrix (as Alice,
 architect), the home page (as Sam, stakeholder: what waits for him), the decision map
-of the AUTH log, and the decision editor's live matrix. Viewport shots at a device scale of 1 keep each PNG small.
+of the AUTH log, and the decision editor's live matrix. Viewport shots at a device scale
+of 1 keep each PNG small.
 """
 
 from __future__ import annotations
