@@ -41,7 +41,7 @@ SHOTS = [
     ("matrix", "alice", "/decisions/AUTH-1/", "Decision matrix", False),
     ("home", "sam", "/", None, False),
     ("map", "alice", "/decisions/logs/AUTH/map/", None, True),
-    ("editor", "alice", "/decisions/AUTH-1/edit/", "Criteria and decision matrix", False),
+    ("editor", "alice", "/decisions/AUTH-1/edit/", "The grid", False),
 ]
 # A full-page shot stops here (px): long pages would make large files.
 MAX_HEIGHT = 1600
