@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# Two test processes (pytest-xdist), whole files each: every process has its own test
+# database and Redis database (config/settings/test.py). PYTEST_ARGS= runs in one.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test install lint typecheck pytest benchmark chaos mutations clean
 

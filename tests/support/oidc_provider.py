@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import _missing
+from tests.support.npm import npm_install
 from tests.support.smtp import free_port
 from tests.support.wait import wait_until
 
@@ -34,22 +35,14 @@ def require_oidc_provider() -> str:
     node = shutil.which("node")
     if node is None:
         _missing("needs node (Debian's nodejs) to run the oidc-provider package")
-    if not ENTRY.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing("needs npm to install oidc-provider into tests/support/.node-oidc/")
-        try:
-            subprocess.run(
-                [npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"]
-                + ["--no-save", f"oidc-provider@{VERSION}"],
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
-        except (subprocess.SubprocessError, OSError) as exc:
-            _missing(f"could not install oidc-provider from npm: {exc}")
-        if not ENTRY.exists():
-            _missing("npm ran but oidc-provider is not in tests/support/.node-oidc/")
+    npm_install(
+        NODE_DIR,
+        [f"oidc-provider@{VERSION}"],
+        expect=ENTRY,
+        missing=_missing,
+        timeout=300,
+        ignore_scripts=False,
+    )
     return node
 
 
