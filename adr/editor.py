@@ -19,11 +19,11 @@ from config.errors import add_to_form
 
 from . import services
 from .forms import (
-    CriterionForm,
+    CRITERION_FIELDS,
+    OPTION_FIELDS,
     CriterionFormSet,
     DecisionForm,
     NoteFormSet,
-    OptionForm,
     OptionFormSet,
     RelationFormSet,
 )
@@ -83,9 +83,7 @@ class DecisionEditor:
         self.options = OptionFormSet(
             data,
             prefix="options",
-            initial=[
-                {"id": o.pk, **{f: getattr(o, f) for f in OptionForm._meta.fields}} for o in options
-            ],
+            initial=[{"id": o.pk, **{f: getattr(o, f) for f in OPTION_FIELDS}} for o in options],
         )
         self.criteria = CriterionFormSet(
             data,
@@ -95,7 +93,8 @@ class DecisionEditor:
                 for c in criteria
             ],
         )
-        option_index = {o.pk: i for i, o in enumerate(options)}
+        # Keyed as a note's favours_id is typed: a note favouring no option finds none.
+        option_index: dict[int | None, int] = {o.pk: i for i, o in enumerate(options)}
         self.notes = NoteFormSet(
             data,
             prefix="notes",
@@ -255,14 +254,12 @@ class DecisionEditor:
             "tags": services.parse_tags(data.get("tags") or ""),
             "reason": data.get("reason") or "",
             "options": [
-                services.OptionRow(
-                    id=pk(f), delete=delete, fields=fields(f, OptionForm._meta.fields, delete)
-                )
+                services.OptionRow(id=pk(f), delete=delete, fields=fields(f, OPTION_FIELDS, delete))
                 for _i, f, delete in self.options.rows()
             ],
             "criteria": [
                 services.CriterionRow(
-                    id=pk(f), delete=delete, fields=fields(f, CriterionForm._meta.fields, delete)
+                    id=pk(f), delete=delete, fields=fields(f, CRITERION_FIELDS, delete)
                 )
                 for _i, f, delete in self.criteria.rows()
             ],

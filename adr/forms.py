@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -26,6 +28,11 @@ ROWS_EXTRA = {"options": 3, "criteria": 3, "notes": 1, "relations": 1}
 ROWS_MAX = 60
 # The row number in a formset's empty form (the editor script's template for new rows).
 ROW_NUMBER = "__num__"
+# The fields each form edits (its Meta.fields), named here so the editor can use them typed.
+# source_path is the importer's: the page does not edit it.
+DECISION_FIELDS = [name for name in services.EDITABLE_FIELDS if name != "source_path"]
+OPTION_FIELDS = ["title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen"]
+CRITERION_FIELDS = ["name", "description", "weight"]
 
 
 class LogForm(forms.ModelForm):
@@ -62,8 +69,7 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        # source_path is the importer's: the page does not edit it.
-        fields = [name for name in services.EDITABLE_FIELDS if name != "source_path"]
+        fields = DECISION_FIELDS
         widgets = {
             "decided_on": DATE_WIDGET,
             "revisit_by": DATE_WIDGET,
@@ -89,7 +95,7 @@ class DecisionForm(forms.ModelForm):
         return title
 
     def decision_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in DECISION_FIELDS}
 
 
 class OptionForm(forms.ModelForm):
@@ -98,7 +104,7 @@ class OptionForm(forms.ModelForm):
 
     class Meta:
         model = Option
-        fields = ["title", "description", "good", "neutral", "bad", "findings", "verdict", "chosen"]
+        fields = OPTION_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "good": forms.Textarea(attrs={"rows": 3}),
@@ -119,7 +125,7 @@ class CriterionForm(forms.ModelForm):
 
     class Meta:
         model = Criterion
-        fields = ["name", "description", "weight"]
+        fields = CRITERION_FIELDS
 
 
 class NoteForm(forms.ModelForm):
@@ -164,7 +170,8 @@ class RelationForm(forms.Form):
         return target
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         target, kind = data.get("target"), data.get("kind")
         deleting = data.get("DELETE")
         if (
@@ -190,7 +197,8 @@ class BaseRows(forms.BaseFormSet):
         counts = self.management_form
         posted = counts.cleaned_data.get("INITIAL_FORMS") if counts.is_valid() else None
         if self.is_bound and posted is not None and posted != len(self.initial or ()):
-            self._non_form_errors.append(
+            # _non_form_errors: Django's formset internal, which the stubs do not declare.
+            self._non_form_errors.append(  # type: ignore[attr-defined]
                 "This form is out of date or was altered; reload the page and try again."
             )
 
@@ -211,7 +219,10 @@ class BaseRows(forms.BaseFormSet):
         for index, form in enumerate(self.forms):
             if not form.has_changed() and not (form.initial.get("id")):
                 continue
-            yield index, form, bool(self.can_delete and self._should_delete_form(form))
+            # _should_delete_form: Django's formset internal, which the stubs do not declare.
+            delete = self._should_delete_form  # type: ignore[attr-defined]
+            deleting = self.can_delete and delete(form)
+            yield index, form, bool(deleting)
 
 
 class OptionRows(BaseRows):
@@ -257,7 +268,7 @@ class StatusForm(forms.Form):
     def __init__(self, *args, decision: Decision, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = services.TRANSITIONS.get(decision.status, set())
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             (value, label) for value, label in Decision.Status.choices if value in allowed
         ]
         if decision.revisit_by:

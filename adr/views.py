@@ -100,6 +100,8 @@ def log_edit(request, key: str | None = None):
                     expected_version=version,
                 )
         except ConflictError as error:
+            # Only an update checks a version: the log exists and came from the URL.
+            assert log is not None and key is not None
             # Their input stays in the form; saving again applies it on top.
             conflict = conflict_for(error, selectors.log_history(user=request.user, log=log))
             version, status = error.current, 409
@@ -260,7 +262,8 @@ def decision_reviewed(request, key: str, number: int):
 def decision_edit(request, key: str | None = None, number: int | None = None):
     """Create (no key) or edit a decision with its options, matrix, notes and relations."""
     require_role(request.user, ARCHITECT)
-    decision = _get_decision(request, key, number) if key else None
+    # The edit route gives both key and number, the create route neither.
+    decision = _get_decision(request, key, number) if key and number is not None else None
     log = None
     if decision is None and request.GET.get("log"):
         log = DecisionLog.objects.filter(key=request.GET["log"].strip().upper()[:12]).first()
@@ -286,6 +289,8 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
                     **editor.service_kwargs(),
                 )
             except ConflictError as error:
+                # Only an existing decision (the edit route's key and number) has a version.
+                assert decision is not None and key is not None and number is not None
                 # Nothing saved: show what changed since, keep what they typed; a second
                 # save (after reading the changes) applies their input on top.
                 entries = selectors.decision_history(user=request.user, decision=decision)

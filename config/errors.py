@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.forms import BaseForm
 
 
@@ -44,7 +46,7 @@ def add_to_form(form: BaseForm, error: ValidationError) -> None:
             form.add_error(target, msg)
 
 
-def refuse_nul(**values: object) -> None:
+def refuse_nul(**values: str | Iterable[str] | None) -> None:
     """Refuse text with a NUL character (PostgreSQL cannot store it) before it reaches a
     query: a ValidationError naming each field, instead of a database error."""
     bad = {

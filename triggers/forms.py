@@ -8,6 +8,7 @@ chosen kind's fields are validated and saved, the others come back as they were 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -17,7 +18,11 @@ from config.widgets import IsoDateInput
 
 from .models import Initiative, Trigger
 
-KIND_FIELDS = {
+if TYPE_CHECKING:
+    from config.accounts.models import User
+    from risks.models import RiskAcceptance
+
+KIND_FIELDS: dict[str, list[str]] = {
     Trigger.Kind.DATE: ["date", "lead_days"],
     Trigger.Kind.INITIATIVE: ["initiative"],
     Trigger.Kind.METRIC: ["url", "path", "op", "threshold", "interval_minutes"],
@@ -65,17 +70,23 @@ class TriggerForm(forms.Form):
     decisions = forms.ModelMultipleChoiceField(
         queryset=Decision.objects.select_related("log"), required=False
     )
-    risk_acceptance = forms.ModelChoiceField(queryset=None, required=False)
+    risk_acceptance: forms.ModelChoiceField[RiskAcceptance] = forms.ModelChoiceField(
+        queryset=None, required=False
+    )
     sensitivity_note = forms.ModelChoiceField(
         queryset=SensitivityNote.objects.select_related("decision__log"),
         required=False,
         help_text="Watch a sensitivity note: the trigger says when its constraint flips.",
     )
-    watchers = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    watchers: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        queryset=None, required=False
+    )
     extra_addresses = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One per line."
     )
-    escalation_contact = forms.ModelChoiceField(queryset=None, required=False)
+    escalation_contact: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=None, required=False
+    )
     escalation_email = forms.EmailField(
         required=False, help_text="An address (e.g. a team list) told too when reminders escalate."
     )
@@ -86,9 +97,12 @@ class TriggerForm(forms.Form):
 
         self.kind = kind
         users = get_user_model().objects.filter(is_active=True).order_by("username")
-        self.fields["watchers"].queryset = users
-        self.fields["escalation_contact"].queryset = users
-        self.fields["risk_acceptance"].queryset = RiskAcceptance.objects.all()
+        # The form's own copies of the class fields above, so their declared types hold.
+        cast(forms.ModelMultipleChoiceField, self.fields["watchers"]).queryset = users
+        cast(forms.ModelChoiceField, self.fields["escalation_contact"]).queryset = users
+        cast(
+            forms.ModelChoiceField, self.fields["risk_acceptance"]
+        ).queryset = RiskAcceptance.objects.all()
         self.editing = editing
         for name in KIND_FIELD_NAMES - set(KIND_FIELDS.get(kind, [])):
             if editing:
