@@ -53,7 +53,10 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     url = env.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ledger")
     parts = urlsplit(url)
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/ledger_mutations"))
+    # ledger → ledger_mutations, ledger_h10 → ledger_mutations_h10: one per checkout's db.
+    suffix = parts.path.lstrip("/").removeprefix("ledger").lstrip("_")
+    name = f"ledger_mutations_{suffix}" if suffix else "ledger_mutations"
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     env.setdefault("LEDGER_REQUIRE_SERVICES", "1")
     return env
 
@@ -105,7 +108,9 @@ def _write_docs(rows: list[tuple[Target, Mutant, bool]], seconds: float) -> None
         if not mine:
             continue
         surv = [m for m, s in mine if s]
-        names = "<br>".join(f"`{m.path}:{m.line}` `{m.before}` → `{m.after}`" for m in surv)
+        names = "<br>".join(
+            f"`{m.path}:{m.line}` `{m.before}` → `{m.after}`".replace("|", "\\|") for m in surv
+        )
         lines.append(
             f"| {target.rule} | {len(mine)} | {len(mine) - len(surv)} | {names or 'none'} |"
         )

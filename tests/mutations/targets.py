@@ -18,4 +18,73 @@ class Target:
     tests: tuple[str, ...]
 
 
-TARGETS: list[Target] = []
+TARGETS: list[Target] = [
+    Target(
+        rule="acceptance state machine",
+        path="risks/workflow.py",
+        names=(
+            "LIVE",
+            "RULES",
+            "SIGNED_STATES",
+            "rule_for",
+            "allows",
+            "refusal",
+            "_or",
+            "require",
+            "actions_for",
+            "transition",
+        ),
+        tests=("tests/risks/test_workflow.py",),
+    ),
+    Target(
+        rule="decision lifecycle and deferral",
+        path="adr/services/lifecycle.py",
+        names=(
+            "TRANSITIONS",
+            "deferral_is_backed",
+            "require_deferral_backed",
+            "decision_change_status",
+        ),
+        tests=("tests/adr/test_lifecycle.py",),
+    ),
+    Target(
+        rule="trigger firing: evaluators",
+        path="triggers/evaluate.py",
+        names=(
+            "CLOSED_ACCEPTANCE_STATES",
+            "evaluator_for",
+            "next_check",
+            "handle",
+            "_acceptance_gone",
+            "_recheck_tomorrow",
+            "_remind",
+            "DateEvaluator",
+            "MetricEvaluator",
+            "InitiativeEvaluator",
+            "MitigationEvaluator",
+            "WebhookEvaluator",
+        ),
+        tests=(
+            "tests/triggers/test_sweep.py",
+            "tests/triggers/test_acceptance_rules.py",
+        ),
+    ),
+    Target(
+        rule="trigger firing: fire and record",
+        path="triggers/firing.py",
+        names=("Work.record", "Work.reschedule", "Work.fire", "Work._effects"),
+        tests=("tests/triggers/test_sweep.py",),
+    ),
+    Target(
+        rule="trigger firing: warning days",
+        path="triggers/models.py",
+        names=("Trigger.fire_day", "Trigger.lead_days", "Trigger.warning_instants"),
+        tests=("tests/triggers/test_sweep.py",),
+    ),
+    Target(
+        rule="trigger firing: claiming (fires exactly once)",
+        path="triggers/sweep.py",
+        names=("_due", "sweep", "_claim_and_handle"),
+        tests=("tests/triggers/test_sweep.py",),
+    ),
+]
