@@ -118,6 +118,8 @@ def mutants(path: str, qualname: str, source: str) -> Iterator[Mutant]:
     for node in ast.walk(scope):
         if not hasattr(node, "end_lineno") or isinstance(node, ast.stmt) or id(node) in typing:
             continue
+        if isinstance(getattr(node, "ctx", None), ast.Store):
+            continue  # `for a, b in …` without `b` only crashes: not a rule
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             continue
         begin = starts[node.lineno - 1] + node.col_offset
