@@ -173,10 +173,9 @@ class DateEvaluator:
         fire_at = trigger.fire_at
         if fire_at is None:
             return None
+        # Every warning instant is before `fire_at` (lead days are positive).
         pending = [
-            at
-            for days, at in trigger.warning_instants()
-            if days not in trigger.warnings_sent and at < fire_at
+            at for days, at in trigger.warning_instants() if days not in trigger.warnings_sent
         ]
         return min([*pending, fire_at])
 
@@ -226,7 +225,7 @@ class DateEvaluator:
             key=f"trigger:{trigger.pk}:g{trigger.generation}:warn:{day}:{lead}",
             event="trigger.warning",
             template="trigger-warning",
-            context={"days_left": days_left, "lead": lead, "day": trigger.fire_day},
+            context={"days_left": days_left, "day": trigger.fire_day},
         )
         result.warned += 1
 

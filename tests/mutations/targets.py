@@ -18,6 +18,9 @@ class Target:
     tests: tuple[str, ...]
 
 
+FIRING_RULES = "tests/triggers/test_firing_rules.py"
+ACCEPTANCE_RULES = "tests/triggers/test_acceptance_rules.py"
+
 TARGETS: list[Target] = [
     Target(
         rule="acceptance state machine",
@@ -64,27 +67,35 @@ TARGETS: list[Target] = [
             "MitigationEvaluator",
             "WebhookEvaluator",
         ),
-        tests=(
-            "tests/triggers/test_sweep.py",
-            "tests/triggers/test_acceptance_rules.py",
-        ),
+        tests=(FIRING_RULES, ACCEPTANCE_RULES, "tests/triggers/test_metric.py"),
     ),
     Target(
-        rule="trigger firing: fire and record",
+        rule="trigger firing: fire and its effects",
         path="triggers/firing.py",
-        names=("Work.record", "Work.reschedule", "Work.fire", "Work._effects"),
-        tests=("tests/triggers/test_sweep.py",),
+        names=("Work.reschedule", "Work.fire", "Work._effects"),
+        tests=(FIRING_RULES, ACCEPTANCE_RULES),
     ),
     Target(
-        rule="trigger firing: warning days",
+        rule="trigger firing: warn N days before",
         path="triggers/models.py",
-        names=("Trigger.fire_day", "Trigger.lead_days", "Trigger.warning_instants"),
-        tests=("tests/triggers/test_sweep.py",),
+        names=(
+            "Trigger.fire_day",
+            "Trigger.fire_at",
+            "Trigger.lead_days",
+            "Trigger.warning_instants",
+        ),
+        tests=(FIRING_RULES,),
     ),
     Target(
-        rule="trigger firing: claiming (fires exactly once)",
+        rule="trigger firing: claimed once (fires exactly once)",
         path="triggers/sweep.py",
         names=("_due", "sweep", "_claim_and_handle"),
-        tests=("tests/triggers/test_sweep.py",),
+        tests=(
+            FIRING_RULES,
+            "tests/triggers/test_sweep.py::"
+            "test_a_second_sweep_blocked_behind_a_claimed_batch_skips_it_and_the_first_fires_it",
+            "tests/triggers/test_sweep.py::"
+            "test_each_batch_of_the_sweep_costs_the_same_bounded_number_of_queries",
+        ),
     ),
 ]

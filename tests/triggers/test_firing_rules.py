@@ -240,7 +240,7 @@ def test_a_mitigation_in_place_by_its_due_date_does_not_fire(architect, signers)
     _sign(acceptance, architect, signers)
     Trigger.objects.filter(pk=overdue.pk).update(next_check_at=start_of_day(_day(11)))
     assert sweep(now=start_of_day(_day(11))).fired == 0
-    assert _state(overdue)[0] == "armed"
+    assert _state(overdue) == ("armed", [], None)  # nothing left to look at
 
 
 def test_an_overdue_mitigation_of_an_acceptance_not_yet_accepted_waits_a_day(architect, signers):
@@ -259,3 +259,44 @@ def test_an_overdue_mitigation_of_an_expired_acceptance_is_disarmed(architect, s
     risk_services.acceptance_expire(acceptance=acceptance)
     assert sweep(now=start_of_day(_day(11))).fired == 0
     assert _state(overdue)[0] == "disarmed"
+
+
+def test_a_trigger_made_for_an_initiative_already_done_fires_on_the_next_sweep(
+    architect, stakeholder
+):
+    from triggers.services import initiative_create, initiative_set_status
+
+    done = initiative_create(actor=architect, name="RBAC rollout")
+    initiative_set_status(actor=architect, initiative=done, status="done")
+    open_ = initiative_create(actor=architect, name="SSO rollout")
+    made = [
+        trigger_create(
+            actor=architect,
+            name=f"{i.name} is done",
+            kind="initiative",
+            initiative=i,
+            watchers=[stakeholder],
+        )  # fmt: skip
+        for i in (done, open_)
+    ]
+    now = timezone.now()
+    assert [t.next_check_at is not None for t in made] == [True, False]
+    # Looked at anyway (e.g. rescheduled by hand), the open one does not fire.
+    Trigger.objects.filter(pk=made[1].pk).update(next_check_at=now)
+    assert sweep(now=now).fired == 1
+    assert [_state(t)[0] for t in made] == ["fired", "armed"]
+    assert FiredEvent.objects.get().reason == "The initiative “RBAC rollout” is done."
+
+
+def test_a_fired_reason_is_cut_at_500_characters_in_the_trigger_and_its_event(
+    architect, stakeholder
+):
+    from triggers.firing import Work
+
+    made = _date_trigger(architect, stakeholder, _day(10), lead_days=[])
+    trigger = Trigger.objects.select_for_update().get(pk=made.pk)
+    work = Work(timezone.now())
+    work.fire(trigger, reason="x" * 499 + "yz", details={})
+    work.flush()
+    trigger.refresh_from_db()
+    assert trigger.state_reason == FiredEvent.objects.get().reason == "x" * 499 + "y"
