@@ -48,7 +48,13 @@ TARGETS: list[Target] = [
             "require_deferral_backed",
             "decision_change_status",
         ),
-        tests=("tests/adr/test_lifecycle.py",),
+        tests=(
+            "tests/adr/test_lifecycle.py",
+            # an armed trigger backs a deferral (the registered alternative to a date)
+            "tests/triggers/test_journeys.py::"
+            "test_a_decision_cannot_be_deferred_until_a_trigger_or_revisit_date_exists",
+            "tests/triggers/test_journeys.py::test_a_disarmed_trigger_no_longer_backs_a_deferral",
+        ),
     ),
     Target(
         rule="trigger firing: evaluators",
