@@ -123,12 +123,15 @@ def _write_docs(rows: list[tuple[Target, Mutant, bool]], seconds: float) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.mutations")
-    parser.add_argument("--only", default="", help="only targets whose rule contains this")
+    parser.add_argument(
+        "--only", default="", help="only mutants whose rule or label (path:line …) contains this"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--docs", action="store_true", help="write the result to docs/testing.md")
     args = parser.parse_args()
-    targets = [t for t in TARGETS if args.only.lower() in t.rule.lower()]
-    todo = _all_mutants(targets)
+    only = args.only.lower()
+    todo = [(t, m) for t, m in _all_mutants(TARGETS) if only in f"{t.rule} {m.label}".lower()]
+    targets = [t for t in TARGETS if any(t is mine for mine, _ in todo)]
     if args.list:
         for target, mutant in todo:
             print(f"[{target.rule}] {mutant.label}")
