@@ -17,7 +17,7 @@ from config.notifications.models import Notification
 from tests.conftest import PASSWORD
 from tests.triggers.conftest import make_acceptance
 from triggers.models import Evaluation, FiredEvent, Trigger, start_of_day
-from triggers.services import trigger_create
+from triggers.services import trigger_acknowledge, trigger_create
 from triggers.sweep import sweep
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,8 @@ def test_a_date_trigger_warns_n_days_before_at_each_lead_day_then_fires_exactly_
     assert f"fires on {format_date(day)} — 7 days from now." in week_body
 
     result = sweep(now=fire_at)
-    assert (result.fired, result.warned, sweep(now=fire_at).fired) == (1, 0, 0)
+    assert (result.checked, result.fired, result.warned) == (1, 1, 0)
+    assert sweep(now=fire_at).checked == 0
     trigger.refresh_from_db()
     assert (trigger.state, trigger.fired_at, trigger.reminders_sent) == ("fired", fire_at, 0)
     assert trigger.next_check_at == fire_at + timedelta(days=3)  # the first reminder
@@ -132,6 +133,8 @@ def test_a_fired_trigger_is_reminded_once_per_period_and_not_when_looked_at_earl
     escalated = [(s, b) for s, b in _emails("trigger.reminder") if s.startswith("Escalated: ")]
     assert len(escalated) == 2  # the watcher and the escalation contact
     assert "unacknowledged for 2 reminders" in escalated[0][1]
+    trigger_acknowledge(actor=architect, trigger=trigger)
+    assert _state(trigger) == ("acknowledged", [], None)  # no more reminders
 
 
 @pytest.fixture
@@ -185,6 +188,8 @@ def test_a_remediated_acceptance_disarms_its_expiry_trigger(architect, signers):
     assert (expiry.state, expiry.next_check_at) == ("disarmed", None)
     assert expiry.state_reason == "disarmed: the acceptance is remediated"
     assert not FiredEvent.objects.filter(trigger=expiry).exists()
+    # A plain date trigger of the acceptance still fires (decisions may rest on it).
+    assert Trigger.objects.get(risk_acceptance=acceptance, kind="date").state == "fired"
 
 
 def _sign(acceptance, architect, signers) -> None:
@@ -300,3 +305,41 @@ def test_a_fired_reason_is_cut_at_500_characters_in_the_trigger_and_its_event(
     work.flush()
     trigger.refresh_from_db()
     assert trigger.state_reason == FiredEvent.objects.get().reason == "x" * 499 + "y"
+
+
+def test_a_mitigation_without_a_due_date_is_not_looked_at_and_never_fires(architect, signers):
+    from risks import services as risk_services
+
+    acceptance = _acceptance(architect, signers, sign=False)
+    overdue = _overdue(architect, acceptance)
+    risk_services.mitigation_save(
+        actor=architect,
+        acceptance=acceptance,
+        mitigation=overdue.mitigation,
+        description=overdue.mitigation.description,
+        due_on=None,
+    )
+    _sign(acceptance, architect, signers)
+    assert _state(overdue) == ("armed", [], None)
+    Trigger.objects.filter(pk=overdue.pk).update(next_check_at=start_of_day(_day(11)))
+    assert sweep(now=start_of_day(_day(11))).fired == 0
+    assert _state(overdue) == ("armed", [], None)
+
+
+def test_the_first_of_two_triggers_firing_together_is_why_the_acceptance_is_triggered(
+    architect, signers
+):
+    acceptance = _acceptance(architect, signers, sign=True)  # its sunset is on day 70
+    trigger_create(
+        actor=architect,
+        name="Earlier",
+        kind="date",
+        params={"date": _day(69).isoformat()},
+        risk_acceptance=acceptance,
+    )
+    assert sweep(now=start_of_day(_day(71))).fired == 2
+    acceptance.refresh_from_db()
+    assert (acceptance.state, acceptance.state_reason) == (
+        "triggered",
+        f"The date {_day(69)} has arrived.",
+    )

@@ -92,6 +92,7 @@ def test_a_metric_below_its_threshold_fires_once_with_the_observed_value(
     assert Evaluation.objects.get().observed == "120"
     _Handler.users = 42
     trigger.refresh_from_db()
+    assert trigger.consecutive_failures == 0
     assert sweep(now=trigger.next_check_at).fired == 1
     trigger.refresh_from_db()
     assert trigger.state == "fired"
@@ -135,7 +136,11 @@ def test_after_n_failures_in_a_row_the_watch_list_hears_the_probe_is_broken_once
     broken = Notification.objects.filter(event="trigger.probe_broken")
     assert list(broken.values_list("recipient", flat=True)) == [stakeholder.email]
     assert "failed 2 times" in broken.get().body_text
+    error = Evaluation.objects.filter(outcome="error").first().error
+    assert f"Last error: {error}" in broken.get().body_text
     assert not FiredEvent.objects.exists()
+    trigger.refresh_from_db()
+    assert (trigger.consecutive_failures, trigger.probe_alerts) == (4, 1)
 
 
 def test_redirects_are_followed_at_most_three_times(server):
