@@ -202,7 +202,9 @@ def _sign(acceptance, architect, signers) -> None:
         )
 
 
-def _overdue(architect, acceptance, *, status: str = "planned") -> Trigger:
+def _overdue(
+    architect, acceptance, *, status: str = "planned", description: str = "Short-lived tokens"
+) -> Trigger:
     """A mitigation due on day 10 added to the draft `acceptance` (an edit would void
     signatures)."""
     from risks import services as risk_services
@@ -210,7 +212,7 @@ def _overdue(architect, acceptance, *, status: str = "planned") -> Trigger:
     mitigation = risk_services.mitigation_save(
         actor=architect,
         acceptance=acceptance,
-        description="Access tokens live 5 minutes",
+        description=description,
         due_on=_day(10),
     )
     overdue = Trigger.objects.get(risk_acceptance=acceptance, kind="mitigation_overdue")
@@ -228,7 +230,7 @@ def _overdue(architect, acceptance, *, status: str = "planned") -> Trigger:
 
 def test_a_mitigation_trigger_fires_the_day_after_the_due_date_never_on_it(architect, signers):
     acceptance = _acceptance(architect, signers, sign=False)
-    overdue = _overdue(architect, acceptance)
+    overdue = _overdue(architect, acceptance, description="m" * 119 + "XY")
     _sign(acceptance, architect, signers)
     assert overdue.next_check_at == start_of_day(_day(11))
     # Looked at early (on the due day itself): not overdue yet.
@@ -237,6 +239,9 @@ def test_a_mitigation_trigger_fires_the_day_after_the_due_date_never_on_it(archi
     assert _state(overdue) == ("armed", [], start_of_day(_day(11)))
     assert sweep(now=start_of_day(_day(11))).fired == 1
     assert _state(overdue)[0] == "fired"
+    assert FiredEvent.objects.get(trigger=overdue).reason == (  # 120 characters of it
+        f"The mitigation “{'m' * 119}X” is still planned after its due date {_day(10)}."
+    )
 
 
 def test_a_mitigation_in_place_by_its_due_date_does_not_fire(architect, signers):
