@@ -177,16 +177,20 @@ def test_the_expiry_of_a_signed_acceptance_fires_and_expires_it(architect, signe
     assert event.details["effect"] == "acceptance expired"
 
 
-def test_a_remediated_acceptance_disarms_its_expiry_trigger(architect, signers):
+@pytest.mark.parametrize("closed", ["revoked", "remediated"])
+def test_a_closed_acceptance_disarms_its_expiry_trigger(architect, signers, closed):
     from risks import services as risk_services
 
     acceptance = _acceptance(architect, signers, sign=True)
-    risk_services.acceptance_mark_remediated(actor=architect, acceptance=acceptance)
+    if closed == "revoked":
+        risk_services.acceptance_revoke(actor=architect, acceptance=acceptance, reason="Fixed.")
+    else:
+        risk_services.acceptance_mark_remediated(actor=architect, acceptance=acceptance)
     sweep(now=start_of_day(_day(100)))
     expiry = Trigger.objects.get(risk_acceptance=acceptance, kind="expiry")
     expiry.refresh_from_db()
     assert (expiry.state, expiry.next_check_at) == ("disarmed", None)
-    assert expiry.state_reason == "disarmed: the acceptance is remediated"
+    assert expiry.state_reason == f"disarmed: the acceptance is {closed}"
     assert not FiredEvent.objects.filter(trigger=expiry).exists()
     # A plain date trigger of the acceptance still fires (decisions may rest on it).
     assert Trigger.objects.get(risk_acceptance=acceptance, kind="date").state == "fired"
