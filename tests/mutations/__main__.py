@@ -11,6 +11,7 @@ own database name, so it can run beside other test runs.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
@@ -94,8 +95,17 @@ def _all_mutants(targets: list[Target]) -> list[tuple[Target, Mutant]]:
 
 
 def _write_docs(rows: list[tuple[Target, Mutant, bool]], spent: dict[str, float]) -> None:
-    """Replace the rows of the rules run now; the other rules keep the row of their last run."""
-    text = DOCS.read_text()
+    """Replace the rows of the rules run now; the other rules keep the row of their last run
+    (under a lock: runs of different rules may end at the same time)."""
+    with DOCS.open("r+") as docs:
+        fcntl.flock(docs, fcntl.LOCK_EX)
+        text = _docs_text(docs.read(), rows, spent)
+        docs.seek(0)
+        docs.write(text)
+        docs.truncate()
+
+
+def _docs_text(text: str, rows: list[tuple[Target, Mutant, bool]], spent: dict[str, float]) -> str:
     head, _, rest = text.partition(BEGIN)
     block, _, tail = rest.partition(END)
     kept = {
@@ -130,7 +140,7 @@ def _write_docs(rows: list[tuple[Target, Mutant, bool]], spent: dict[str, float]
         *table,
         END,
     ]
-    DOCS.write_text(head + "\n".join(lines) + tail)
+    return head + "\n".join(lines) + tail
 
 
 def main() -> None:
