@@ -199,3 +199,18 @@ def test_the_connection_itself_refuses_a_private_peer_even_if_dns_changed_after_
         probes._session().get(f"{server}/usage.json", timeout=2)
     settings.LEDGER_METRIC_ALLOW_PRIVATE = True
     assert probes._session().get(f"{server}/usage.json", timeout=2).status_code == 200
+
+
+def test_a_metric_is_probed_again_after_its_own_interval(server, architect, stakeholder):
+    trigger = trigger_create(
+        actor=architect,
+        name="Probed every quarter hour",
+        kind="metric",
+        params={"url": f"{server}/usage.json", "path": "legacy.daily_users", "op": "<",
+                "threshold": 50, "interval_minutes": 15},
+        watchers=[stakeholder],
+    )  # fmt: skip
+    assert sweep().fired == 0
+    trigger.refresh_from_db()
+    assert trigger.consecutive_failures == 0
+    assert trigger.next_check_at == trigger.last_checked_at + timedelta(minutes=15)
