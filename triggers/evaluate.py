@@ -262,7 +262,7 @@ class MetricEvaluator:
                     context={"error": probe.error, "failures": trigger.consecutive_failures},
                 )
             return
-        trigger.consecutive_failures = 0
+        # (A good look resets consecutive_failures: triggers.isolation, for every kind.)
         params = trigger.params
         if probes.condition_met(probe.value, params):
             work.record(trigger, O.FIRED, observed=probe.observed)
