@@ -176,10 +176,9 @@ class DateEvaluator:
         fire_at = trigger.fire_at
         if fire_at is None:
             return None
+        # Every warning instant is before `fire_at` (lead days are positive).
         pending = [
-            at
-            for days, at in trigger.warning_instants()
-            if days not in trigger.warnings_sent and at < fire_at
+            at for days, at in trigger.warning_instants() if days not in trigger.warnings_sent
         ]
         return min([*pending, fire_at])
 
@@ -231,7 +230,7 @@ class DateEvaluator:
             key=f"trigger:{trigger.pk}:g{trigger.generation}:warn:{day}:{lead}",
             event="trigger.warning",
             template="trigger-warning",
-            context={"days_left": days_left, "lead": lead, "day": trigger.fire_day},
+            context={"days_left": days_left, "day": trigger.fire_day},
         )
         result.warned += 1
 
@@ -270,7 +269,7 @@ class MetricEvaluator:
                     context={"error": probe.error, "failures": trigger.consecutive_failures},
                 )
             return
-        trigger.consecutive_failures = 0
+        # (A good look resets consecutive_failures: triggers.isolation, for every kind.)
         params = trigger.params
         if probes.condition_met(probe.value, params):
             work.record(trigger, O.FIRED, observed=probe.observed)

@@ -126,14 +126,15 @@ class Work:
         self.messages.append(_Message(trigger, key, event, template, context, escalate, fire))
 
     def fire(self, trigger: Trigger, *, reason: str, details: dict) -> _Fire:
+        short = reason[:500]  # the length of both columns
         trigger.state = S.FIRED
-        trigger.state_reason = reason[:500]
+        trigger.state_reason = short
         trigger.fired_at = self.now
         trigger.reminders_sent = 0
         trigger.last_checked_at = self.now
         trigger.next_check_at = next_check(trigger, self.now)
         self.touch(trigger, "fired")
-        fired = _Fire(trigger, reason[:500], details)
+        fired = _Fire(trigger, short, details)
         self.fires.append(fired)
         self.notify(
             trigger,

@@ -16,9 +16,18 @@ from adr.services import (
 
 pytestmark = pytest.mark.django_db
 S = Decision.Status
-ALLOWED = sorted((src, dst) for src, dsts in TRANSITIONS.items() for dst in dsts)
+# The product brief's lifecycle, written out independently of adr.services.TRANSITIONS.
+SPEC: dict[str, set[str]] = {
+    S.PROPOSED: {S.ACCEPTED, S.REJECTED, S.DEFERRED},
+    S.DEFERRED: {S.PROPOSED, S.ACCEPTED, S.REJECTED},
+    S.ACCEPTED: {S.DEPRECATED, S.SUPERSEDED},
+    S.REJECTED: set(),
+    S.DEPRECATED: set(),
+    S.SUPERSEDED: set(),
+}
+ALLOWED = sorted((src, dst) for src, dsts in SPEC.items() for dst in dsts)
 FORBIDDEN = sorted(
-    (src, dst) for src in S.values for dst in S.values if src != dst and dst not in TRANSITIONS[src]
+    (src, dst) for src in S.values for dst in S.values if src != dst and dst not in SPEC[src]
 )
 REVISIT = date(2027, 6, 30)
 
@@ -40,20 +49,21 @@ def decision_in(architect, log, status: str) -> Decision:
 
 
 def test_the_lifecycle_is_the_one_in_the_product_brief():
-    assert TRANSITIONS[S.PROPOSED] == {S.ACCEPTED, S.REJECTED, S.DEFERRED}
-    assert TRANSITIONS[S.ACCEPTED] == {S.DEPRECATED, S.SUPERSEDED}
-    for final in (S.REJECTED, S.DEPRECATED, S.SUPERSEDED):
-        assert TRANSITIONS[final] == set()
+    assert TRANSITIONS == SPEC
 
 
 @pytest.mark.parametrize("src, dst", ALLOWED)
 def test_each_allowed_transition_is_accepted(architect, log, src, dst):
     d = decision_in(architect, log, src)
+    before = d.updated_at
     d = decision_change_status(
         actor=architect, decision=d, status=dst, reason="because", revisit_by=REVISIT
     )
     d.refresh_from_db()
     assert d.status == dst
+    assert d.updated_at > before
+    # Accepting or rejecting decides; an accepted decision keeps the day it was decided.
+    assert (d.decided_on is not None) == (dst in (S.ACCEPTED, S.REJECTED) or src == S.ACCEPTED)
     assert d.history.first().history_change_reason == "because"
     assert d.history.first().history_user == architect
 
@@ -63,7 +73,8 @@ def test_each_forbidden_transition_is_refused_with_a_clear_message(architect, lo
     d = decision_in(architect, log, src)
     with pytest.raises(ValidationError) as error:
         decision_change_status(actor=architect, decision=d, status=dst, revisit_by=REVISIT)
-    assert "cannot become" in str(error.value)
+    allowed = ", ".join(sorted(SPEC[src])) or "none"
+    assert f"cannot become {S(dst).label.lower()} (allowed: {allowed})." in str(error.value)
     d.refresh_from_db()
     assert d.status == src
 
@@ -87,6 +98,7 @@ def test_accepting_sets_the_decision_date(architect, log):
     d = decision_create(actor=architect, log=log, title="Now")
     d = decision_change_status(actor=architect, decision=d, status=S.ACCEPTED)
     assert d.decided_on is not None
+    assert d.history.first().history_change_reason == "status → accepted"
 
 
 def test_superseding_sets_the_other_decision_superseded(architect, log):

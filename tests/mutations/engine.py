@@ -113,9 +113,13 @@ def mutants(path: str, qualname: str, source: str) -> Iterator[Mutant]:
     raw = source.encode()
     starts = _offsets(source)
     seen: set[tuple[int, int, str]] = set()
+    # Annotations are not run (``from __future__ import annotations``): no mutants there.
+    typing = {id(n) for a in _annotations(scope) for n in ast.walk(a)}
     for node in ast.walk(scope):
-        if not hasattr(node, "end_lineno") or isinstance(node, ast.stmt):
+        if not hasattr(node, "end_lineno") or isinstance(node, ast.stmt) or id(node) in typing:
             continue
+        if isinstance(getattr(node, "ctx", None), ast.Store):
+            continue  # `for a, b in …` without `b` only crashes: not a rule
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             continue
         begin = starts[node.lineno - 1] + node.col_offset
@@ -123,6 +127,9 @@ def mutants(path: str, qualname: str, source: str) -> Iterator[Mutant]:
         before = raw[begin:end].decode()
         for variant in _variants(node):
             after = ast.unparse(variant)
+            if isinstance(node, ast.UnaryOp) and not isinstance(variant, _ATOMS):
+                # `c and not (a or b)` without `not` is `c and (a or b)`, not `c and a or b`.
+                after = f"({after})"
             shown = f"without {variant.dropped}" if hasattr(variant, "dropped") else after
             key = (begin, end, after)
             if key in seen or after == before:
@@ -137,6 +144,17 @@ def mutants(path: str, qualname: str, source: str) -> Iterator[Mutant]:
                 after=shown if len(shown) < 120 else shown[:117] + "...",
                 source=mutated.decode(),
             )
+
+
+_ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant)
+
+
+def _annotations(scope: ast.AST) -> Iterator[ast.expr]:
+    for node in ast.walk(scope):
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            yield node.annotation
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            yield node.returns
 
 
 def _short(text: str) -> str:

@@ -168,3 +168,30 @@ def test_only_an_editor_takes_an_editors_action(action, draft, people, auditor):
     acceptance = reach(A if action == Action.REMEDIATE else state, draft, people)
     with pytest.raises(PermissionDenied):
         ACTIONS[action](acceptance, {**people, "architect": auditor, "signers": [auditor]})
+
+
+@pytest.mark.parametrize(
+    "state, action, message",
+    [
+        (W, Action.SUBMIT, "awaiting signatures (not draft), so it cannot be submitted for "
+         "signature"),
+        (D, Action.REMEDIATE, "draft (not accepted, triggered or expired), so it cannot be marked "
+         "remediated"),
+        (R, Action.EDIT, "remediated (not draft, awaiting signatures, accepted, triggered or "
+         "expired), so it cannot be edited"),
+    ],
+)  # fmt: skip
+def test_a_refusal_names_every_state_the_action_is_allowed_in(
+    state, action, message, draft, people
+):
+    acceptance = reach(state, draft, people)
+    with pytest.raises(ValidationError) as refused:
+        ACTIONS[action](acceptance, people)
+    assert refused.value.messages == [f"This acceptance is {message}."]
+
+
+def test_the_reason_of_a_state_change_is_kept_up_to_500_characters(draft, people):
+    reason = "x" * 499 + "yz"
+    services.acceptance_revoke(actor=people["architect"], acceptance=draft, reason=reason)
+    draft.refresh_from_db()
+    assert (draft.state, draft.state_reason) == (V, reason[:500])

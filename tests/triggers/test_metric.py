@@ -92,6 +92,7 @@ def test_a_metric_below_its_threshold_fires_once_with_the_observed_value(
     assert Evaluation.objects.get().observed == "120"
     _Handler.users = 42
     trigger.refresh_from_db()
+    assert trigger.consecutive_failures == 0
     assert sweep(now=trigger.next_check_at).fired == 1
     trigger.refresh_from_db()
     assert trigger.state == "fired"
@@ -135,7 +136,11 @@ def test_after_n_failures_in_a_row_the_watch_list_hears_the_probe_is_broken_once
     broken = Notification.objects.filter(event="trigger.probe_broken")
     assert list(broken.values_list("recipient", flat=True)) == [stakeholder.email]
     assert "failed 2 times" in broken.get().body_text
+    error = Evaluation.objects.filter(outcome="error").first().error
+    assert f"Last error: {error}" in broken.get().body_text
     assert not FiredEvent.objects.exists()
+    trigger.refresh_from_db()
+    assert (trigger.consecutive_failures, trigger.probe_alerts) == (4, 1)
 
 
 def test_redirects_are_followed_at_most_three_times(server):
@@ -194,3 +199,18 @@ def test_the_connection_itself_refuses_a_private_peer_even_if_dns_changed_after_
         probes._session().get(f"{server}/usage.json", timeout=2)
     settings.LEDGER_METRIC_ALLOW_PRIVATE = True
     assert probes._session().get(f"{server}/usage.json", timeout=2).status_code == 200
+
+
+def test_a_metric_is_probed_again_after_its_own_interval(server, architect, stakeholder):
+    trigger = trigger_create(
+        actor=architect,
+        name="Probed every quarter hour",
+        kind="metric",
+        params={"url": f"{server}/usage.json", "path": "legacy.daily_users", "op": "<",
+                "threshold": 50, "interval_minutes": 15},
+        watchers=[stakeholder],
+    )  # fmt: skip
+    assert sweep().fired == 0
+    trigger.refresh_from_db()
+    assert trigger.consecutive_failures == 0
+    assert trigger.next_check_at == trigger.last_checked_at + timedelta(minutes=15)
