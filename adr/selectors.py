@@ -14,6 +14,7 @@ from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
 from config.panels import with_prefetches
 
+from .access import readable_decisions, readable_logs
 from .models import (
     Criterion,
     Decision,
@@ -29,16 +30,20 @@ from .search import decision_search
 
 def log_list(*, user) -> QuerySet[DecisionLog]:
     require_reader(user)
-    return DecisionLog.objects.annotate(
-        decision_count=Count("decisions"),
-        deferred_count=Count("decisions", filter=Q(decisions__status=Decision.Status.DEFERRED)),
-        review_count=Count("decisions", filter=Q(decisions__needs_review=True)),
-    ).order_by("name")
+    return (
+        readable_logs(user)
+        .annotate(
+            decision_count=Count("decisions"),
+            deferred_count=Count("decisions", filter=Q(decisions__status=Decision.Status.DEFERRED)),
+            review_count=Count("decisions", filter=Q(decisions__needs_review=True)),
+        )
+        .order_by("name")
+    )
 
 
 def log_get(*, user, key: str) -> DecisionLog:
     require_reader(user)
-    return DecisionLog.objects.get(key=key.upper())
+    return readable_logs(user).get(key=key.upper())
 
 
 # The columns decision lists show (adr/_decision_table.html).
@@ -65,7 +70,8 @@ def decision_list(
 ) -> QuerySet[Decision]:
     require_reader(user)
     qs = (
-        Decision.objects.select_related("log")
+        readable_decisions(user)
+        .select_related("log")
         .prefetch_related("tags")
         # Only what a list shows: the Markdown and HTML bodies stay in the table.
         .only(*LIST_FIELDS)
@@ -110,7 +116,8 @@ def decision_get_brief(*, user, key: str, number: int) -> Decision:
     """A decision with what its page header shows (log, tags): for the History tab."""
     require_reader(user)
     return (
-        Decision.objects.select_related("log")
+        readable_decisions(user)
+        .select_related("log")
         .prefetch_related("tags")
         .get(log__key=key.upper(), number=number)
     )
@@ -125,7 +132,7 @@ def decision_get(*, user, key: str, number: int) -> Decision:
         SensitivityNote.objects.select_related("favours"), SENSITIVITY_NOTE_BADGES
     )
     decisions = with_prefetches(
-        Decision.objects.select_related("log", "created_by"), DECISION_RELATED
+        readable_decisions(user).select_related("log", "created_by"), DECISION_RELATED
     )
     return decisions.prefetch_related(
         "tags",
