@@ -15,6 +15,8 @@ build their own rules on these (risks.access, triggers.access).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -85,6 +87,22 @@ def require_decision_writer(user, decision: Decision | int) -> None:
     decision or its id)."""
     if not can_write_decision(user, decision):
         raise _denied(user)
+
+
+def can_write_decisions(user, decision_ids: Iterable[int]) -> bool:
+    """May ``user`` write in the log of every one of these decisions? One query at most."""
+    ids = set(decision_ids)
+    if _sees_everything(user) or not ids:
+        return True
+    if not has_role(user, ARCHITECT) and not team_ids(user, ARCHITECT):
+        return False
+    facts = DecisionLog.objects.filter(decisions__in=ids).values_list("team_id", "private")
+    return all(_may_write(user, team, private) for team, private in set(facts))
+
+
+def sees_every_log(user) -> bool:
+    """Staff (and superusers) read and write every log."""
+    return _sees_everything(user)
 
 
 def readable_log_q(user, *, prefix: str = "") -> Q:

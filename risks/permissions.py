@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from config.accounts.roles import ARCHITECT, has_role
-
+from .access import can_write_acceptance
 from .models import RequiredSignatory, RiskAcceptance, SigningAttempt
 from .workflow import Action, Who, actions_for
 
@@ -31,12 +30,15 @@ def _active(user) -> bool:
 def can_edit(user, acceptance: RiskAcceptance) -> bool:
     if not _active(user):
         return False
-    return acceptance.owner_id == user.pk or has_role(user, ARCHITECT)
+    # Architects: by the logs of its decisions (risks.access).
+    return acceptance.owner_id == user.pk or can_write_acceptance(user, acceptance)
 
 
 def require_editor(actor, acceptance: RiskAcceptance) -> None:
     if not can_edit(actor, acceptance):
-        raise PermissionDenied("Only the accountable owner or an architect can change this.")
+        raise PermissionDenied(
+            "Only the accountable owner or an architect of its logs can change this."
+        )
 
 
 def signatory_line_for(acceptance: RiskAcceptance, user) -> RequiredSignatory | None:
