@@ -36,9 +36,7 @@ def can_edit(user, acceptance: RiskAcceptance) -> bool:
 
 def require_editor(actor, acceptance: RiskAcceptance) -> None:
     if not can_edit(actor, acceptance):
-        raise PermissionDenied(
-            "Only the accountable owner or an architect of its logs can change this."
-        )
+        raise PermissionDenied("Only the accountable owner or an architect can change this.")
 
 
 def signatory_line_for(acceptance: RiskAcceptance, user) -> RequiredSignatory | None:
