@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from adr.models import Decision
 from config.dates import format_date
 
+from .access import readable_trigger_q
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 
 
@@ -38,6 +39,7 @@ LIST_DEFERRED = (
 
 def trigger_list(
     *,
+    user=None,
     kind: str = "",
     state: str = "",
     due_within_days: int | None = None,
@@ -55,6 +57,8 @@ def trigger_list(
             )
         )
     )
+    if user is not None:
+        qs = qs.filter(readable_trigger_q(user))
     if kind:
         qs = qs.filter(kind=kind)
     if state:
@@ -87,16 +91,15 @@ class Timeline:
 
 
 def upcoming_timeline(
-    *, now: datetime | None = None, days: int = 365, width: int = 960, limit: int = 40
+    *, user=None, now: datetime | None = None, days: int = 365, width: int = 960, limit: int = 40
 ) -> Timeline:
     """Upcoming deadlines (date and expiry triggers) laid out for an inline SVG."""
     now = now or timezone.now()
     end = now + timedelta(days=days)
-    rows = list(
-        Trigger.objects.filter(state__in=Trigger.LIVE_STATES, deadline_at__lte=end).order_by(
-            "deadline_at", "pk"
-        )[:limit]
-    )
+    live = Trigger.objects.filter(state__in=Trigger.LIVE_STATES, deadline_at__lte=end)
+    if user is not None:
+        live = live.filter(readable_trigger_q(user))
+    rows = list(live.order_by("deadline_at", "pk")[:limit])
     margin = 20
     span = (end - now).total_seconds()
     points = []
@@ -113,9 +116,13 @@ def upcoming_timeline(
     return Timeline(now, end, width, 120, points, ticks)
 
 
-def trigger_detail(*, pk: int, evaluations: int = 50) -> Trigger:
+def trigger_detail(*, pk: int, evaluations: int = 50, user=None) -> Trigger:
+    """One trigger with what its page shows; ``user``: only if they read it
+    (triggers.access.readable_trigger_q), else Trigger.DoesNotExist."""
+    readable = readable_trigger_q(user) if user is not None else Q()
     trigger = (
         trigger_queryset()
+        .filter(readable)
         .select_related("sensitivity_note", "escalation_contact", "mitigation", "created_by")
         .prefetch_related(
             "decisions__log",
