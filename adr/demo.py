@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from config.accounts.models import Team
+from config.accounts.teams import membership_set, team_create
 from config.clock import ledger_today
 
 from . import services
@@ -53,16 +55,43 @@ LOGS = [
 ]
 
 
+# Two teams own the two logs. Alice is an architect of Identity & Access only: she reads
+# the Platform Engineering log but does not edit it (adr.access); its files are loaded
+# by the staff account. (key → team name, slug, members with their role, who imports.)
+TEAMS = {
+    AUTH_KEY: (
+        "Identity & Access",
+        "identity-access",
+        [("alice", "architect"), ("sam", "stakeholder"), ("sofia", "stakeholder")],
+        "alice",
+    ),
+    PLAT_KEY: ("Platform Engineering", "platform-engineering", [("eric", "stakeholder")], "admin"),
+}
+
+
 def demo_files(key: str) -> list[tuple[str, bytes]]:
     """The demo's MADR files of log `key`, as (name, content), in number order."""
     return [(path.name, path.read_bytes()) for path in sorted((DATA / key).glob("*.md"))]
 
 
-def _log(actor, key: str, name: str, description: str) -> tuple[DecisionLog, bool]:
+def _team(*, name: str, slug: str, members: list[tuple[str, str]], users: dict) -> Team:
+    """The demo team (created once) with its members' roles (set, idempotent)."""
+    team = Team.objects.filter(slug=slug).first() or team_create(actor=None, name=name, slug=slug)
+    for username, role in members:
+        membership_set(actor=None, team=team, user=users[username], role=role)
+    return team
+
+
+def _log(actor, key: str, name: str, description: str, *, team: Team) -> tuple[DecisionLog, bool]:
     log = DecisionLog.objects.filter(key=key).first()
     if log is not None:
+        if log.team_id is None:  # a demo loaded before logs had teams
+            log = services.log_update(
+                actor=actor, log=log, name=log.name, description=log.description, team=team
+            )
         return log, False
-    return services.log_create(actor=actor, key=key, name=name, description=description), True
+    log = services.log_create(actor=actor, key=key, name=name, description=description, team=team)
+    return log, True
 
 
 def _missing(log: DecisionLog, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -77,7 +106,10 @@ def seed(*, users: dict, stdout=None) -> str:
     created: list[Decision] = []
     created_logs = total = 0
     for key, name, description in LOGS:
-        log, new = _log(actor, key, name, description)
+        team_name, slug, members, writer = TEAMS[key]
+        team = _team(name=team_name, slug=slug, members=members, users=users)
+        actor = users[writer]
+        log, new = _log(users["admin"], key, name, description, team=team)
         created_logs += new
         files = demo_files(key)
         total += len(files)
@@ -92,7 +124,7 @@ def seed(*, users: dict, stdout=None) -> str:
     case = next((d for d in created if d.title == CASE_STUDY_TITLE), None)
     if case is not None:
         services.decision_change_status(
-            actor=actor,
+            actor=users["alice"],
             decision=case,
             status=Decision.Status.DEFERRED,
             revisit_by=ledger_today() + timedelta(days=REVISIT_AFTER_DAYS),

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
-from adr.access import can_write_decisions, readable_log_q, sees_every_log
+from adr.access import can_write_decisions, can_write_log, readable_log_q, sees_every_log
 from config.accounts.roles import ALL_ROLES, ARCHITECT, can_read, has_role
 from risks.access import can_write_acceptance, readable_acceptance_q
 
@@ -118,6 +118,12 @@ def can_write_trigger(
     if ids:
         return can_write_decisions(user, ids)
     return risk_acceptance is not None or has_role(user, ARCHITECT)
+
+
+def may_define(user) -> bool:
+    """Architects anywhere (organisation-wide or in a team) and staff define triggers
+    and initiatives; which decisions a trigger may rest on is `can_write_trigger`'s."""
+    return can_write_log(user, None)
 
 
 def require_trigger_writer(

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.history import tracked_save
 
 from . import access
@@ -309,7 +308,8 @@ def initiative_create(
     target_date: date | None = None,
     status: str = Initiative.Status.PLANNED,
 ) -> Initiative:
-    require_role(actor, ARCHITECT)
+    if not access.may_define(actor):
+        raise PermissionDenied("Only architects define initiatives.")
     initiative = Initiative(
         name=name.strip(),
         team=team.strip(),

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.test import APIClient
 
 from adr import services
 from adr.access import can_write_log, readable_decisions, readable_logs
 from adr.models import Decision, DecisionLog
-from config.accounts.services import api_token_create
 from config.accounts.teams import membership_set, team_create
 from tests.conftest import make_user
+from tests.support.teams import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -216,17 +215,10 @@ def test_posting_a_status_change_outside_ones_logs_changes_nothing(world, login,
         assert (status == "accepted") is (persona in WRITERS[key]), key
 
 
-def _api(user) -> APIClient:
-    client = APIClient()
-    _, raw = api_token_create(user=user, name="test")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
-
-
 @pytest.mark.parametrize("persona", sorted(READERS))
 def test_the_api_lists_and_writes_by_the_same_rule(world, persona):
     people, logs = world
-    api = _api(people[persona])
+    api = token_client(people[persona])
     reads_pay = persona in PAY_READERS
     listed = api.get("/api/v1/decisions/").json()
     titles = {d["title"] for d in listed["results"]}

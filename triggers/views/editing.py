@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from adr.access import can_write_log
 from config.accounts.roles import require_reader
 from config.concurrency import (
     ConflictError,
@@ -38,7 +37,7 @@ def _editable(data: dict) -> dict:
 
 def create(request):
     require_reader(request.user)
-    if not can_write_log(request.user, None):
+    if not access.may_define(request.user):
         raise PermissionDenied("Only architects define triggers.")
     kind = request.GET.get("kind") or request.POST.get("kind") or Trigger.Kind.DATE
     if kind not in dict(CREATABLE_KINDS):
