@@ -14,9 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from adr import services
 from adr.access import can_write_log, readable_decisions, readable_logs
 from adr.models import Decision, DecisionLog
-from config.accounts.teams import membership_set, team_create
 from tests.conftest import make_user
-from tests.support.teams import token_client
+from tests.support.teams import payments_and_identity, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +53,11 @@ def world(django_user_model, staff):
         "pay_stakeholder": make_user(django_user_model, "paula", None),
         "nobody": make_user(django_user_model, "olga", None),
     }
-    pay = team_create(actor=staff, name="Payments")
-    idn = team_create(actor=staff, name="Identity")
-    membership_set(actor=staff, team=pay, user=people["pay_architect"], role="architect")
-    membership_set(actor=staff, team=pay, user=people["pay_stakeholder"], role="stakeholder")
-    membership_set(actor=staff, team=idn, user=people["idn_architect"], role="architect")
+    pay, idn = payments_and_identity(
+        staff=staff,
+        pay={people["pay_architect"]: "architect", people["pay_stakeholder"]: "stakeholder"},
+        idn={people["idn_architect"]: "architect"},
+    )
     logs = {
         "ORG": services.log_create(actor=staff, key="ORG", name="Organisation"),
         "IDN": services.log_create(actor=staff, key="IDN", name="Identity", team=idn),

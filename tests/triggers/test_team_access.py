@@ -10,11 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from adr import services as adr
-from config.accounts.teams import membership_set, team_create
 from risks import services as risks
 from risks.models import RiskAcceptance
 from tests.conftest import make_user
-from tests.support.teams import token_client
+from tests.support.teams import payments_and_identity, token_client
 from triggers import services as triggers
 from triggers.models import Trigger
 
@@ -33,11 +32,11 @@ def world(django_user_model, staff, stakeholder):
         "stakeholder": stakeholder,
         "pay_owner": make_user(django_user_model, "paula", None),
     }
-    pay = team_create(actor=staff, name="Payments")
-    idn = team_create(actor=staff, name="Identity")
-    membership_set(actor=staff, team=pay, user=people["pay_architect"], role="architect")
-    membership_set(actor=staff, team=pay, user=people["pay_owner"], role="stakeholder")
-    membership_set(actor=staff, team=idn, user=people["idn_architect"], role="architect")
+    pay, idn = payments_and_identity(
+        staff=staff,
+        pay={people["pay_architect"]: "architect", people["pay_owner"]: "stakeholder"},
+        idn={people["idn_architect"]: "architect"},
+    )
     pay_log = adr.log_create(actor=staff, key="PAY", name="Payments", team=pay, private=True)
     idn_log = adr.log_create(actor=staff, key="IDN", name="Identity", team=idn)
     decisions = {
@@ -122,14 +121,22 @@ def test_an_acceptance_without_decisions_belongs_to_its_owners_teams(world):
     risks.acceptance_update(actor=people["org_architect"], acceptance=for_pay, title="Org edits")
 
 
-def test_a_trigger_on_a_private_logs_acceptance_is_changed_by_that_team_only(world):
+@pytest.fixture
+def private_acceptance(world):
     people, decisions = world
-    acceptance = _acceptance(
+    return _acceptance(
         people["pay_architect"],
         owner=people["pay_owner"],
         decisions=[decisions["PAY"]],
         title=f"{SECRET} acceptance",
     )
+
+
+def test_a_trigger_on_a_private_logs_acceptance_is_changed_by_that_team_only(
+    world, private_acceptance
+):
+    people, _ = world
+    acceptance = private_acceptance
     trigger = _trigger(people["pay_architect"], risk_acceptance=acceptance, name=f"{SECRET} end")
     for outsider in ("org_architect", "idn_architect"):
         with pytest.raises(PermissionDenied):
@@ -140,14 +147,11 @@ def test_a_trigger_on_a_private_logs_acceptance_is_changed_by_that_team_only(wor
 
 
 @pytest.mark.parametrize("persona", ["org_architect", "idn_architect", "stakeholder"])
-def test_acceptances_and_triggers_of_a_private_log_leak_nowhere(world, login, persona):
+def test_acceptances_and_triggers_of_a_private_log_leak_nowhere(
+    world, private_acceptance, login, persona
+):
     people, decisions = world
-    acceptance = _acceptance(
-        people["pay_architect"],
-        owner=people["pay_owner"],
-        decisions=[decisions["PAY"]],
-        title=f"{SECRET} acceptance",
-    )
+    acceptance = private_acceptance
     trigger = _trigger(people["pay_architect"], decisions=[decisions["PAY"]], name=f"{SECRET} end")
     client = login(people[persona])
     for url in ("/risks/", "/triggers/", f"/search/?q={SECRET.split()[0]}", "/"):

@@ -30,7 +30,7 @@ DEMO_USERS = [
 ]
 
 # Each app adds its part of the story, in dependency order.
-DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo")
+DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo", "riskpolicy.demo", "reviews.demo")
 
 
 class Command(BaseCommand):
