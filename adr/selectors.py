@@ -14,7 +14,7 @@ from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
 from config.panels import with_prefetches
 
-from .access import readable_decisions, readable_logs
+from .access import readable_decisions, readable_log_q, readable_logs
 from .models import (
     Criterion,
     Decision,
@@ -139,8 +139,19 @@ def decision_get(*, user, key: str, number: int) -> Decision:
         Prefetch("options", queryset=Option.objects.order_by("position", "id")),
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
         Prefetch("sensitivity_notes", queryset=notes),
-        Prefetch("relations_out", queryset=DecisionRelation.objects.select_related("target__log")),
-        Prefetch("relations_in", queryset=DecisionRelation.objects.select_related("source__log")),
+        # Relations to decisions in logs the user may not read are left out (adr.access).
+        Prefetch(
+            "relations_out",
+            queryset=DecisionRelation.objects.filter(
+                readable_log_q(user, prefix="target__log__")
+            ).select_related("target__log"),
+        ),
+        Prefetch(
+            "relations_in",
+            queryset=DecisionRelation.objects.filter(
+                readable_log_q(user, prefix="source__log__")
+            ).select_related("source__log"),
+        ),
     ).get(log__key=key.upper(), number=number)
 
 

@@ -65,9 +65,14 @@ def world(django_user_model, staff):
             actor=people["pay_architect"], key="PAY", name="Payments", team=pay, private=True
         ),
     }
+    made = {}
     for key, log in logs.items():
         title = SECRET if key == "PAY" else f"Open decision in {key}"
-        services.decision_create(actor=staff, log=log, title=title, revisit_by="2030-01-01")
+        made[key] = services.decision_create(
+            actor=staff, log=log, title=title, revisit_by="2030-01-01"
+        )
+    # An open decision relates to the private one: the link shows only to its readers.
+    services.relation_add(actor=staff, source=made["IDN"], target=made["PAY"], kind="relates_to")
     return people, logs
 
 
@@ -143,6 +148,8 @@ def _shows_pay(body: str) -> bool:
 def _pages():
     return [
         "/",
+        "/decisions/IDN-0001/",
+        "/decisions/logs/IDN/map/",
         "/decisions/",
         "/decisions/?log=PAY",
         "/decisions/logs/",

@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from adr.access import can_write_log
+from adr.models import DecisionLog
 from config import bulk
-from config.accounts.roles import ARCHITECT, has_role
 from config.concurrency import check_version, lock, save_changed
 from config.history import stamp, tracked_save
 from triggers import netguard
@@ -20,13 +21,13 @@ from . import payloads, selectors, sending, transport
 from .models import Channel, ChannelDelivery
 
 
-def can_manage(user) -> bool:
-    """Architects (who write to the logs) and staff manage a log's channels."""
-    return bool(getattr(user, "is_staff", False)) or has_role(user, ARCHITECT)
+def can_manage(user, log: DecisionLog) -> bool:
+    """Who writes in the log (adr.access: staff and its architects) manages its channels."""
+    return can_write_log(user, log)
 
 
-def require_manager(user) -> None:
-    if not can_manage(user):
+def require_manager(user, log: DecisionLog) -> None:
+    if not can_manage(user, log):
         raise PermissionDenied("Only architects and staff manage a log's channels.")
 
 
@@ -45,7 +46,7 @@ def channel_create(
 ) -> tuple[Channel, str]:
     """Add a channel; returns it and its signing secret ("" unless signed JSON), which is
     shown once and cannot be read back."""
-    require_manager(actor)
+    require_manager(actor, log)
     if trigger is not None and not selectors.log_triggers(log=log).filter(pk=trigger.pk).exists():
         raise ValidationError({"trigger": "The trigger is not linked to a decision of this log."})
     url = url.strip()
@@ -64,7 +65,7 @@ def channel_set_active(
     *, actor, channel: Channel, active: bool, version: int | None = None
 ) -> Channel:
     """Disable (no new deliveries; queued ones fail as disabled) or enable again."""
-    require_manager(actor)
+    require_manager(actor, channel.log)
     with transaction.atomic():
         row = lock(channel)
         check_version(row, version)
@@ -79,7 +80,7 @@ def channel_set_active(
 def channel_test(*, actor, channel: Channel) -> str:
     """Post a test message now (not an event: no outbox row). Returns what the endpoint
     answered; raises ValidationError with the reason it failed."""
-    require_manager(actor)
+    require_manager(actor, channel.log)
     summary = payloads.Summary(
         "Test message from Decision Ledger",
         f"The channel “{channel.name}” of {channel.log.key} is set up.",

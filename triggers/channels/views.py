@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from adr.access import readable_logs
 from adr.models import DecisionLog
+from config.accounts.roles import require_reader
 from config.concurrency import ConflictError, parse_version
 from config.errors import add_to_form, error_messages
 
@@ -18,8 +20,10 @@ from .models import Channel
 
 
 def _log(request: HttpRequest, key: str) -> DecisionLog:
-    services.require_manager(request.user)
-    return get_object_or_404(DecisionLog, key=key.upper())
+    require_reader(request.user)
+    log = get_object_or_404(readable_logs(request.user), key=key.upper())
+    services.require_manager(request.user, log)
+    return log
 
 
 def log_channels(request: HttpRequest, key: str) -> HttpResponse:
