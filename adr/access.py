@@ -105,11 +105,16 @@ def sees_every_log(user) -> bool:
     return _sees_everything(user)
 
 
+# Matches no row, and still compiles to SQL (``pk__in=[]`` raises EmptyResultSet when a
+# queryset is compiled by hand, e.g. config.inbox's one-query counts).
+NOTHING = Q(pk__isnull=True)
+
+
 def readable_log_q(user, *, prefix: str = "") -> Q:
     """A filter for the logs ``user`` reads; ``prefix`` reaches the log from another
     model (``"log__"`` from a decision). One subquery, no extra query."""
     if not can_read(user):
-        return Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+        return NOTHING
     if _sees_everything(user):
         return Q()
     mine = Membership.objects.filter(user=user).values("team_id")

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from adr.access import (
+    NOTHING,
     can_write_decisions,
     readable_decisions,
     readable_log_q,
@@ -83,7 +84,7 @@ def readable_acceptance_q(user, *, prefix: str = "") -> Q:
     """Acceptances ``user`` reads (``prefix`` reaches the acceptance from another model,
     e.g. ``"risk_acceptance__"`` from a trigger). Subqueries only, no extra query."""
     if not can_read(user):
-        return Q(**{f"{prefix}pk__in": []})
+        return NOTHING
     if sees_every_log(user):
         return Q()
     links = RiskAcceptance.decisions.through.objects.filter(

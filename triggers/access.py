@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
-from adr.access import can_write_decisions, can_write_log, readable_log_q, sees_every_log
+from adr.access import NOTHING, can_write_decisions, can_write_log, readable_log_q, sees_every_log
 from config.accounts.roles import ALL_ROLES, ARCHITECT, can_read, has_role
 from risks.access import can_write_acceptance, readable_acceptance_q
 
@@ -142,7 +142,7 @@ def require_trigger_writer(
 def readable_trigger_q(user) -> Q:
     """Triggers ``user`` reads (subqueries only, no extra query)."""
     if not can_read(user):
-        return Q(pk__in=[])
+        return NOTHING
     if sees_every_log(user):
         return Q()
     links = Trigger.decisions.through.objects.filter(trigger=OuterRef("pk"))
