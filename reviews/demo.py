@@ -1,5 +1,5 @@
 """Demo decision review (called by ``seed_demo`` after the decision log's demo): the
-proposed gateway-authorizer decision in AUTH is under review by Sofia and Eric, and
+proposed gateway-authorizer decision in AUTH is under review by Sofia and Audrey, and
 Sofia has asked Alice a question about it. Idempotent: nothing is written once the
 decision has a review request."""
 
@@ -13,7 +13,7 @@ from .models import ReviewRequest
 from .services import review_request
 
 UNDER_REVIEW = 4  # AUTH-0004, proposed in its demo file
-REVIEWERS = ("sofia", "eric")
+REVIEWERS = ("sofia", "audrey")
 QUESTION = (
     "@alice does the refresh route also cover the legacy frontend, or only the new "
     "Next.js apps? The sunset trigger assumes the legacy one goes first."
