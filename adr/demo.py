@@ -21,8 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from config.accounts.demo import demo_teams
 from config.accounts.models import Team
-from config.accounts.teams import membership_set, team_create
 from config.clock import ledger_today
 
 from . import services
@@ -55,33 +55,15 @@ LOGS = [
 ]
 
 
-# Two teams own the two logs. Alice is an architect of Identity & Access only: she reads
-# the Platform Engineering log but does not edit it (adr.access); its files are loaded
-# by the staff account. (key → team name, slug, members with their role, who imports.)
-TEAMS = {
-    AUTH_KEY: (
-        "Identity & Access",
-        "identity-access",
-        [("alice", "architect"), ("sam", "stakeholder"), ("sofia", "stakeholder")],
-        "alice",
-    ),
-    PLAT_KEY: ("Platform Engineering", "platform-engineering", [("eric", "stakeholder")], "admin"),
-}
+# Two teams own the two logs (config.accounts.demo). Alice is an architect of Identity &
+# Access only: she reads PLAT but does not edit it (adr.access), so its files are loaded
+# by the staff account. (key → the owning team's slug, who imports the files.)
+TEAMS = {AUTH_KEY: ("identity-access", "alice"), PLAT_KEY: ("platform-engineering", "admin")}
 
 
 def demo_files(key: str) -> list[tuple[str, bytes]]:
     """The demo's MADR files of log `key`, as (name, content), in number order."""
     return [(path.name, path.read_bytes()) for path in sorted((DATA / key).glob("*.md"))]
-
-
-def _team(*, name: str, slug: str, members: list[tuple[str, str]], users: dict) -> Team:
-    """The demo team (created once) with its members' roles (set, idempotent)."""
-    team = Team.objects.filter(slug=slug).first() or team_create(actor=None, name=name, slug=slug)
-    for username, role in members:
-        if username not in users:  # a partial set of users (tests)
-            continue
-        membership_set(actor=None, team=team, user=users[username], role=role)
-    return team
 
 
 def _log(actor, key: str, name: str, description: str, *, team: Team) -> tuple[DecisionLog, bool]:
@@ -106,9 +88,10 @@ def seed(*, users: dict, stdout=None) -> str:
     """Create the demo logs and decisions that do not exist yet; return a summary line."""
     created: list[Decision] = []
     created_logs = total = 0
+    teams = demo_teams(users=users)
     for key, name, description in LOGS:
-        team_name, slug, members, writer = TEAMS[key]
-        team = _team(name=team_name, slug=slug, members=members, users=users)
+        slug, writer = TEAMS[key]
+        team = teams[slug]
         # Without the staff account (tests pass only alice), alice does it all.
         staff = users.get("admin", users["alice"])
         actor = users.get(writer, staff)

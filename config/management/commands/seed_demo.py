@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from config.accounts.demo import demo_teams
 from config.accounts.roles import ALL_ROLES
 
 # (username, printed name, email, role, password, staff). A role that is not an
@@ -97,4 +98,5 @@ class Command(BaseCommand):
             else:  # a team role only: no organisation-wide group (from an older demo)
                 user.groups.remove(*Group.objects.filter(name__in=ALL_ROLES))
             users[username] = user
+        demo_teams(users=users)  # team roles before any app's demo acts (accounts.demo)
         return users
