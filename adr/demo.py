@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from config.accounts.demo import demo_teams
+from config.accounts.models import Team
 from config.clock import ledger_today
 
 from . import services
@@ -53,16 +55,27 @@ LOGS = [
 ]
 
 
+# Two teams own the two logs (config.accounts.demo). Alice is an architect of Identity &
+# Access only: she reads PLAT but does not edit it (adr.access), so its files are loaded
+# by the staff account. (key → the owning team's slug, who imports the files.)
+TEAMS = {AUTH_KEY: ("identity-access", "alice"), PLAT_KEY: ("platform-engineering", "admin")}
+
+
 def demo_files(key: str) -> list[tuple[str, bytes]]:
     """The demo's MADR files of log `key`, as (name, content), in number order."""
     return [(path.name, path.read_bytes()) for path in sorted((DATA / key).glob("*.md"))]
 
 
-def _log(actor, key: str, name: str, description: str) -> tuple[DecisionLog, bool]:
+def _log(actor, key: str, name: str, description: str, *, team: Team) -> tuple[DecisionLog, bool]:
     log = DecisionLog.objects.filter(key=key).first()
     if log is not None:
+        if log.team_id is None:  # a demo loaded before logs had teams
+            log = services.log_update(
+                actor=actor, log=log, name=log.name, description=log.description, team=team
+            )
         return log, False
-    return services.log_create(actor=actor, key=key, name=name, description=description), True
+    log = services.log_create(actor=actor, key=key, name=name, description=description, team=team)
+    return log, True
 
 
 def _missing(log: DecisionLog, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -73,11 +86,16 @@ def _missing(log: DecisionLog, files: list[tuple[str, bytes]]) -> list[tuple[str
 
 def seed(*, users: dict, stdout=None) -> str:
     """Create the demo logs and decisions that do not exist yet; return a summary line."""
-    actor = users["alice"]
     created: list[Decision] = []
     created_logs = total = 0
+    teams = demo_teams(users=users)
     for key, name, description in LOGS:
-        log, new = _log(actor, key, name, description)
+        slug, writer = TEAMS[key]
+        team = teams[slug]
+        # Without the staff account (tests pass only alice), alice does it all.
+        staff = users.get("admin", users["alice"])
+        actor = users.get(writer, staff)
+        log, new = _log(staff, key, name, description, team=team)
         created_logs += new
         files = demo_files(key)
         total += len(files)
@@ -94,7 +112,7 @@ def seed(*, users: dict, stdout=None) -> str:
     case = next((d for d in created if d.title == CASE_STUDY_TITLE), None)
     if case is not None:
         services.decision_change_status(
-            actor=actor,
+            actor=users["alice"],
             decision=case,
             status=Decision.Status.DEFERRED,
             revisit_by=ledger_today() + timedelta(days=REVISIT_AFTER_DAYS),

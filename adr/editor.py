@@ -59,7 +59,14 @@ class DecisionEditor:
         "relations": ("This decision…", "Other decision", "Note"),
     }
 
-    def __init__(self, *, decision: Decision | None, data=None, log: DecisionLog | None = None):
+    def __init__(
+        self,
+        *,
+        decision: Decision | None,
+        data=None,
+        log: DecisionLog | None = None,
+        user=None,
+    ):
         self.decision = decision
         self.data = data
         creating = decision is None
@@ -76,6 +83,8 @@ class DecisionEditor:
             creating=creating,
             initial=initial,
         )
+        if creating and user is not None:
+            self.form.limit_logs(user)
         options = list(decision.options.all()) if decision else []
         criteria = list(decision.criteria.all()) if decision else []
         notes = list(decision.sensitivity_notes.all()) if decision else []

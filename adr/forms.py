@@ -10,7 +10,7 @@ from django.core.validators import MaxLengthValidator
 
 from config.widgets import IsoDateInput
 
-from . import services
+from . import access, services
 from .models import (
     Criterion,
     Decision,
@@ -38,11 +38,15 @@ CRITERION_FIELDS = ["name", "description", "weight"]
 class LogForm(forms.ModelForm):
     class Meta:
         model = DecisionLog
-        fields = ["key", "name", "description"]
+        fields = ["key", "name", "description", "team", "private"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The teams offered: those the user may put a log in (adr.access; the service
+        # decides). Organisation-wide ("no team") only for whom may write there.
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = access.teams_for_new_log(user)
+        self.fields["team"].required = not access.can_write_log(user, DecisionLog())
         if self.instance.pk:
             # The key is part of every decision number: it never changes.
             self.fields["key"].disabled = True
@@ -57,6 +61,11 @@ class DecisionForm(forms.ModelForm):
     log = forms.ModelChoiceField(
         queryset=DecisionLog.objects.all(), to_field_name="key", required=True
     )
+
+    def limit_logs(self, user) -> None:
+        """Offer only the logs ``user`` writes in (adr.access)."""
+        cast(forms.ModelChoiceField, self.fields["log"]).queryset = access.writable_logs(user)
+
     tags = forms.CharField(
         required=False, max_length=500, help_text="Comma-separated, e.g. security, frontend."
     )

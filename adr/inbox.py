@@ -1,8 +1,7 @@
 """The adr app's section of the personal inbox (registered in ``AdrConfig.ready``):
 decisions flagged "needs review" in the logs I write to.
 
-A log I write to is one in which I created a decision (the ledger has no log membership
-yet; when logs get owners or writers, this is the one place to change).
+A log I write to is one in which I created a decision and may still write (adr.access).
 """
 
 from __future__ import annotations
@@ -14,12 +13,15 @@ from django.urls import reverse
 
 from config.inbox import InboxItem
 
+from .access import writable_logs
 from .models import Decision
 
 
 def logs_written_by(user) -> QuerySet:
-    """The ids of the logs ``user`` writes to (a subquery)."""
-    return Decision.objects.filter(created_by=user).values("log_id")
+    """The ids of the logs ``user`` writes to (a subquery): where they created a decision,
+    among the logs they may still write in."""
+    mine = Decision.objects.filter(created_by=user).values("log_id")
+    return writable_logs(user).filter(pk__in=mine).values("pk")
 
 
 class NeedsReview:

@@ -18,8 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from adr.models import DecisionLog, ImportJob
-from config.accounts.roles import ARCHITECT, require_reader, require_role
+from config.accounts.roles import require_reader
 
+from .access import readable_logs, require_log_writer
 from .interop.archive import (
     MAX_COMPRESSED,
     MAX_ENTRIES,
@@ -35,8 +36,14 @@ from .interop.write import FORMATS
 SESSION_KEY = "interop_upload"
 
 
-def _log(key: str) -> DecisionLog:
-    return get_object_or_404(DecisionLog, key=key.upper())
+def _log(request, key: str, *, write: bool = False) -> DecisionLog:
+    """The log of the URL if the user reads it (else 404); ``write``: and if they write
+    in it (else 403)."""
+    require_reader(request.user)
+    log = get_object_or_404(readable_logs(request.user), key=key.upper())
+    if write:
+        require_log_writer(request.user, log)
+    return log
 
 
 def _limits() -> dict:
@@ -51,8 +58,7 @@ def _limits() -> dict:
 @require_http_methods(["GET", "POST"])
 def log_import(request, key: str):
     """GET: the upload form. POST: check the zip and show what an import would change."""
-    require_role(request.user, ARCHITECT)
-    log = _log(key)
+    log = _log(request, key, write=True)
     context = {"log": log, "nav": "logs", "error": None, **_limits()}
     if request.method == "GET":
         request.session.pop(SESSION_KEY, None)
@@ -100,8 +106,7 @@ def log_import(request, key: str):
 
 @require_POST
 def log_import_confirm(request, key: str):
-    require_role(request.user, ARCHITECT)
-    log = _log(key)
+    log = _log(request, key, write=True)
     pending = request.session.get(SESSION_KEY)
     if (
         not pending
@@ -145,8 +150,7 @@ def _choices(request) -> dict[str, str]:
 @never_cache
 def log_import_job(request, key: str, job_id: int):
     """A big import's page: progress (polled with htmx), then its preview or result."""
-    require_role(request.user, ARCHITECT)
-    log = _log(key)
+    log = _log(request, key, write=True)
     job = get_object_or_404(ImportJob, pk=job_id, log=log, actor=request.user)
     context = {"log": log, "nav": "logs", "job": job, "upload_name": job.name}
     if job.state == ImportJob.State.DONE:
@@ -166,8 +170,7 @@ def log_import_job(request, key: str, job_id: int):
 @require_POST
 def log_import_job_confirm(request, key: str, job_id: int):
     """Import what a finished preview job showed, with the choices made on it."""
-    require_role(request.user, ARCHITECT)
-    log = _log(key)
+    log = _log(request, key, write=True)
     preview = get_object_or_404(
         ImportJob, pk=job_id, log=log, actor=request.user, preview=True, state="done"
     )
@@ -189,7 +192,7 @@ def log_export(request, key: str):
     """Download the log as a zip of its ADR files (?format=madr|nygard; &log4brains=1 for
     MADR that log4brains reads too)."""
     require_reader(request.user)
-    log = _log(key)
+    log = _log(request, key)
     fmt = request.GET.get("format", "madr")
     if fmt not in FORMATS:
         return HttpResponse(

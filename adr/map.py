@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from config.accounts.roles import require_reader
 from config.dates import format_date
 
+from .access import readable_log_q
 from .models import Decision, DecisionLog, DecisionRelation
 
 WINDOW = 40  # decisions per timeline page
@@ -145,7 +146,7 @@ class DecisionMap:
 def decision_map(*, user, log: DecisionLog, page: str | int | None = None) -> DecisionMap:
     """The map of `log`: timeline page `page` (1 = the newest decisions) and the graph."""
     require_reader(user)
-    return DecisionMap(log=log, timeline=_timeline(log, page), graph=_graph(log))
+    return DecisionMap(log=log, timeline=_timeline(log, page), graph=_graph(log, user=user))
 
 
 # --- Timeline -------------------------------------------------------------------------
@@ -224,8 +225,11 @@ def timeline_layout(items: list[tuple[Decision, date]], *, page=None) -> Timelin
 # --- Graph ----------------------------------------------------------------------------
 
 
-def _graph(log: DecisionLog) -> Graph:
-    touching = Q(source__log=log) | Q(target__log=log)
+def _graph(log: DecisionLog, *, user) -> Graph:
+    # Links to a log the user may not read (team-private) are left out (adr.access).
+    touching = (Q(source__log=log) | Q(target__log=log)) & (
+        readable_log_q(user, prefix="source__log__") & readable_log_q(user, prefix="target__log__")
+    )
     fields = ("log__key", "number", "title", "status", "log_id")
     relations = (
         DecisionRelation.objects.filter(touching)

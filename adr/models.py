@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -35,6 +36,18 @@ class DecisionLog(models.Model):
     # Optimistic concurrency (config.concurrency): +1 on every edit a person makes.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The owning team (None: an organisation-wide log). Who writes and reads: adr.access.
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="logs",
+        help_text="The team that owns the log; empty for an organisation-wide log.",
+    )
+    private = models.BooleanField(
+        default=False, help_text="Readable only by the team's members (and staff)."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -45,6 +58,10 @@ class DecisionLog(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("adr:log-detail", kwargs={"key": self.key})
+
+    def clean(self) -> None:
+        if self.private and self.team_id is None:
+            raise ValidationError({"private": "Only a team's log can be private."})
 
 
 class Tag(models.Model):

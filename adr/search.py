@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from config import search
 from config.accounts.roles import require_reader
 
+from .access import readable_decisions
 from .models import Decision, Option
 
 # The fields the SQLite fallback searches (PostgreSQL reads the stored document).
@@ -120,7 +121,7 @@ class DecisionSearch:
 
     def search(self, *, user, query: str, limit: int) -> search.SearchResults:
         require_reader(user)
-        qs = decision_search(Decision.objects.select_related("log"), query=query)
+        qs = decision_search(readable_decisions(user).select_related("log"), query=query)
         page = list(qs[:limit])
         return search.SearchResults(
             key=self.key,

@@ -16,6 +16,7 @@ from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
 from config.panels import with_prefetches
 
+from .access import readable_decisions, readable_log_q, readable_logs
 from .models import (
     Criterion,
     Decision,
@@ -34,16 +35,20 @@ if TYPE_CHECKING:
 
 def log_list(*, user: User) -> QuerySet[DecisionLog]:
     require_reader(user)
-    return DecisionLog.objects.annotate(
-        decision_count=Count("decisions"),
-        deferred_count=Count("decisions", filter=Q(decisions__status=Decision.Status.DEFERRED)),
-        review_count=Count("decisions", filter=Q(decisions__needs_review=True)),
-    ).order_by("name")
+    return (
+        readable_logs(user)
+        .annotate(
+            decision_count=Count("decisions"),
+            deferred_count=Count("decisions", filter=Q(decisions__status=Decision.Status.DEFERRED)),
+            review_count=Count("decisions", filter=Q(decisions__needs_review=True)),
+        )
+        .order_by("name")
+    )
 
 
 def log_get(*, user: User, key: str) -> DecisionLog:
     require_reader(user)
-    return DecisionLog.objects.get(key=key.upper())
+    return readable_logs(user).get(key=key.upper())
 
 
 # The columns decision lists show (adr/_decision_table.html).
@@ -70,7 +75,8 @@ def decision_list(
 ) -> QuerySet[Decision]:
     require_reader(user)
     qs = (
-        Decision.objects.select_related("log")
+        readable_decisions(user)
+        .select_related("log")
         .prefetch_related("tags")
         # Only what a list shows: the Markdown and HTML bodies stay in the table.
         .only(*LIST_FIELDS)
@@ -115,7 +121,8 @@ def decision_get_brief(*, user: User, key: str, number: int) -> Decision:
     """A decision with what its page header shows (log, tags): for the History tab."""
     require_reader(user)
     return (
-        Decision.objects.select_related("log")
+        readable_decisions(user)
+        .select_related("log")
         .prefetch_related("tags")
         .get(log__key=key.upper(), number=number)
     )
@@ -130,15 +137,26 @@ def decision_get(*, user: User, key: str, number: int) -> Decision:
         SensitivityNote.objects.select_related("favours"), SENSITIVITY_NOTE_BADGES
     )
     decisions = with_prefetches(
-        Decision.objects.select_related("log", "created_by"), DECISION_RELATED
+        readable_decisions(user).select_related("log", "created_by"), DECISION_RELATED
     )
     return decisions.prefetch_related(
         "tags",
         Prefetch("options", queryset=Option.objects.order_by("position", "id")),
         Prefetch("criteria", queryset=Criterion.objects.order_by("position", "id")),
         Prefetch("sensitivity_notes", queryset=notes),
-        Prefetch("relations_out", queryset=DecisionRelation.objects.select_related("target__log")),
-        Prefetch("relations_in", queryset=DecisionRelation.objects.select_related("source__log")),
+        # Relations to decisions in logs the user may not read are left out (adr.access).
+        Prefetch(
+            "relations_out",
+            queryset=DecisionRelation.objects.filter(
+                readable_log_q(user, prefix="target__log__")
+            ).select_related("target__log"),
+        ),
+        Prefetch(
+            "relations_in",
+            queryset=DecisionRelation.objects.filter(
+                readable_log_q(user, prefix="source__log__")
+            ).select_related("source__log"),
+        ),
     ).get(log__key=key.upper(), number=number)
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config import search
-from config.accounts.roles import ARCHITECT, has_role, require_reader, require_role
+from config.accounts.roles import require_reader
 from config.changesets import group_change_sets
 from config.concurrency import (
     ConflictError,
@@ -30,6 +30,12 @@ from config.markup import safe_markdown
 from config.pagination import LIST_CAP, CappedPaginator
 
 from . import panels, selectors, services
+from .access import (
+    can_write_log,
+    readable_logs,
+    require_log_writer,
+    writable_logs,
+)
 from .editor import DecisionEditor
 from .forms import MAX_MARKDOWN, DecisionForm, LogForm, StatusForm
 from .models import Decision, DecisionLog, Tag
@@ -74,9 +80,9 @@ def log_detail(request, key: str):
 
 @require_http_methods(["GET", "POST"])
 def log_edit(request, key: str | None = None):
-    require_role(request.user, ARCHITECT)
     log = _get_log(request, key) if key else None
-    form = LogForm(request.POST or None, instance=log)
+    require_log_writer(request.user, log)
+    form = LogForm(request.POST or None, instance=log, user=request.user)
     version = log.version if log else None
     if request.method == "POST" and log is not None:
         version = parse_version(request.POST.get("version")) or version
@@ -90,6 +96,8 @@ def log_edit(request, key: str | None = None):
                     key=data["key"],
                     name=data["name"],
                     description=data["description"],
+                    team=data["team"],
+                    private=data["private"],
                 )
             else:
                 log = services.log_update(
@@ -97,6 +105,8 @@ def log_edit(request, key: str | None = None):
                     log=log,
                     name=data["name"],
                     description=data["description"],
+                    team=data["team"],
+                    private=data["private"],
                     expected_version=version,
                 )
         except ConflictError as error:
@@ -111,8 +121,8 @@ def log_edit(request, key: str | None = None):
                 log = _get_log(request, key)
                 data = rebase_untouched(
                     data,
-                    loaded_form=LogForm(instance=loaded),
-                    current_form=LogForm(instance=log),
+                    loaded_form=LogForm(instance=loaded, user=request.user),
+                    current_form=LogForm(instance=log, user=request.user),
                     conflict=conflict,
                 )
             form.data = with_version(data, error.current)
@@ -163,7 +173,7 @@ def decision_list(request):
             "review": review,
             "filtered": any(params.values()) or review,
             "statuses": Decision.Status.choices,
-            "logs": DecisionLog.objects.order_by("name"),
+            "logs": readable_logs(request.user).order_by("name"),
             "tags": Tag.objects.order_by("name"),
             "nav": "decisions",
         },
@@ -171,7 +181,7 @@ def decision_list(request):
 
 
 def _detail_context(request, decision: Decision, status_form: StatusForm | None = None):
-    can_write = has_role(request.user, ARCHITECT)
+    can_write = can_write_log(request.user, decision.log)
     if can_write and status_form is None:
         status_form = StatusForm(decision=decision)
     return {
@@ -216,8 +226,8 @@ def decision_history(request, key: str, number: int):
 
 @require_POST
 def decision_status(request, key: str, number: int):
-    require_role(request.user, ARCHITECT)
     decision = _get_decision(request, key, number)
+    require_log_writer(request.user, decision.log)
     form = StatusForm(request.POST, decision=decision)
     if form.is_valid():
         try:
@@ -248,8 +258,8 @@ def decision_status(request, key: str, number: int):
 
 @require_POST
 def decision_reviewed(request, key: str, number: int):
-    require_role(request.user, ARCHITECT)
     decision = _get_decision(request, key, number, brief=True)
+    require_log_writer(request.user, decision.log)
     reason = (request.POST.get("reason") or "").strip()[:100] or "reviewed"
     if "\x00" in reason:  # PostgreSQL text cannot hold it: a 400, not a 500
         raise BadRequest("NUL characters are not allowed in the reason.")
@@ -261,17 +271,18 @@ def decision_reviewed(request, key: str, number: int):
 @require_http_methods(["GET", "POST"])
 def decision_edit(request, key: str | None = None, number: int | None = None):
     """Create (no key) or edit a decision with its options, matrix, notes and relations."""
-    require_role(request.user, ARCHITECT)
     # The edit route gives both key and number, the create route neither.
     decision = _get_decision(request, key, number) if key and number is not None else None
+    require_log_writer(request.user, decision.log if decision else None)
     log = None
     if decision is None and request.GET.get("log"):
-        log = DecisionLog.objects.filter(key=request.GET["log"].strip().upper()[:12]).first()
+        wanted = request.GET["log"].strip().upper()[:12]
+        log = writable_logs(request.user).filter(key=wanted).first()
     if decision is None and not DecisionLog.objects.exists():
         messages.info(request, "Create a decision log first.")
         return redirect("adr:log-create")
     data = request.POST if request.method == "POST" else None
-    editor = DecisionEditor(decision=decision, data=data, log=log)
+    editor = DecisionEditor(decision=decision, data=data, log=log, user=request.user)
     status = 200
     conflict = None
     # The version this page was loaded at travels with the form (a hidden field).
@@ -306,7 +317,9 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
                         current_form=DecisionForm(instance=decision),
                         conflict=conflict,
                     )
-                    editor = DecisionEditor(decision=decision, data=data, log=log)
+                    editor = DecisionEditor(
+                        decision=decision, data=data, log=log, user=request.user
+                    )
                     editor.is_valid()
             except ValidationError as error:
                 editor.add_error(error)
@@ -333,7 +346,7 @@ def decision_edit(request, key: str | None = None, number: int | None = None):
 def markdown_preview(request):
     """htmx: the sanitised HTML of the Markdown field posted (the first non-token value)."""
     require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
+    if not can_write_log(request.user, None):
         raise PermissionDenied("Only architects edit decisions.")
     values = [v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"]
     text = values[0] if values else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from adr.access import can_write_log
 from adr.models import Decision
 from config.accounts.roles import ARCHITECT, has_role
 
@@ -40,7 +41,7 @@ def panel(*, decision: Decision, user: User) -> Panel:
         requests=requests,
         standings=mine,
         approvals=sum(1 for s in mine if s.counts),
-        can_request=is_open and has_role(user, ARCHITECT),
+        can_request=is_open and can_write_log(user, decision.log),
         can_review=is_open
         and decision.created_by_id != user.pk
         and (asked or has_role(user, ARCHITECT)),

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from adr.access import can_read_log, require_decision_writer, require_log_writer
 from adr.models import Decision, DecisionLog
 from config import concurrency
-from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader, require_role
+from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
 from config.errors import refuse_nul
 from config.history import tracked_save
 from config.markup import render_markdown
@@ -32,8 +33,8 @@ def policy_set(
     deciders_only: bool,
     expected_version: int | None = None,
 ) -> ReviewPolicy:
-    """Set how many approvals the decisions of ``log`` need (staff and architects)."""
-    require_role(actor, ARCHITECT)
+    """Set how many approvals the decisions of ``log`` need (staff and its architects)."""
+    require_log_writer(actor, log)
     if not 0 <= required_approvals <= MAX_APPROVALS:
         raise ValidationError({"required_approvals": [f"Between 0 and {MAX_APPROVALS} approvals."]})
     with transaction.atomic():
@@ -66,7 +67,7 @@ def review_request(
     *, actor: User, decision: Decision, usernames: Iterable[str]
 ) -> list[ReviewRequest]:
     """Ask people to review a proposed decision; each new reviewer is told once."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, decision)
     _require_open(decision)
     names = [n.strip().lstrip("@") for n in usernames if n.strip()]
     refuse_nul(reviewers=names)
@@ -80,6 +81,8 @@ def review_request(
             problems.append(f"{name} is not an active user.")
         elif not can_read(user):
             problems.append(f"{name} has no role in this ledger, so cannot review.")
+        elif not can_read_log(user, decision.log):
+            problems.append(f"{name} cannot read this team's private log, so cannot review.")
         elif user.pk == decision.created_by_id:
             problems.append(f"{name} wrote this decision; ask someone else.")
     if problems:

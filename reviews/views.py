@@ -12,8 +12,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from adr.models import Decision, DecisionLog
-from config.accounts.roles import ARCHITECT, require_reader, require_role
+from adr.access import readable_logs, require_log_writer
+from adr.models import Decision
+from config.accounts.roles import require_reader
 from config.concurrency import parse_version
 from config.errors import error_messages
 
@@ -76,8 +77,9 @@ def submit_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def policy(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
-    require_role(request.user, ARCHITECT)
-    log = get_object_or_404(DecisionLog, key=key.upper())
+    require_reader(request.user)
+    log = get_object_or_404(readable_logs(request.user), key=key.upper())
+    require_log_writer(request.user, log)
     current = ReviewPolicy.objects.filter(log=log).first()
     errors: list[str] = []
     if request.method == "POST":

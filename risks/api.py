@@ -22,6 +22,7 @@ from config.api.permissions import IsReader
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import selectors, services
+from .access import readable_acceptance_q
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
 User = get_user_model()
@@ -182,7 +183,8 @@ class AcceptanceViewSet(
     filterset_class = AcceptanceFilter
 
     def get_queryset(self):
-        return selectors.acceptances_with_parts().order_by("-created_at", "-pk")
+        readable = readable_acceptance_q(self.request.user)
+        return selectors.acceptances_with_parts().filter(readable).order_by("-created_at", "-pk")
 
     def _fresh(self, pk: int, **kwargs) -> Response:
         acceptance = self.get_queryset().get(pk=pk)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from config.accounts.roles import ARCHITECT, has_role
-
+from .access import can_write_acceptance
 from .models import RequiredSignatory, RiskAcceptance, SigningAttempt
 from .workflow import Action, Who, actions_for
 
@@ -37,7 +36,8 @@ def _active(user: User | AnonymousUser) -> bool:
 def can_edit(user: User | AnonymousUser, acceptance: RiskAcceptance) -> bool:
     if not _active(user):
         return False
-    return acceptance.owner_id == user.pk or has_role(user, ARCHITECT)
+    # Architects: by the logs of its decisions (risks.access).
+    return acceptance.owner_id == user.pk or can_write_acceptance(user, acceptance)
 
 
 def require_editor(actor: User, acceptance: RiskAcceptance) -> None:

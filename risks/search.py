@@ -10,6 +10,7 @@ from __future__ import annotations
 from config import search
 from config.accounts.roles import require_reader
 
+from .access import readable_acceptance_q
 from .models import Mitigation, RiskAcceptance
 
 FALLBACK_FIELDS = (
@@ -38,7 +39,7 @@ class AcceptanceSearch:
     def search(self, *, user, query: str, limit: int) -> search.SearchResults:
         require_reader(user)
         qs = search.document_search(
-            RiskAcceptance.objects.all(),
+            RiskAcceptance.objects.filter(readable_acceptance_q(user)),
             query=query,
             fallback_fields=FALLBACK_FIELDS,
             title_fields=("title",),

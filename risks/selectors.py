@@ -16,6 +16,7 @@ from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
 from config.panels import with_prefetches
 
+from .access import readable_acceptance_q
 from .hooks import ACCEPTANCE_PANELS
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
 
@@ -63,7 +64,8 @@ def acceptance_list(
         return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), Value(0))
 
     qs = (
-        RiskAcceptance.objects.select_related("owner")
+        RiskAcceptance.objects.filter(readable_acceptance_q(user))
+        .select_related("owner")
         .only(*LIST_FIELDS)
         .annotate(
             signatory_count=count_of(RequiredSignatory.objects.all()),
@@ -102,14 +104,16 @@ def acceptance_get(*, user: User, pk: int, signatory_reads: bool = False) -> Ris
     `signatory_reads`: a named signatory without a ledger role may still read what they
     are asked to sign (the sign page).
     """
+    # The panels later apps add to the page (hooks.ACCEPTANCE_PANELS) prefetch theirs.
+    qs = with_prefetches(acceptances_with_parts(), ACCEPTANCE_PANELS)
     if not (
         signatory_reads
         and getattr(user, "is_authenticated", False)
         and RequiredSignatory.objects.filter(acceptance_id=pk, user=user).exists()
     ):
         require_reader(user)
-    # The panels later apps add to the page (hooks.ACCEPTANCE_PANELS) prefetch theirs.
-    qs = with_prefetches(acceptances_with_parts(), ACCEPTANCE_PANELS)
+        # Linked only to private logs: for their teams (risks.access).
+        qs = qs.filter(readable_acceptance_q(user))
     return get_object_or_404(qs, pk=pk)
 
 

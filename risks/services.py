@@ -21,11 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.audit import delete_or_refuse
 from config.history import tracked_save
 
 from . import notify, signatures
+from .access import decision_ids_of, require_acceptance_writer, require_links_allowed
 from .content import apply_decisions, content_edit, run_saved_hooks
 from .ledger_chain import chain_record, html_digest
 from .models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
@@ -86,8 +86,10 @@ def acceptance_create(
     reason: str = "acceptance drafted",
     **fields: Any,
 ) -> RiskAcceptance:
-    """Draft a new acceptance (architects draft; the owner may be anyone active)."""
-    require_role(actor, ARCHITECT)
+    """Draft a new acceptance (architects of its decisions' logs draft; the owner may be
+    anyone active)."""
+    draft = RiskAcceptance(owner=owner)
+    require_acceptance_writer(actor, draft, decision_ids=decision_ids_of(decisions))
     _clean_fields(fields)
     acceptance = RiskAcceptance(
         title=title.strip(),
@@ -134,6 +136,7 @@ def acceptance_update(
             locked.full_clean()
             # Only the fields edited: state, round and signatures are the workflow's.
             concurrency.save_changed(locked, fields=changed, actor=actor, reason=reason)
+        require_links_allowed(actor, locked, decisions)
         apply_decisions(locked, decisions, actor=actor, reason=reason)
         if mitigations is not None:
             apply_mitigations(actor=actor, acceptance=locked, rows=mitigations, reason=reason)

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
+from config.accounts.roles import can_read, require_reader
 from config.changesets import group_change_sets
 from config.concurrency import (
     ConflictError,
@@ -22,6 +22,7 @@ from config.errors import add_to_form, error_messages
 from config.pagination import CappedPaginator
 
 from . import permissions, selectors, services, signing, workflow
+from .access import may_draft
 from .forms import (
     AcceptanceForm,
     MitigationFormSet,
@@ -56,7 +57,7 @@ def acceptance_list(request):
             "params": params,
             "states": RiskAcceptance.State.choices,
             "owners": owners,
-            "can_create": has_role(request.user, ARCHITECT),
+            "can_create": may_draft(request.user),
             "nav": NAV,
         },
     )
@@ -134,7 +135,7 @@ def _signatory_initial(acceptance):
 
 def _edit_page(request, acceptance: RiskAcceptance | None):
     if acceptance is None:
-        if not has_role(request.user, ARCHITECT):
+        if not may_draft(request.user):
             raise PermissionDenied("Only architects draft risk acceptances.")
     else:
         if not permissions.can_edit(request.user, acceptance):

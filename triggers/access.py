@@ -19,7 +19,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
+from adr.access import NOTHING, can_write_decisions, can_write_log, readable_log_q, sees_every_log
 from config.accounts.roles import ALL_ROLES, ARCHITECT, can_read, has_role
+from risks.access import can_write_acceptance, readable_acceptance_q
 
 from .models import Trigger
 
@@ -78,3 +80,75 @@ def acknowledger_ids(users: Iterable) -> set[int]:
         is_active=True,
     )
     return set(readers.values_list("pk", flat=True))
+
+
+# --- Teams and per-log permissions: triggers follow the logs of their decisions ---------
+#
+# Write (`can_write_trigger`): staff; else write access to the log of every linked
+# decision and to the linked risk acceptance (risks.access); a trigger linked to
+# nothing: organisation-wide architects. Read (`readable_trigger_q`): a trigger linked
+# to nothing is read by every reader; else by whom reads one of its decisions' logs or
+# its acceptance.
+
+
+def _ids(decisions: Iterable | None) -> set[int]:
+    return {d.pk if hasattr(d, "pk") else int(d) for d in decisions or ()}
+
+
+def can_write_trigger(
+    user,
+    trigger: Trigger | None = None,
+    *,
+    decisions: Iterable | None = None,
+    risk_acceptance=None,
+) -> bool:
+    """May ``user`` write ``trigger`` (or create one) linked to ``decisions`` and
+    ``risk_acceptance`` (None: the trigger's own links)?"""
+    if not getattr(user, "is_active", False):
+        return False
+    if sees_every_log(user):
+        return True
+    if decisions is None and trigger is not None:
+        decisions = trigger.decisions.all()
+    if risk_acceptance is None and trigger is not None:
+        risk_acceptance = trigger.risk_acceptance
+    ids = _ids(decisions)
+    if risk_acceptance is not None and not can_write_acceptance(user, risk_acceptance):
+        return False
+    if ids:
+        return can_write_decisions(user, ids)
+    return risk_acceptance is not None or has_role(user, ARCHITECT)
+
+
+def may_define(user) -> bool:
+    """Architects anywhere (organisation-wide or in a team) and staff define triggers
+    and initiatives; which decisions a trigger may rest on is `can_write_trigger`'s."""
+    return can_write_log(user, None)
+
+
+def require_trigger_writer(
+    user,
+    trigger: Trigger | None = None,
+    *,
+    decisions: Iterable | None = None,
+    risk_acceptance=None,
+) -> None:
+    if not can_write_trigger(user, trigger, decisions=decisions, risk_acceptance=risk_acceptance):
+        raise PermissionDenied(
+            "Only staff and the architects of this trigger's decisions' logs can change it."
+        )
+
+
+def readable_trigger_q(user) -> Q:
+    """Triggers ``user`` reads (subqueries only, no extra query)."""
+    if not can_read(user):
+        return NOTHING
+    if sees_every_log(user):
+        return Q()
+    links = Trigger.decisions.through.objects.filter(trigger=OuterRef("pk"))
+    readable = links.filter(readable_log_q(user, prefix="decision__log__"))
+    unlinked = ~Q(Exists(links)) & Q(risk_acceptance__isnull=True)
+    via_acceptance = Q(risk_acceptance__isnull=False) & readable_acceptance_q(
+        user, prefix="risk_acceptance__"
+    )
+    return unlinked | Q(Exists(readable)) | via_acceptance

@@ -23,6 +23,7 @@ from config.api.permissions import IsReader
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from . import selectors, services
+from .access import readable_trigger_q
 from .models import FiredEvent, Initiative, Trigger
 
 if TYPE_CHECKING:
@@ -158,7 +159,8 @@ class TriggerViewSet(ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "state"]
 
     def get_queryset(self):
-        return selectors.trigger_queryset().prefetch_related("decisions__log")
+        readable = readable_trigger_q(self.request.user)
+        return selectors.trigger_queryset().filter(readable).prefetch_related("decisions__log")
 
     @extend_schema(request=AcknowledgeSerializer, responses=TriggerSerializer)
     @action(detail=True, methods=["post"])

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from config.calendar.registry import CalendarEvent
 
-from .access import involves
+from .access import involves, readable_trigger_q
 from .models import Trigger
 
 
@@ -16,7 +16,10 @@ class TriggerDates:
 
     def events(self, *, user) -> list[CalendarEvent]:
         rows = Trigger.objects.filter(
-            involves(user), kind=Trigger.Kind.DATE, state__in=Trigger.LIVE_STATES
+            involves(user),
+            readable_trigger_q(user),  # not those of a private log they no longer read
+            kind=Trigger.Kind.DATE,
+            state__in=Trigger.LIVE_STATES,
         ).only("uuid", "name", "params", "description")
         events = []
         for trigger in rows:

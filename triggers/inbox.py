@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from config.inbox import InboxItem
 
-from .access import involves
+from .access import involves, readable_trigger_q
 from .models import Trigger
 
 
@@ -27,7 +27,9 @@ class FiredTriggers:
     order = 20
 
     def open_items(self, *, user, today: date) -> QuerySet:
-        return Trigger.objects.filter(involves(user), state=Trigger.State.FIRED)
+        return Trigger.objects.filter(
+            involves(user), readable_trigger_q(user), state=Trigger.State.FIRED
+        )
 
     def items(self, *, user, today: date, limit: int) -> list[InboxItem]:
         rows = (

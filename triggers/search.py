@@ -7,6 +7,7 @@ from __future__ import annotations
 from config import search
 from config.accounts.roles import require_reader
 
+from .access import readable_trigger_q
 from .models import Trigger
 
 FIELDS = (("name", "name"), ("description", "description"), ("justification", "justification"))
@@ -21,7 +22,7 @@ class TriggerSearch:
     def search(self, *, user, query: str, limit: int) -> search.SearchResults:
         require_reader(user)
         qs = search.document_search(
-            Trigger.objects.all(),
+            Trigger.objects.filter(readable_trigger_q(user)),
             query=query,
             fallback_fields=[name for name, _ in FIELDS],
             title_fields=("name",),

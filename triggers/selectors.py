@@ -6,15 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from adr.models import Decision
 from config.dates import format_date
 
+from .access import readable_trigger_q
 from .models import Evaluation, FiredEvent, Initiative, Trigger
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from config.accounts.models import User
+
     pass
 
 
@@ -42,6 +47,7 @@ LIST_DEFERRED = (
 
 def trigger_list(
     *,
+    user: User | AnonymousUser | None = None,
     kind: str = "",
     state: str = "",
     due_within_days: int | None = None,
@@ -59,6 +65,8 @@ def trigger_list(
             )
         )
     )
+    if user is not None:
+        qs = qs.filter(readable_trigger_q(user))
     if kind:
         qs = qs.filter(kind=kind)
     if state:
@@ -91,16 +99,20 @@ class Timeline:
 
 
 def upcoming_timeline(
-    *, now: datetime | None = None, days: int = 365, width: int = 960, limit: int = 40
+    *,
+    user: User | AnonymousUser | None = None,
+    now: datetime | None = None,
+    days: int = 365,
+    width: int = 960,
+    limit: int = 40,
 ) -> Timeline:
     """Upcoming deadlines (date and expiry triggers) laid out for an inline SVG."""
     now = now or timezone.now()
     end = now + timedelta(days=days)
-    rows = list(
-        Trigger.objects.filter(state__in=Trigger.LIVE_STATES, deadline_at__lte=end).order_by(
-            "deadline_at", "pk"
-        )[:limit]
-    )
+    live = Trigger.objects.filter(state__in=Trigger.LIVE_STATES, deadline_at__lte=end)
+    if user is not None:
+        live = live.filter(readable_trigger_q(user))
+    rows = list(live.order_by("deadline_at", "pk")[:limit])
     margin = 20
     span = (end - now).total_seconds()
     points = []
@@ -119,9 +131,15 @@ def upcoming_timeline(
     return Timeline(now, end, width, 120, points, ticks)
 
 
-def trigger_detail(*, pk: int, evaluations: int = 50) -> Trigger:
+def trigger_detail(
+    *, pk: int, evaluations: int = 50, user: User | AnonymousUser | None = None
+) -> Trigger:
+    """One trigger with what its page shows; ``user``: only if they read it
+    (triggers.access.readable_trigger_q), else Trigger.DoesNotExist."""
+    readable = readable_trigger_q(user) if user is not None else Q()
     trigger = (
         trigger_queryset()
+        .filter(readable)
         .select_related("sensitivity_note", "escalation_contact", "mitigation", "created_by")
         .prefetch_related(
             "decisions__log",

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.history import tracked_save
 
 from . import access
@@ -64,7 +63,6 @@ def trigger_create(
     escalation_email: str = "",
     now: datetime | None = None,
 ) -> Trigger:
-    require_role(actor, ARCHITECT)
     now = now or timezone.now()
     if kind == K.INITIATIVE:
         if initiative is None:
@@ -74,6 +72,8 @@ def trigger_create(
         raise ValidationError({"mitigation": "Choose the mitigation to watch."})
     if sensitivity_note is not None and not decisions:
         decisions = [sensitivity_note.decision]
+    owned_by = risk_acceptance or (mitigation.acceptance if mitigation is not None else None)
+    access.require_trigger_writer(actor, decisions=decisions, risk_acceptance=owned_by)
     trigger = Trigger(
         name=name.strip(),
         kind=kind,
@@ -121,7 +121,9 @@ def trigger_update(
     Writes only what the edit changes, from the locked row: the sweep's bookkeeping
     (state, fired_at, reminders…) written meanwhile stays. `expected_version` is the
     version the editor loaded (ConflictError if it moved on)."""
-    require_role(actor, ARCHITECT)
+    access.require_trigger_writer(actor, trigger)
+    if decisions is not None:
+        access.require_trigger_writer(actor, trigger, decisions=decisions)
     now = now or timezone.now()
     reason = "trigger edited"
     with concurrency.one_bump():
@@ -213,7 +215,7 @@ def trigger_acknowledge(
 def trigger_resolve(
     *, actor: User, trigger: Trigger, resolution: str, now: datetime | None = None
 ) -> Trigger:
-    require_role(actor, ARCHITECT)
+    access.require_trigger_writer(actor, trigger)
     now = now or timezone.now()
     if not resolution.strip():
         raise ValidationError({"resolution": "Say how it was resolved."})
@@ -235,7 +237,7 @@ def trigger_resolve(
 def trigger_disarm(
     *, actor: User, trigger: Trigger, reason: str, now: datetime | None = None
 ) -> Trigger:
-    require_role(actor, ARCHITECT)
+    access.require_trigger_writer(actor, trigger)
     now = now or timezone.now()
     if not reason.strip():
         raise ValidationError({"reason": "Say why the trigger is disarmed."})
@@ -256,7 +258,7 @@ def trigger_rearm(
     now: datetime | None = None,
 ) -> Trigger:
     """A fresh deferral: a new generation, a new justification (history keeps the old)."""
-    require_role(actor, ARCHITECT)
+    access.require_trigger_writer(actor, trigger)
     now = now or timezone.now()
     if not justification.strip():
         raise ValidationError({"justification": "Re-arming needs a new justification."})
@@ -314,7 +316,8 @@ def initiative_create(
     target_date: date | None = None,
     status: str = Initiative.Status.PLANNED,
 ) -> Initiative:
-    require_role(actor, ARCHITECT)
+    if not access.may_define(actor):
+        raise PermissionDenied("Only architects define initiatives.")
     initiative = Initiative(
         name=name.strip(),
         team=team.strip(),

@@ -7,6 +7,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.accounts.models import Team
 from config.api.fields import SafeSlugRelatedField
 
 from .. import selectors, services
@@ -23,6 +24,10 @@ from ..models import (
 
 class LogSerializer(serializers.ModelSerializer):
     decision_count = serializers.SerializerMethodField()
+    # The owning team by slug (null: an organisation-wide log); who writes: adr.access.
+    team = SafeSlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = DecisionLog
@@ -34,6 +39,8 @@ class LogSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
             "decision_count",
+            "team",
+            "private",
         ]
         read_only_fields = ["last_number", "version", "created_at", "decision_count"]
 

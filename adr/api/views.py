@@ -18,7 +18,8 @@ from config.api.permissions import ArchitectWrites
 from config.api.preconditions import IF_MATCH, ETagRetrieveMixin, if_match_version, with_etag
 
 from .. import services
-from ..models import Criterion, Decision, DecisionLog, DecisionRelation, Option, SensitivityNote
+from ..access import readable_decisions, readable_log_q, readable_logs
+from ..models import Criterion, Decision, DecisionRelation, Option, SensitivityNote
 from .serializers import (
     CellWriteSerializer,
     CriterionSerializer,
@@ -89,9 +90,8 @@ class LogViewSet(
 
     def get_queryset(self):
         # One query for the list, not one count per log (LogSerializer.get_decision_count).
-        return DecisionLog.objects.annotate(decision_count=Count("decisions")).order_by(
-            "name", "key"
-        )
+        logs = readable_logs(self.request.user).select_related("team")
+        return logs.annotate(decision_count=Count("decisions")).order_by("name", "key")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -100,6 +100,8 @@ class LogViewSet(
             key=data["key"],
             name=data["name"],
             description=data.get("description", ""),
+            team=data.get("team"),
+            private=data.get("private", False),
         )
 
     @extend_schema(request=LogUpdateSerializer, responses=LogSerializer, parameters=[IF_MATCH])
@@ -163,7 +165,7 @@ class DecisionViewSet(
         return DecisionSerializer
 
     def get_queryset(self):
-        qs = Decision.objects.select_related("log").prefetch_related("tags")
+        qs = readable_decisions(self.request.user).select_related("log").prefetch_related("tags")
         if self.action == "retrieve":
             qs = _with_parts(qs)
         # As the decision list page: the index decision_recent gives one page in order
@@ -232,7 +234,19 @@ class DecisionViewSet(
         return self.update(request, *args, **kwargs)
 
 
-class _DecisionPartViewSet(viewsets.ModelViewSet):
+class _ReadableLogs:
+    """Only the rows of decisions in logs the user reads (adr.access); 404 otherwise."""
+
+    log_paths: tuple[str, ...] = ("decision__log__",)
+
+    def get_queryset(self):
+        qs = super().get_queryset()  # type: ignore[misc]
+        for prefix in self.log_paths:
+            qs = qs.filter(readable_log_q(self.request.user, prefix=prefix))  # type: ignore[attr-defined]
+        return qs
+
+
+class _DecisionPartViewSet(_ReadableLogs, viewsets.ModelViewSet):
     """Options, criteria and sensitivity notes: written through `services.part_save` and
     removed through `services.part_delete` (the services the edit page's writer uses)."""
 
@@ -277,6 +291,7 @@ class OptionViewSet(_DecisionPartViewSet):
 
 
 class RelationViewSet(
+    _ReadableLogs,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -288,6 +303,7 @@ class RelationViewSet(
 
     serializer_class = RelationSerializer
     permission_classes = [ArchitectWrites]
+    log_paths = ("source__log__", "target__log__")
     filterset_fields = ["source", "target", "kind"]
     queryset = DecisionRelation.objects.select_related("source__log", "target__log").order_by("id")
 

@@ -21,8 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from adr import services
+from adr.access import require_log_writer
 from adr.models import Decision, DecisionLog, DecisionRelation
-from config.accounts.roles import ARCHITECT, require_role
+from config.accounts.roles import ARCHITECT
 from config.errors import error_text
 
 from .apply import Planned, apply_file, choice_for
@@ -185,7 +186,7 @@ def import_files(
     A file that would overwrite a decision it may not be about (conflicts.py) is only
     applied with a choice for its name in `choices` ("update", "new" or "skip"; the key
     "*" chooses for all); without one it is reported as a conflict, with a diff."""
-    require_role(actor, ARCHITECT)
+    require_log_writer(actor, log)
     report = ImportReport(dry_run=dry_run)
     contents = dict(files)
     numbers = _number_files(list(contents), report)

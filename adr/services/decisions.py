@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.history import tracked_save
 
+from ..access import require_decision_writer, require_log_writer
 from ..models import Decision, DecisionLog, Tag
 from .lifecycle import require_deferral_backed
 from .logs import next_number
@@ -87,7 +87,7 @@ def decision_create(
     **fields: Any,
 ) -> Decision:
     """Create a decision with the next number in its log (or `number`, for imports)."""
-    require_role(actor, ARCHITECT)
+    require_log_writer(actor, log)
     _check_fields(fields)
     decision = Decision(log=log, title=title.strip(), status=status, created_by=actor, **fields)
     if status not in S.values:
@@ -118,7 +118,7 @@ def decision_update(
     Works on the locked row and writes only the fields that change, so the "needs
     review" flag (decision_flag_review) set after the editor loaded the page survives.
     Returns the locked row (the caller's copy may be stale)."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, decision)
     _check_fields(fields)
     with concurrency.one_bump():
         locked = concurrency.lock(decision)

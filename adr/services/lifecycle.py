@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.clock import ledger_today
 from config.history import tracked_save
 from config.registry import Registry
 
 from .. import status_checks
+from ..access import require_decision_writer
 from ..models import Decision
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def decision_change_status(
     expected_version: int | None = None,
 ) -> Decision:
     """The only way a decision's status changes. Raises ValidationError with a clear message."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, decision)
     decision = concurrency.lock(decision)
     concurrency.check_version(decision, expected_version)
     if status not in S.values:
@@ -134,7 +134,7 @@ def decision_flag_review(*, decision: Decision, reason: str, actor: User | None 
 
 @transaction.atomic
 def decision_clear_review(*, actor: User, decision: Decision, reason: str = "reviewed") -> Decision:
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, decision)
     decision = concurrency.lock(decision)
     decision.needs_review = False
     decision.needs_review_reason = ""

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.db.models import F
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
+from config.accounts.models import Team, User
 from config.history import tracked_save
 
+from ..access import require_log_writer
 from ..models import DecisionLog
 
-if TYPE_CHECKING:
-    from config.accounts.models import User
+# log_update's "leave the owning team as it is".
+KEEP_TEAM = object()
 
 
-def log_create(*, actor: User, key: str, name: str, description: str = "") -> DecisionLog:
-    require_role(actor, ARCHITECT)
-    log = DecisionLog(key=key.strip().upper(), name=name.strip(), description=description)
+def log_create(
+    *,
+    actor: User,
+    key: str,
+    name: str,
+    description: str = "",
+    team: Team | None = None,
+    private: bool = False,
+) -> DecisionLog:
+    """A new log, organisation-wide (``team`` None) or a team's. Who may create it is who
+    may write in it (adr.access)."""
+    log = DecisionLog(
+        key=key.strip().upper(),
+        name=name.strip(),
+        description=description,
+        team=team,
+        private=private,
+    )
+    require_log_writer(actor, log)
     log.full_clean()
     tracked_save(log, actor=actor, reason="log created")
     return log
@@ -33,13 +48,25 @@ def log_update(
     name: str,
     description: str = "",
     expected_version: int | None = None,
+    team: Team | None | object = KEEP_TEAM,
+    private: bool | None = None,
 ) -> DecisionLog:
-    """Rename a log. Writes only its name and description: the decision counter is the
-    numbering's (incremented in the database), never written back from a copy."""
-    require_role(actor, ARCHITECT)
+    """Rename a log (and, with ``team``/``private``, move it to another team or make it
+    private). Writes only the fields that change: the decision counter is the
+    numbering's (incremented in the database), never written back from a copy. Moving a
+    log needs write access to it both before and after."""
+    require_log_writer(actor, log)
     locked = concurrency.lock(log)
     concurrency.check_version(locked, expected_version)
-    changed = concurrency.assign(locked, name=name.strip(), description=description)
+    require_log_writer(actor, locked)
+    values: dict = {"name": name.strip(), "description": description}
+    if team is not KEEP_TEAM:
+        values["team"] = team
+    if private is not None:
+        values["private"] = private
+    changed = concurrency.assign(locked, **values)
+    if {"team", "private"} & set(changed):
+        require_log_writer(actor, locked)
     if changed:
         locked.full_clean()
         concurrency.save_changed(locked, fields=changed, actor=actor, reason="log edited")

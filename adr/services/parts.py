@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 from config.history import tracked_delete, tracked_save
 
+from ..access import require_decision_writer
 from ..models import Criterion, Decision, DecisionRelation, MatrixCell, Option, SensitivityNote
 from .lifecycle import decision_change_status
 
@@ -75,7 +75,7 @@ def part_save(
     *, actor: User, decision: Decision, model: type[P], obj: P | None, **fields: Any
 ) -> P:
     """Create (`obj` None) or edit an option, criterion or sensitivity note of `decision`."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, decision)
     label = _LABEL[model]
     part = obj or model(decision=decision)
     _check_same_decision(decision, part)
@@ -94,7 +94,7 @@ def part_save(
 @transaction.atomic
 def part_delete(*, actor: User, obj: Option | Criterion | SensitivityNote) -> None:
     """Remove an option, criterion or note (with the matrix cells of an option or criterion)."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, obj.decision_id)
     reason = f"{_LABEL[type(obj)]} removed"
     _part_changes(obj.decision_id, actor=actor, reason=reason)
     if isinstance(obj, Option | Criterion):
@@ -138,7 +138,7 @@ def cell_set(
     *, actor: User, criterion: Criterion, option: Option, text: str = "", score: int | None = None
 ) -> MatrixCell | None:
     """Set one matrix cell; an empty cell (no text, no score) is removed."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, criterion.decision_id)
     if criterion.decision_id != option.decision_id:
         raise ValidationError("A cell's criterion and option must belong to the same decision.")
     cell = MatrixCell.objects.filter(criterion=criterion, option=option).first()
@@ -171,7 +171,7 @@ def relation_add(
 ) -> DecisionRelation:
     """Relate two decisions. `supersedes` marks the target superseded (unless
     `mark_superseded` is False: an import keeps the status its file states)."""
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, source)
     if source.pk == target.pk:
         raise ValidationError("A decision cannot relate to itself.")
     if kind not in DecisionRelation.Kind.values:
@@ -205,6 +205,6 @@ def relation_add(
 
 @transaction.atomic
 def relation_remove(*, actor: User, relation: DecisionRelation) -> None:
-    require_role(actor, ARCHITECT)
+    require_decision_writer(actor, relation.source_id)
     _part_changes(relation.source_id, actor=actor, reason=f"{relation.kind} removed")
     tracked_delete(relation, actor=actor, reason=f"{relation.kind} removed")

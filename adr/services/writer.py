@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from config import concurrency
-from config.accounts.roles import ARCHITECT, require_role
 
+from ..access import require_decision_writer, require_log_writer
 from ..models import Criterion, Decision, DecisionLog, MatrixCell, Option, SensitivityNote
 from .decisions import decision_create, decision_update
 from .lifecycle import decision_change_status
@@ -109,7 +109,10 @@ def decision_save_full(
     status its file states); a new decision is created in it. `number` asks a new
     decision for that number (imports).
     """
-    require_role(actor, ARCHITECT)
+    if decision is None:
+        require_log_writer(actor, log)
+    else:
+        require_decision_writer(actor, decision)
     fields = dict(fields)
     with concurrency.one_bump():
         if decision is None:

@@ -15,10 +15,23 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from config.admin import ReadOnlyAdmin, ReadOnlyHistoryAdmin, ReadOnlyPlainAdmin
+from config.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyHistoryAdmin,
+    ReadOnlyPlainAdmin,
+    ReadOnlyTabularInline,
+)
 
 from . import services
-from .models import ApiToken, OidcIdentity, OidcRefusal, PasswordResetRequest, User
+from .models import (
+    ApiToken,
+    Membership,
+    OidcIdentity,
+    OidcRefusal,
+    PasswordResetRequest,
+    Team,
+    User,
+)
 
 __all__ = ["ApiTokenAdmin", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "UserAdmin"]
 
@@ -96,3 +109,26 @@ class OidcRefusalAdmin(ReadOnlyPlainAdmin):
     list_filter = ("purpose", "reason")
     list_select_related = ("user",)
     date_hierarchy = "at"
+
+
+class MembershipInline(ReadOnlyTabularInline):
+    model = Membership
+    fields = ("user", "role", "created_at")
+
+
+@admin.register(Team)
+class TeamAdmin(ReadOnlyAdmin):
+    """Teams and their members, to read (with history). They are kept through
+    config.accounts.teams (the ``teams`` management command, the demo loader)."""
+
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    inlines = (MembershipInline,)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ("team", "user", "role", "created_at")
+    list_filter = ("team", "role")
+    search_fields = ("user__username", "team__name")
+    list_select_related = ("team", "user")

@@ -8,6 +8,8 @@ from django.utils import timezone
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
+from config.history import LedgerHistoricalRecords
+
 
 class User(AbstractUser):
     """Our user. Roles are groups (see `roles.py`); a signer's printed name is `display_name`."""
@@ -146,3 +148,48 @@ class OidcRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} refused ({self.reason}) at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Team(models.Model):
+    """A team of people that owns decision logs (adr.DecisionLog.team). A member's role
+    in the team (Membership.role) holds for the team's logs only; the organisation-wide
+    roles stay groups (roles.py)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = LedgerHistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """One person in one team, with one role there (architect / stakeholder / auditor)."""
+
+    class Role(models.TextChoices):
+        ARCHITECT = "architect", "Architect"
+        STAKEHOLDER = "stakeholder", "Stakeholder"
+        AUDITOR = "auditor", "Auditor"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = LedgerHistoricalRecords()
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            # One role per person per team (teams.membership_set).
+            models.UniqueConstraint(fields=["team", "user"], name="team_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} in {self.team}"

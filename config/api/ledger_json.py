@@ -140,12 +140,15 @@ def _decisions(logs: list[DecisionLog]) -> dict[int, list[dict]]:
     return by_log
 
 
-def _acceptances(logs: list[DecisionLog] | None) -> list[dict]:
+def _acceptances(logs: list[DecisionLog] | None, *, user=None) -> list[dict]:
     try:
+        from risks.access import readable_acceptance_q
         from risks.models import Mitigation, RequiredSignatory, RiskAcceptance, Signature
     except ImportError:  # pragma: no cover - risks is an installed app
         return []
     qs = RiskAcceptance.objects.prefetch_related("decisions__log").order_by("pk")
+    if user is not None:
+        qs = qs.filter(readable_acceptance_q(user))
     if logs is not None:
         qs = qs.filter(decisions__log__in=logs).distinct()
     acceptances = list(qs)
@@ -186,7 +189,12 @@ def ledger_export(*, user=None, log_keys: list[str] | None = None) -> dict:
     """The export as a dict. `user` (if given) must be a reader; None is for commands."""
     if user is not None:
         require_reader(user)
-    logs_qs = DecisionLog.objects.order_by("key")
+        # Private logs and what follows them only for whom reads them (adr.access).
+        from adr.access import readable_logs
+
+        logs_qs = readable_logs(user).order_by("key")
+    else:
+        logs_qs = DecisionLog.objects.order_by("key")
     if log_keys:
         logs_qs = logs_qs.filter(key__in=[k.upper() for k in log_keys])
     logs = list(logs_qs)
@@ -204,7 +212,7 @@ def ledger_export(*, user=None, log_keys: list[str] | None = None) -> dict:
             }
             for log in logs
         ],
-        "risk_acceptances": _acceptances(logs if log_keys else None),
+        "risk_acceptances": _acceptances(logs if log_keys else None, user=user),
     }
 
 

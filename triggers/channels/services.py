@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from adr.access import can_write_log
+from adr.models import DecisionLog
 from config import bulk
-from config.accounts.roles import ARCHITECT, has_role
 from config.concurrency import check_version, lock, save_changed
 from config.history import stamp, tracked_save
 from triggers import netguard
@@ -22,18 +23,17 @@ from .models import Channel, ChannelDelivery
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from adr.models import DecisionLog
     from config.accounts.models import User
     from triggers.models import Trigger
 
 
-def can_manage(user: User | AnonymousUser) -> bool:
-    """Architects (who write to the logs) and staff manage a log's channels."""
-    return bool(getattr(user, "is_staff", False)) or has_role(user, ARCHITECT)
+def can_manage(user: User | AnonymousUser, log: DecisionLog) -> bool:
+    """Who writes in the log (adr.access: staff and its architects) manages its channels."""
+    return can_write_log(user, log)
 
 
-def require_manager(user: User | AnonymousUser) -> None:
-    if not can_manage(user):
+def require_manager(user: User | AnonymousUser, log: DecisionLog) -> None:
+    if not can_manage(user, log):
         raise PermissionDenied("Only architects and staff manage a log's channels.")
 
 
@@ -52,7 +52,7 @@ def channel_create(
 ) -> tuple[Channel, str]:
     """Add a channel; returns it and its signing secret ("" unless signed JSON), which is
     shown once and cannot be read back."""
-    require_manager(actor)
+    require_manager(actor, log)
     if trigger is not None and not selectors.log_triggers(log=log).filter(pk=trigger.pk).exists():
         raise ValidationError({"trigger": "The trigger is not linked to a decision of this log."})
     url = url.strip()
@@ -71,7 +71,7 @@ def channel_set_active(
     *, actor: User, channel: Channel, active: bool, version: int | None = None
 ) -> Channel:
     """Disable (no new deliveries; queued ones fail as disabled) or enable again."""
-    require_manager(actor)
+    require_manager(actor, channel.log)
     with transaction.atomic():
         row = lock(channel)
         check_version(row, version)
@@ -86,7 +86,7 @@ def channel_set_active(
 def channel_test(*, actor: User, channel: Channel) -> str:
     """Post a test message now (not an event: no outbox row). Returns what the endpoint
     answered; raises ValidationError with the reason it failed."""
-    require_manager(actor)
+    require_manager(actor, channel.log)
     summary = payloads.Summary(
         "Test message from Decision Ledger",
         f"The channel “{channel.name}” of {channel.log.key} is set up.",

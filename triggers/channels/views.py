@@ -10,7 +10,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from adr.access import readable_logs
 from adr.models import DecisionLog
+from config.accounts.roles import require_reader
 from config.concurrency import ConflictError, parse_version
 from config.errors import add_to_form, error_messages
 
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
 
 
 def _log(request: AuthenticatedHttpRequest, key: str) -> DecisionLog:
-    services.require_manager(request.user)
-    return get_object_or_404(DecisionLog, key=key.upper())
+    require_reader(request.user)
+    log = get_object_or_404(readable_logs(request.user), key=key.upper())
+    services.require_manager(request.user, log)
+    return log
 
 
 def log_channels(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:

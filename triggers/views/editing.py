@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.accounts.roles import require_reader
 from config.concurrency import (
     ConflictError,
     conflict_for,
@@ -16,10 +16,10 @@ from config.concurrency import (
 )
 from config.errors import add_to_form
 
-from .. import services
+from .. import access, services
 from ..forms import CREATABLE_KINDS, TriggerForm
 from ..models import Trigger
-from .pages import history_of, int_param
+from .pages import history_of, int_param, readable_triggers
 
 
 def _editable(data: dict) -> dict:
@@ -37,7 +37,7 @@ def _editable(data: dict) -> dict:
 
 def create(request):
     require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
+    if not access.may_define(request.user):
         raise PermissionDenied("Only architects define triggers.")
     kind = request.GET.get("kind") or request.POST.get("kind") or Trigger.Kind.DATE
     if kind not in dict(CREATABLE_KINDS):
@@ -116,9 +116,9 @@ def _initial(trigger: Trigger) -> dict:
 
 def edit(request, pk: int):
     require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
-        raise PermissionDenied("Only architects edit triggers.")
-    trigger = get_object_or_404(Trigger, pk=pk)
+    trigger = get_object_or_404(readable_triggers(request.user), pk=pk)
+    if not access.can_write_trigger(request.user, trigger):
+        raise PermissionDenied("Only architects of this trigger's logs edit it.")
     kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
     form = TriggerForm(request.POST or None, kind=kind, initial=_initial(trigger), editing=True)
     # The version the page was loaded at travels with the form (a hidden field).

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.accounts.roles import require_reader
 from config.concurrency import ConflictError, conflict_for, parse_version
 from config.errors import add_to_form, error_messages
 from config.history import history_entries
@@ -30,7 +30,7 @@ def initiative_list(request):
             "nav": "triggers",
             "initiatives": page,
             "page": page,
-            "is_architect": has_role(request.user, ARCHITECT),
+            "is_architect": access.may_define(request.user),
         },
     )
 
@@ -58,7 +58,7 @@ def initiative_detail(request, pk: int, *, conflict=None):
 
 def initiative_create(request):
     require_reader(request.user)
-    if not has_role(request.user, ARCHITECT):
+    if not access.may_define(request.user):
         raise PermissionDenied("Only architects add initiatives.")
     form = InitiativeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

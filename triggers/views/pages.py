@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.accounts.roles import ARCHITECT, has_role, require_reader
+from config.accounts.roles import require_reader
 from config.errors import error_messages
 from config.history import history_entries
 from config.pagination import CappedPaginator
@@ -38,7 +38,9 @@ def index(request):
         state = ""
     if within is not None:
         within = max(0, min(within, 3650))
-    triggers = selectors.trigger_list(kind=kind, state=state, due_within_days=within)
+    triggers = selectors.trigger_list(
+        user=request.user, kind=kind, state=state, due_within_days=within
+    )
     page = CappedPaginator(triggers, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -51,7 +53,7 @@ def index(request):
             "states": Trigger.State.choices,
             "params": {"kind": kind, "state": state, "due_within": within},
             "filtered": bool(kind or state or within is not None),
-            "timeline": selectors.upcoming_timeline(),
+            "timeline": selectors.upcoming_timeline(user=request.user),
             "creatable_kinds": CREATABLE_KINDS,
         },
     )
@@ -60,7 +62,7 @@ def index(request):
 def detail(request, pk: int):
     require_reader(request.user)
     try:
-        trigger = selectors.trigger_detail(pk=pk)
+        trigger = selectors.trigger_detail(pk=pk, user=request.user)
     except Trigger.DoesNotExist as exc:
         raise Http404("No such trigger.") from exc
     return render(request, "triggers/detail.html", _detail_context(request, trigger))
@@ -72,7 +74,7 @@ def _detail_context(request, trigger, **forms):
         "trigger": trigger,
         "can_operate": access.is_operator(request.user),
         "can_acknowledge": access.may_acknowledge(request.user, trigger),
-        "is_architect": has_role(request.user, ARCHITECT),
+        "is_architect": access.can_write_trigger(request.user, trigger),
         "disarm_form": forms.get("disarm_form") or ReasonForm(),
         "resolve_form": forms.get("resolve_form") or ReasonForm(),
         "rearm_form": forms.get("rearm_form") or RearmForm(),
@@ -85,13 +87,17 @@ def _detail_context(request, trigger, **forms):
 
 def history(request, pk: int):
     require_reader(request.user)
-    trigger = get_object_or_404(Trigger, pk=pk)
+    trigger = get_object_or_404(readable_triggers(request.user), pk=pk)
     entries = history_of(trigger)
     return render(
         request,
         "triggers/history.html",
         {"nav": "triggers", "trigger": trigger, "entries": entries},
     )
+
+
+def readable_triggers(user):
+    return Trigger.objects.filter(access.readable_trigger_q(user))
 
 
 def history_of(trigger: Trigger):
@@ -103,7 +109,7 @@ def history_of(trigger: Trigger):
 
 def _action(request, pk: int, fn, form_class=None, form_name=None, ok: str = "Done."):
     require_reader(request.user)
-    trigger = get_object_or_404(Trigger, pk=pk)
+    trigger = get_object_or_404(readable_triggers(request.user), pk=pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         ctx = _detail_context(request, selectors.trigger_detail(pk=pk), **{form_name: form})

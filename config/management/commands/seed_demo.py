@@ -14,9 +14,15 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# (username, printed name, email, role, password, staff)
+from config.accounts.demo import demo_teams
+from config.accounts.roles import ALL_ROLES
+
+# (username, printed name, email, role, password, staff). A role that is not an
+# organisation-wide one (ALL_ROLES) is held in a team only (adr.demo.TEAMS): Alice is
+# an architect of the Identity & Access team, not of the whole organisation.
+TEAM_ARCHITECT = "architect of the Identity & Access team"
 DEMO_USERS = [
-    ("alice", "Alice Moreau", "alice@example.test", "architect", "alice-architect-2026", False),
+    ("alice", "Alice Moreau", "alice@example.test", TEAM_ARCHITECT, "alice-architect-2026", False),
     ("sam", "Sam Okafor", "sam@example.test", "stakeholder", "sam-risk-owner-2026", False),
     ("sofia", "Sofia Lindqvist", "sofia@example.test", "stakeholder", "sofia-security-2026", False),
     ("eric", "Eric Tanaka", "eric@example.test", "stakeholder", "eric-engineering-2026", False),
@@ -25,7 +31,7 @@ DEMO_USERS = [
 ]
 
 # Each app adds its part of the story, in dependency order.
-DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo")
+DEMO_MODULES = ("adr.demo", "risks.demo", "triggers.demo", "riskpolicy.demo", "reviews.demo")
 
 
 class Command(BaseCommand):
@@ -87,6 +93,10 @@ class Command(BaseCommand):
             else:
                 # Never reset an existing account's password to a published one.
                 self.demo_password_works[username] = user.check_password(password)
-            user.groups.add(Group.objects.get_or_create(name=role)[0])
+            if role in ALL_ROLES:
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
+            else:  # a team role only: no organisation-wide group (from an older demo)
+                user.groups.remove(*Group.objects.filter(name__in=ALL_ROLES))
             users[username] = user
+        demo_teams(users=users)  # team roles before any app's demo acts (accounts.demo)
         return users
