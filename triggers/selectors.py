@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
     from config.accounts.models import User
 
-    pass
-
 
 def trigger_queryset() -> QuerySet[Trigger]:
     return Trigger.objects.select_related("risk_acceptance", "initiative")
