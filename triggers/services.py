@@ -343,7 +343,8 @@ def initiative_set_status(
 
     `expected_version`: the version the page or API client saw (ConflictError if it moved
     on); setting the status it already has is a no-op, whatever the version."""
-    access.require_operator(actor)
+    if not access.may_define(actor):
+        raise PermissionDenied("Only architects (of any team) and staff change initiatives.")
     now = now or timezone.now()
     if status not in Initiative.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Initiative.Status.values)}."})

@@ -114,6 +114,7 @@ class OidcRefusalAdmin(ReadOnlyPlainAdmin):
 class MembershipInline(ReadOnlyTabularInline):
     model = Membership
     fields = ("user", "role", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(Team)

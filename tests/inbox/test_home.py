@@ -86,6 +86,8 @@ def demo():
             }
         ],
         signatories=[{"user": users["sofia"], "meaning": "security lead"}],
+        likelihood=4,  # 12, high: the demo policy asks for a security lead (sofia)
+        impact=3,
         reason="test",
     )
     trigger_services.trigger_create(
@@ -103,7 +105,7 @@ def demo():
         actor=alice,
         title="Unpinned base images",
         risk_statement="Builds pull latest.",
-        owner=users["eric"],
+        owner=users["sam"],  # in alice's team: she may draft for him
         reason="test",
     )
     return users
@@ -117,11 +119,11 @@ EXPECTED = {
     # sam: watches and owns the fired trigger; owns the acceptance expiring in 10 days.
     "sam": {"fired": 1, "acceptances": 1},
     # sofia: watches the fired trigger and signs its acceptance; owns an overdue mitigation.
-    "sofia": {"fired": 1, "mitigations": 1},
+    "sofia": {"fired": 1, "mitigations": 1, "reviews_requested": 1},
     # eric: signs the case study's acceptance (now triggered, so no signature awaits).
     "eric": {"fired": 1},
-    # audrey, the auditor: nothing is hers.
-    "audrey": {},
+    # audrey, the auditor: the demo asks her (and sofia) to review AUTH-0004.
+    "audrey": {"reviews_requested": 1},
 }
 
 

@@ -166,6 +166,7 @@ def _governance(*, architect, signers, log, other, acceptance) -> None:
     from comments.services import comment_post
     from config.accounts.oidc import OidcConfig, OidcRefused, oidc_refusal_record
     from config.accounts.oidc_users import oidc_user_for_claims
+    from config.accounts.teams import membership_set, team_create
     from reviews import services as reviews
     from riskpolicy import services as policy
     from riskpolicy.bands import BandRow
@@ -174,6 +175,9 @@ def _governance(*, architect, signers, log, other, acceptance) -> None:
     from risks.sso_signing import acceptance_sign_sso, sign_nonce
     from triggers.services import trigger_create
 
+    team = team_create(actor=None, name="Identity & Access")
+    member = get_user_model().objects.create_user(username="ledger-member")
+    membership_set(actor=None, team=team, user=member, role="stakeholder")
     comment_post(actor=architect, document=acceptance, body=f"@{signers[0].username} agreed?")
     reviews.policy_set(actor=architect, log=log, required_approvals=1, deciders_only=False)
     reviews.review_request(actor=architect, decision=other, usernames=[signers[0].username])

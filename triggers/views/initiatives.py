@@ -47,7 +47,7 @@ def initiative_detail(request, pk: int, *, conflict=None):
         {
             "nav": "triggers",
             "initiative": initiative,
-            "can_operate": access.is_operator(request.user),
+            "can_operate": access.may_define(request.user),
             "statuses": Initiative.Status.choices,
             "conflict": conflict,
             "wanted_status": request.POST.get("status") if conflict else None,
