@@ -166,8 +166,8 @@ def build(size: Size, *, start: Size | None = None, vacuum: bool = True) -> None
 def _logs() -> None:
     _execute(
         "INSERT INTO adr_decisionlog (id, key, name, description, last_number, created_at, "
-        "version) "
-        f"SELECT n, 'LOG' || n, 'System ' || n, 'Decisions of system ' || n, 0, now(), 1 "
+        "version, private) "
+        f"SELECT n, 'LOG' || n, 'System ' || n, 'Decisions of system ' || n, 0, now(), 1, false "
         f"FROM generate_series(1, {LOGS}) n ON CONFLICT (id) DO NOTHING"
     )
     _execute(
