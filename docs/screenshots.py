@@ -8,7 +8,7 @@ the demo users, at desktop (1366 px) and phone (390 px) widths.
 `--serve` migrates and seeds the database of the environment (DATABASE_URL, default the
 SQLite file under var/) and runs `manage.py runserver` on a free port for the duration.
 Writes docs/screenshots/<page>-<width>.png: the decision page and its matrix (as Alice,
-architect), the home page (as Sam, stakeholder: what waits for him), the decision map
+architect), the home page (as Sofia, stakeholder: what waits for her), the decision map
 of the AUTH log, and the decision editor's live matrix. Viewport shots at a device scale
 of 1 keep each PNG small.
 """
@@ -33,13 +33,13 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = [{"width": 1366, "height": 860}, {"width": 390, "height": 844}]
 # Demo personas of `seed_demo` (adr/demo.py, config/accounts): username → password.
-USERS = {"alice": "alice-architect-2026", "sam": "sam-risk-owner-2026"}
+USERS = {"alice": "alice-architect-2026", "sofia": "sofia-security-2026"}
 # (file stem, user, path, what to frame: None for the top of the page, else a heading
 # put at the top; full: the whole page, for the map whose two drawings are both wanted).
 SHOTS = [
     ("decision", "alice", "/decisions/AUTH-1/", None, False),
     ("matrix", "alice", "/decisions/AUTH-1/", "Decision matrix", False),
-    ("home", "sam", "/", None, False),
+    ("home", "sofia", "/", None, False),
     ("map", "alice", "/decisions/logs/AUTH/map/", None, True),
     ("editor", "alice", "/decisions/AUTH-1/edit/", "The grid", False),
 ]
