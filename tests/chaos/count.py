@@ -30,6 +30,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from tests.support.wait import poll
+
 from .scenario import due_trigger_ids
 from .sink import ChaosSmtpSink
 
@@ -107,15 +109,17 @@ def wait_for_quiescence(*, timeout: float, stuck_after: timedelta, log: Path) ->
     Each look is written to `log` (seconds, triggers not fired, rows per state)."""
     started = time.monotonic()
     calm = 0
-    while time.monotonic() - started < timeout:
+
+    def settled() -> bool:
+        nonlocal calm
         unfired, moving, states = _busy(stuck_after)
         with log.open("a") as out:
             out.write(f"{time.monotonic() - started:6.1f}s unfired {unfired} {states}\n")
         calm = calm + 1 if unfired == 0 and moving == 0 else 0
-        if calm >= 2:
-            return True, time.monotonic() - started
-        time.sleep(2.0)
-    return False, time.monotonic() - started
+        return calm >= 2
+
+    done = poll(settled, timeout=timeout, every=2.0)
+    return bool(done), time.monotonic() - started
 
 
 def tally(sink: ChaosSmtpSink) -> Tally:

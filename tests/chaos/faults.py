@@ -27,6 +27,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from tests.support.wait import poll
+
 from .processes import Cluster
 from .sink import ChaosSmtpSink
 
@@ -110,7 +112,7 @@ class Injector(threading.Thread):
     # -- process faults --
     def _restart_later(self, name: str, pause: float) -> None:
         def restart() -> None:
-            time.sleep(pause)
+            self.stopping.wait(pause)  # down for `pause` seconds (at once when stopping)
             self.cluster.start(name)
 
         thread = threading.Thread(target=restart, name=f"restart-{name}", daemon=True)
@@ -140,16 +142,12 @@ class Injector(threading.Thread):
         have finished just before the kill, wait for the next one and kill again (≤ 5×)."""
         cuts = self.web_cuts()
         for attempt in range(1, 6):
-            deadline = time.monotonic() + 30
-            while not self.cluster.web_ready() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            poll(self.cluster.web_ready, timeout=30)
             if not self.web_in_flight.wait(timeout=30):
                 return f"{attempt - 1} kill(s), no request came to cut"
-            time.sleep(self.random.uniform(0.0, 0.1))
+            self.stopping.wait(self.random.uniform(0.0, 0.1))  # a jittered moment to kill
             killed = self.cluster.kill_web_workers()
-            deadline = time.monotonic() + 30
-            while self.web_in_flight.is_set() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            poll(lambda: not self.web_in_flight.is_set(), timeout=30, every=0.05)
             if self.web_cuts() > cuts:
                 self.log.web_requests_cut += 1
                 return f"SIGKILL {killed} gunicorn worker(s) mid-request (attempt {attempt})"
@@ -162,15 +160,12 @@ class Injector(threading.Thread):
         seconds = self.random.uniform(2.0, 6.0)
         hits = self.sink.hits()
         label = self.sink.fault(mode, seconds, before_data=self.random.random() < 0.5)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not self.stopping.is_set():
-            time.sleep(0.1)
+        self.stopping.wait(seconds)  # the fault's window
         if self.sink.hits() > hits:
             return label
         self.sink.extend(30.0)
         deadline = time.monotonic() + 30.0
-        while self.sink.hits() == hits and time.monotonic() < deadline:
-            time.sleep(0.1)
+        poll(lambda: self.sink.hits() > hits, timeout=30.0)
         self.sink.heal()
         return f"{label}, kept open {30.0 - max(0.0, deadline - time.monotonic()):.1f}s more"
 

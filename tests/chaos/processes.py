@@ -29,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.support.smtp import free_port
+from tests.support.wait import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "config"]
@@ -43,12 +44,8 @@ def _port_open(port: int) -> bool:
 
 
 def _wait(what: str, check, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"chaos: {what} did not come up within {timeout:.0f}s")
+    if not poll(check, timeout=timeout, every=0.2):
+        raise RuntimeError(f"chaos: {what} did not come up within {timeout:.0f}s")
 
 
 class Cluster:
