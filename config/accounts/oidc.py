@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -59,20 +60,51 @@ class OidcConfig:
     provider_name: str
     groups_claim: str
     group_roles: tuple[tuple[str, str], ...] = field(default=())
+    # (group, team slug, role) triples: LEDGER_OIDC_GROUP_TEAMS (oidc_teams.py).
+    group_teams: tuple[tuple[str, str, str], ...] = field(default=())
     sign_max_age: int = 120
 
 
 def parse_group_roles(text: str) -> tuple[tuple[str, str], ...]:
-    """Parse "ledger-architects=architect; auditors=auditor" into (group, role) pairs."""
+    """Parse "ledger-architects=architect; auditors=auditor" into (group, role) pairs.
+
+    The role is after the *last* "=", so a group may be an LDAP DN ("cn=arch,ou=groups").
+    """
     pairs = []
     for item in text.split(";"):
         if not item.strip():
             continue
-        group, sep, role = item.partition("=")
+        group, sep, role = item.rpartition("=")
         if not sep or not group.strip() or not role.strip():
             raise ValueError(f"LEDGER_OIDC_GROUP_ROLES: {item.strip()!r} is not group=role")
         pairs.append((group.strip(), role.strip()))
     return tuple(pairs)
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def parse_group_teams(text: str) -> tuple[tuple[str, str, str], ...]:
+    """Parse "pay-devs=payments:architect; pay-readers=payments:stakeholder" into
+    (group, team slug, role) triples. A team is named by its slug (no spaces, no ":");
+    the group is everything before the last "=", so it may be an LDAP DN."""
+    triples = []
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        group, sep, target = item.rpartition("=")
+        slug, colon, role = target.partition(":")
+        if not sep or not colon or not group.strip() or not slug.strip() or not role.strip():
+            raise ValueError(
+                f"LEDGER_OIDC_GROUP_TEAMS: {item.strip()!r} is not group=team-slug:role"
+            )
+        if not SLUG.fullmatch(slug.strip()):
+            raise ValueError(
+                f"LEDGER_OIDC_GROUP_TEAMS: {slug.strip()!r} is not a team slug "
+                "(name a team by its slug, e.g. payments, not by its name)"
+            )
+        triples.append((group.strip(), slug.strip(), role.strip()))
+    return tuple(triples)
 
 
 def oidc_config() -> OidcConfig | None:
@@ -87,6 +119,7 @@ def oidc_config() -> OidcConfig | None:
         provider_name=settings.LEDGER_OIDC_PROVIDER_NAME,
         groups_claim=settings.LEDGER_OIDC_GROUPS_CLAIM,
         group_roles=parse_group_roles(settings.LEDGER_OIDC_GROUP_ROLES),
+        group_teams=parse_group_teams(settings.LEDGER_OIDC_GROUP_TEAMS),
         sign_max_age=settings.LEDGER_OIDC_SIGN_MAX_AGE,
     )
 

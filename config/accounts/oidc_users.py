@@ -1,10 +1,14 @@
 """Ledger users for provider accounts: find or create on sign-in, roles from IdP groups.
 
-The mapping (README "Single sign-on") is LEDGER_OIDC_GROUP_ROLES, "group=role" pairs:
-every sign-in sets the user's ledger roles (architect / stakeholder / auditor groups,
-config.accounts.roles) to exactly the roles their groups map to; other Django groups
-and staff flags are left alone. An account is linked by (issuer, subject), never by
-email, so a provider account cannot take over a local user with the same address.
+The mappings (README "Single sign-on"): LEDGER_OIDC_GROUP_ROLES, "group=role" pairs:
+every sign-in sets the user's organisation-wide roles (architect / stakeholder / auditor
+groups, config.accounts.roles) to exactly the roles their groups map to; other Django
+groups and staff flags are left alone. LEDGER_OIDC_GROUP_TEAMS, "group=team-slug:role":
+every sign-in sets the user's memberships of the teams it names (oidc_teams.py). Both
+happen under a lock on the account's OidcIdentity row, so concurrent sign-ins of one
+user apply their groups one after the other. An account is linked by (issuer,
+subject), never by email, so a provider account cannot take over a local user with the
+same address.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from config.history import tracked_save
 
 from .models import OidcIdentity
 from .oidc import OidcConfig
+from .oidc_teams import memberships_from_groups
 from .roles import ALL_ROLES
 
 User = get_user_model()
@@ -57,9 +62,11 @@ def _set_roles(user, roles: set[str]) -> None:
 
 
 def oidc_user_for_claims(*, config: OidcConfig, claims: dict, issuer: str):
-    """The user linked to (issuer, sub), created on first sign-in; roles from groups."""
+    """The user linked to (issuer, sub), created on first sign-in; roles and team
+    memberships from groups."""
     subject = str(claims["sub"])
-    roles = roles_for_groups(config=config, groups=_claim_groups(config, claims))
+    groups = _claim_groups(config, claims)
+    roles = roles_for_groups(config=config, groups=groups)
     with transaction.atomic():
         link = (
             OidcIdentity.objects.select_for_update()
@@ -83,6 +90,7 @@ def oidc_user_for_claims(*, config: OidcConfig, claims: dict, issuer: str):
         else:
             user = link.user
         _set_roles(user, roles)
+        memberships_from_groups(config=config, user=user, groups=groups)
     return user
 
 

@@ -29,8 +29,11 @@ def team_create(*, actor: User | None, name: str, slug: str = "", description: s
 
 
 @transaction.atomic
-def membership_set(*, actor: User | None, team: Team, user: User, role: str) -> Membership:
-    """Put ``user`` in ``team`` with ``role`` (or change their role there)."""
+def membership_set(
+    *, actor: User | None, team: Team, user: User, role: str, reason: str = ""
+) -> Membership:
+    """Put ``user`` in ``team`` with ``role`` (or change their role there). ``reason``
+    (history) defaults to "<role> in <team>"."""
     _require_staff(actor)
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
@@ -41,13 +44,13 @@ def membership_set(*, actor: User | None, team: Team, user: User, role: str) -> 
     elif membership.role == role:
         return membership
     membership.role = role
-    tracked_save(membership, actor=actor, reason=f"{role} in {team.name}")
+    tracked_save(membership, actor=actor, reason=reason or f"{role} in {team.name}")
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, actor: User | None, team: Team, user: User) -> None:
+def membership_remove(*, actor: User | None, team: Team, user: User, reason: str = "") -> None:
     _require_staff(actor)
     membership = Membership.objects.select_for_update().filter(team=team, user=user).first()
     if membership is not None:
-        tracked_delete(membership, actor=actor, reason=f"left {team.name}")
+        tracked_delete(membership, actor=actor, reason=reason or f"left {team.name}")

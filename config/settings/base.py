@@ -208,6 +208,10 @@ LEDGER_OIDC_PROVIDER_NAME = env.str("LEDGER_OIDC_PROVIDER_NAME", default="single
 # The ID-token claim that lists the user's groups, and "group=role" pairs (";"-separated).
 LEDGER_OIDC_GROUPS_CLAIM = env.str("LEDGER_OIDC_GROUPS_CLAIM", default="groups")
 LEDGER_OIDC_GROUP_ROLES = env.str("LEDGER_OIDC_GROUP_ROLES", default="")
+# Team roles from groups: "group=team-slug:role" (";"-separated), e.g.
+# "pay-devs=payments:architect; pay-readers=payments:stakeholder". Every sign-in sets the
+# user's memberships of the teams named here; other teams' memberships stay with staff.
+LEDGER_OIDC_GROUP_TEAMS = env.str("LEDGER_OIDC_GROUP_TEAMS", default="")
 # A signature by SSO needs a sign-in at the provider at most this many seconds old.
 LEDGER_OIDC_SIGN_MAX_AGE = env.int("LEDGER_OIDC_SIGN_MAX_AGE", default=120)
 # The signing form of an SSO user posts to us and is redirected to the provider: the
