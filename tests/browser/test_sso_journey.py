@@ -1,7 +1,8 @@
 """Single sign-on in real Chromium against a real OpenID Connect provider on loopback
 (the `oidc-provider` npm package under node, tests/support/oidc_provider.py):
 
-first sign-in through the provider creates the user with the role its groups map to;
+first sign-in through the provider creates the user with the role and the team
+membership its groups map to;
 signing sends them back to the provider, which asks for the password again although
 its own session is alive (prompt=login, max_age=0); the signature records the method;
 a replayed callback and a callback whose sign-in is stale (our clock ten minutes on)
@@ -19,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from config.accounts.models import OidcRefusal
-from config.accounts.roles import user_roles
+from config.accounts.roles import team_roles, user_roles
+from config.accounts.teams import team_create
 from risks import services
 from risks.models import Signature, SignatureSsoEvidence
 from risks.sso_signing import evidence_matches
@@ -43,6 +45,7 @@ def provider(live_server, settings):
         settings.LEDGER_OIDC_PROVIDER_NAME = "Test IdP"
         settings.LEDGER_OIDC_SCOPES = "openid email profile groups"
         settings.LEDGER_OIDC_GROUP_ROLES = "ledger-risk=stakeholder"
+        settings.LEDGER_OIDC_GROUP_TEAMS = "staff-all=security:auditor; nobody=other:architect"
         policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)  # as base.py does from env
         policy["DIRECTIVES"]["form-action"].append(p.issuer)
         settings.CONTENT_SECURITY_POLICY = policy
@@ -77,7 +80,10 @@ def sign_through_provider(page, acceptance) -> None:
 def test_sso_sign_in_and_signing_through_a_forced_reauthentication(
     page, live_server, provider, architect, stakeholder
 ):
-    # First sign-in through the provider creates carol, a stakeholder by her IdP group.
+    # First sign-in through the provider creates carol, a stakeholder by her IdP group,
+    # and an auditor in the Security team by another group.
+    security = team_create(actor=None, name="Security")
+    team_create(actor=None, name="Other")
     page.goto("/accounts/login/")
     page.click("#sso-login")
     provider_login(page, "carol")
@@ -85,6 +91,7 @@ def test_sso_sign_in_and_signing_through_a_forced_reauthentication(
     carol = get_user_model().objects.get(oidc_identity__subject="carol")
     assert carol.display_name == "Carol Security"
     assert user_roles(carol) == {"stakeholder"}
+    assert team_roles(carol) == {security.pk: "auditor"}
 
     first = awaiting(architect, stakeholder, carol, "Shared admin account on the VPN")
     callbacks: list[str] = []
