@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from config.history import tracked_save
 
@@ -63,9 +63,22 @@ def _set_roles(user, roles: set[str]) -> None:
 
 def oidc_user_for_claims(*, config: OidcConfig, claims: dict, issuer: str):
     """The user linked to (issuer, sub), created on first sign-in; roles and team
-    memberships from groups."""
-    subject = str(claims["sub"])
+    memberships from groups.
+
+    Two first sign-ins of one account at once (two tabs): the second to insert meets the
+    first's user or link on a unique constraint, is rolled back and tries once more,
+    when it finds the first one's link (as does a later sign-in). A username taken by a
+    concurrent local account is re-chosen the same way.
+    """
     groups = _claim_groups(config, claims)
+    try:
+        return _user_for_claims(config=config, claims=claims, issuer=issuer, groups=groups)
+    except IntegrityError:
+        return _user_for_claims(config=config, claims=claims, issuer=issuer, groups=groups)
+
+
+def _user_for_claims(*, config: OidcConfig, claims: dict, issuer: str, groups: list[str]):
+    subject = str(claims["sub"])
     roles = roles_for_groups(config=config, groups=groups)
     with transaction.atomic():
         link = (
@@ -84,8 +97,8 @@ def oidc_user_for_claims(*, config: OidcConfig, claims: dict, issuer: str):
             )
             user.set_unusable_password()
             tracked_save(user, actor=None, reason=f"first sign-in by single sign-on ({issuer})")
-            # A concurrent first sign-in of the same account fails here (unique link)
-            # and rolls back its user; the next attempt finds the link.
+            # A concurrent first sign-in of the same account fails here (unique link) or
+            # on the username, and rolls back its user (oidc_user_for_claims retries).
             OidcIdentity.objects.create(user=user, issuer=issuer, subject=subject)
         else:
             user = link.user

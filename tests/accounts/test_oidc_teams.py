@@ -246,3 +246,33 @@ def test_two_concurrent_sign_ins_of_one_user_apply_their_groups_one_after_the_ot
     assert roles_by_slug(dana) == {"payments": "architect"}
     history = Membership.history.filter(user=dana, team=payments)
     assert [h.history_type for h in history] == ["+"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_sign_in_racing_another_finds_the_account_the_other_made(
+    configured, staff, django_user_model
+):
+    configured.LEDGER_OIDC_GROUP_TEAMS = MAPPING
+    team_create(actor=staff, name="Payments Platform", slug="payments")
+    config = oidc_config()
+    assert config is not None
+    issuer = "https://idp.example"
+    claims = {"sub": "dana-1", "preferred_username": "dana", "groups": ["pay-devs"]}
+    made = {}
+
+    def first_sign_in_not_yet_committed():
+        # Another tab's first sign-in has made dana and her link, not yet committed:
+        # both writers below meet its rows on the unique username and wait for it.
+        made["dana"] = django_user_model.objects.create(username="dana")
+        OidcIdentity.objects.create(user=made["dana"], issuer=issuer, subject="dana-1")
+
+    def signing_in():
+        return lambda: oidc_user_for_claims(config=config, claims=claims, issuer=issuer)
+
+    outcomes = queued_on_row_lock(
+        django_user_model, staff.pk, signing_in, signing_in, holder=first_sign_in_not_yet_committed
+    )
+    assert [o.error for o in outcomes] == [None, None]
+    assert [o.value.pk for o in outcomes] == [made["dana"].pk, made["dana"].pk]
+    assert django_user_model.objects.filter(username__startswith="dana").count() == 1
+    assert roles_by_slug(made["dana"]) == {"payments": "architect"}
