@@ -197,11 +197,13 @@ def test_every_sign_in_sets_the_mapped_teams_and_leaves_the_others_to_staff(
     assert [(h.history_type, h.history_user) for h in search] == [("+", staff)]
 
 
-def test_a_mapped_team_deleted_since_start_up_is_skipped(client, mapped, teams, settings):
+def test_a_mapped_team_deleted_since_start_up_is_skipped(client, mapped, teams, settings, caplog):
     settings.LEDGER_OIDC_GROUP_TEAMS = MAPPING + "; pay-devs=gone:architect"
-    dana = sign_in(client, mapped, groups=["pay-devs"])
+    with caplog.at_level("WARNING", logger="ledger.security"):
+        dana = sign_in(client, mapped, groups=["pay-devs"])
     assert roles_by_slug(dana) == {"payments": "architect"}
     assert not Team.objects.filter(slug="gone").exists()
+    assert "names the team 'gone', which does not exist" in caplog.text
 
 
 def test_team_roles_from_groups_are_what_the_access_rule_reads(client, mapped, teams, staff):
