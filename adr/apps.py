@@ -6,10 +6,13 @@ class AdrConfig(AppConfig):
     verbose_name = "Decision log"
 
     def ready(self) -> None:
-        # Wiring only: decisions take part in the global search and the home page.
+        # Wiring only: decisions take part in the global search, the home page and the
+        # JSON export.
         from config import inbox, search
+        from config.api.ledger_json import SECTIONS as EXPORT_SECTIONS
         from config.calendar import registry as calendar
 
+        from .api.export import LOGS
         from .calendar import RevisitDates
         from .inbox import NeedsReview
         from .search import DecisionSearch
@@ -17,3 +20,4 @@ class AdrConfig(AppConfig):
         search.register(DecisionSearch())
         inbox.register(NeedsReview())
         calendar.register(RevisitDates())
+        EXPORT_SECTIONS.register(LOGS)

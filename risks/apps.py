@@ -6,13 +6,16 @@ class RisksConfig(AppConfig):
     verbose_name = "Risk acceptances"
 
     def ready(self) -> None:
-        # Wiring only: acceptances take part in the global search and the home page.
+        # Wiring only: acceptances take part in the global search, the home page and the
+        # JSON export (after adr's logs: apps are ready in INSTALLED_APPS order).
         from adr.panels import DECISION_RELATED
         from config import inbox, search
+        from config.api.ledger_json import SECTIONS as EXPORT_SECTIONS
         from config.calendar import registry as calendar
         from config.panels import Panel
 
         from .calendar import AcceptanceDates
+        from .export import RISK_ACCEPTANCES
         from .inbox import SECTIONS
         from .ledger_registry import register_chain_verifier
         from .search import AcceptanceSearch
@@ -23,6 +26,7 @@ class RisksConfig(AppConfig):
         for section in SECTIONS:
             inbox.register(section)
         register_chain_verifier(verify_sso_evidence)
+        EXPORT_SECTIONS.register(RISK_ACCEPTANCES)
         # The decision page lists the acceptances that rest on the decision.
         DECISION_RELATED.register(
             Panel(

@@ -14,13 +14,13 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import _missing
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_ENV = (
@@ -45,13 +45,7 @@ def _free_port() -> int:
 
 
 def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout=timeout, what=what, every=0.5)
 
 
 def _get(url: str, session: requests.Session | None = None):

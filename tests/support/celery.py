@@ -12,11 +12,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
+
+from config.notifications.services import notification_enqueue
+from tests.support.smtp import SmtpSink
+from tests.support.wait import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "config"]
@@ -94,7 +98,7 @@ def celery_processes(
     if beat:
         procs.append(spawn("beat", f"--schedule={logdir / 'beat-schedule'}"))
     try:
-        _wait_ready(logdir / "worker.log")
+        _wait_ready(logdir / "worker.log", procs[0])
         yield procs
     finally:
         for proc in procs:
@@ -108,10 +112,41 @@ def celery_processes(
         print(f"celery logs in {logdir}")
 
 
-def _wait_ready(log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and "ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Celery worker did not start: {log.read_text(errors='replace')[-3000:]}")
+def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    def ready_or_gone() -> bool:
+        return proc.poll() is not None or (
+            log.exists() and "ready." in log.read_text(errors="replace")
+        )
+
+    if not poll(ready_or_gone, timeout=timeout, every=0.2) or proc.poll() is not None:
+        raise AssertionError(
+            f"Celery worker did not start: {log.read_text(errors='replace')[-3000:]}"
+        )
+
+
+def worker_caught_up(sink: SmtpSink, *, name: str, timeout: float = 60.0) -> Message:
+    """Queue one marker email behind every task already on the broker and wait for it.
+
+    The worker started here runs one task at a time (solo pool, prefetch 1) in queue
+    order, so once the marker has arrived every task queued before it has run: the
+    positive sign a test waits for before asserting that nothing more happened (no
+    sleep). The marker goes to `marker-<name>@example.test`; leave those out of the
+    test's own counts (`is_marker`).
+    """
+    recipient = f"marker-{name}@example.test"
+    with transaction.atomic():  # nudged on commit, like every outbox row
+        row = notification_enqueue(
+            recipient=recipient,
+            event="test.marker",
+            dedupe_key=f"test:marker:{name}",
+            template="test-message",
+            context={"name": name},
+        )
+    assert row is not None, f"marker {name!r} used twice"
+    return sink.wait_for_message(
+        lambda m: m["To"] == recipient, what=f"the worker to reach marker {name!r}", timeout=timeout
+    )
+
+
+def is_marker(message: Message) -> bool:
+    return str(message["To"]).startswith("marker-")

@@ -10,11 +10,11 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from contextlib import contextmanager
 
 from tests.conftest import _missing
 from tests.support.smtp import free_port
+from tests.support.wait import poll
 
 
 class RedisServer:
@@ -46,11 +46,16 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while not self.answers():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.05)
+        proc = self.proc
+        # Until our process answers on the port (not another server that took the port
+        # meanwhile: that one's process id differs), or exits.
+        poll(
+            lambda: proc.poll() is not None or self.process_id() == proc.pid,
+            timeout=timeout,
+            every=0.05,
+        )
+        if proc.poll() is not None or self.process_id() != proc.pid:
+            raise AssertionError(f"redis-server did not start on port {self.port}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -58,6 +63,24 @@ class RedisServer:
             self.proc.wait(timeout=20)
         self.proc = None
         assert not self.answers(), "Redis still answers after being stopped"
+
+    def process_id(self) -> int | None:
+        """The process id of the Redis answering on the port (INFO server), if any."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"INFO server\r\n")
+                reply = b""
+                while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+        except OSError:
+            return None
+        for line in reply.decode(errors="replace").splitlines():
+            if line.startswith("process_id:"):
+                return int(line.split(":", 1)[1])
+        return None
 
     def answers(self) -> bool:
         try:

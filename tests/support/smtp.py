@@ -9,10 +9,12 @@ from __future__ import annotations
 import email
 import socket
 import threading
-import time
+from collections.abc import Callable
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+from tests.support.wait import poll
 
 
 def free_port() -> int:
@@ -59,13 +61,33 @@ class SmtpSink:
         self.controller.stop()
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Message]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Wait until at least `count` emails have arrived; all of them so far."""
+
+        def enough() -> tuple[list[Message]] | None:
             with self.lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.1)
-        raise AssertionError(f"expected {count} emails within {timeout}s, got {len(self.messages)}")
+                return (list(self.messages),) if len(self.messages) >= count else None
+
+        arrived = poll(enough, timeout=timeout)
+        if arrived is None:
+            raise AssertionError(
+                f"expected {count} emails within {timeout}s, got {len(self.messages)}"
+            )
+        return arrived[0]
+
+    def wait_for_message(
+        self, matches: Callable[[Message], bool], *, what: str, timeout: float = 60.0
+    ) -> Message:
+        """Wait until an email for which `matches` is true has arrived; return it."""
+
+        def found() -> tuple[Message] | None:
+            # In a tuple: a Message's truth is its number of headers, not its presence.
+            with self.lock:
+                return next(((m,) for m in self.messages if matches(m)), None)
+
+        message = poll(found, timeout=timeout)
+        if message is None:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        return message[0]
 
     def recipients(self) -> list[str]:
         return sorted(r for _frm, rcpts in self.envelopes for r in rcpts)

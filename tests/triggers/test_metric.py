@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +23,9 @@ pytestmark = pytest.mark.django_db
 
 class _Handler(BaseHTTPRequestHandler):
     users = 120
+    # /slow.json answers only once this is set (at the fixture's end): slower than any
+    # probe timeout, without a sleep. The wait's own limit only frees a stuck thread.
+    released = threading.Event()
 
     def log_message(self, *args):
         pass
@@ -40,7 +42,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/usage.json":
             self._json({"legacy": {"daily_users": type(self).users}})
         elif self.path == "/slow.json":
-            time.sleep(2)
+            type(self).released.wait(timeout=30)
             self._json({"legacy": {"daily_users": 1}})
         elif self.path == "/bad.json":
             self._json(b"<html>oops</html>")
@@ -62,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server(settings):
     _Handler.users = 120
+    _Handler.released.clear()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -70,6 +73,7 @@ def server(settings):
     settings.LEDGER_METRIC_TIMEOUT_SECONDS = 0.5
     settings.LEDGER_METRIC_FAILURES_BEFORE_ALERT = 2
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _Handler.released.set()
     httpd.shutdown()
     httpd.server_close()
 
