@@ -7,13 +7,21 @@ class AdrConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: decisions take part in the global search and the home page.
-        from config import inbox, search
+        from functools import partial
+
+        from config import inbox, readers, search
         from config.calendar import registry as calendar
 
+        from .access import readable_log_q
         from .calendar import RevisitDates
         from .inbox import NeedsReview
+        from .models import Decision, DecisionLog
         from .search import DecisionSearch
 
         search.register(DecisionSearch())
         inbox.register(NeedsReview())
         calendar.register(RevisitDates())
+        # Emails about a log's documents go to its readers only (config.readers).
+        readers.register(DecisionLog, readers.ByFilter(DecisionLog, readable_log_q))
+        decision_q = partial(readable_log_q, prefix="log__")
+        readers.register(Decision, readers.ByFilter(Decision, decision_q))

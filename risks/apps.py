@@ -8,13 +8,15 @@ class RisksConfig(AppConfig):
     def ready(self) -> None:
         # Wiring only: acceptances take part in the global search and the home page.
         from adr.panels import DECISION_RELATED
-        from config import inbox, search
+        from config import inbox, readers, search
         from config.calendar import registry as calendar
         from config.panels import Panel
 
+        from .access import readable_acceptance_q
         from .calendar import AcceptanceDates
         from .inbox import SECTIONS
         from .ledger_registry import register_chain_verifier
+        from .models import RiskAcceptance
         from .search import AcceptanceSearch
         from .sso_signing import verify_sso_evidence
 
@@ -23,6 +25,7 @@ class RisksConfig(AppConfig):
         for section in SECTIONS:
             inbox.register(section)
         register_chain_verifier(verify_sso_evidence)
+        readers.register(RiskAcceptance, readers.ByFilter(RiskAcceptance, readable_acceptance_q))
         # The decision page lists the acceptances that rest on the decision.
         DECISION_RELATED.register(
             Panel(
