@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import BooleanField, Case, Q, Value, When
@@ -118,6 +119,22 @@ def readers_many(pairs: Iterable[tuple[Any, models.Model]]) -> set[tuple[int, st
         ids = found.get(target_key, set())
         allowed.update((user.pk, *key) for user in wanted[key][1] if user.pk in ids)
     return allowed
+
+
+def told_refs(user: Any, refs: Iterable[tuple[str, Any]]) -> set[tuple[str, Any]]:
+    """Of the (label, pk) references (an outbox row's ``subject_type``/``subject_id``),
+    those ``user`` may be told about now: one query per model to load them, then as
+    :func:`readers_many`. A reference to a row that no longer exists is not told."""
+    wanted: dict[str, set[Any]] = defaultdict(set)
+    for label, pk in refs:
+        wanted[label].add(pk)
+    objs = []
+    for label, pks in wanted.items():
+        model = apps.get_model(label)
+        objs += list(model._default_manager.filter(pk__in=pks))
+    if user is None or not objs:
+        return set()
+    return {(label, pk) for _uid, label, pk in readers_many((user, obj) for obj in objs)}
 
 
 def _resolve(obj: models.Model) -> tuple[models.Model, ReaderFn]:

@@ -17,10 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config import readers
@@ -70,19 +69,11 @@ def _digest_one(user, *, day, now: datetime) -> bool:
 def _still_told(user, held: list[Notification]) -> list[Notification]:
     """Of ``held`` (locked), those ``user`` may still be told about; the others are
     cancelled (they stay in the outbox as a record, never sent)."""
-    wanted: dict[str, set[int]] = {}
-    for row in held:
-        if row.subject_type and row.subject_id is not None:
-            wanted.setdefault(row.subject_type, set()).add(row.subject_id)
-    subjects: dict[tuple[str, int], models.Model] = {}
-    for label, ids in wanted.items():
-        model = apps.get_model(label)
-        for obj in model._default_manager.filter(pk__in=ids):
-            subjects[(label, obj.pk)] = obj
-    allowed = readers.readers_many((user, obj) for obj in subjects.values())
+    refs = {(row.subject_type, row.subject_id) for row in held if row.subject_type}
+    told = readers.told_refs(user, refs)
     kept = []
     for row in held:
-        if not row.subject_type or (user.pk, row.subject_type, row.subject_id) in allowed:
+        if not row.subject_type or (row.subject_type, row.subject_id) in told:
             kept.append(row)
             continue
         row.state = Notification.State.CANCELLED

@@ -473,3 +473,24 @@ def test_a_digest_leaves_out_what_its_reader_may_no_longer_read(world, settings)
     left_out = Notification.objects.get(event="trigger.warning", user=world.leo)
     assert left_out.state == "cancelled"
     assert not Notification.objects.filter(event=DIGEST_EVENT, user=world.leo).exists()
+
+
+# --- The in-app list ------------------------------------------------------------------
+
+
+def test_the_in_app_list_stops_showing_a_private_log_to_whoever_left_its_team(world, login):
+    world.submit()
+    world.trigger(days=3, watchers=[world.penny, world.leo])
+    sweep()  # leo is still in Payments: he is told, by email and in the app
+    mine = Notification.objects.get(event="trigger.warning", user=world.leo)
+    assert SECRET in mine.subject
+    world.leave()
+    page = login(world.leo).get("/notifications/").content.decode()
+    assert SECRET not in page and "About a document you can no longer read" in page
+    detail = login(world.leo).get(f"/notifications/{mine.pk}/").content.decode()
+    assert SECRET not in detail and 'id="notification-hidden"' in detail
+    assert 'id="notification-about"' not in detail
+    # Penny is still in the team: hers are shown as they were sent.
+    hers = Notification.objects.get(event="trigger.warning", user=world.penny)
+    assert SECRET in login(world.penny).get("/notifications/").content.decode()
+    assert SECRET in login(world.penny).get(f"/notifications/{hers.pk}/").content.decode()
