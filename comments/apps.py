@@ -8,7 +8,10 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: the thread is a section of the decision and acceptance pages.
+        from operator import attrgetter
+
         from adr.panels import DECISION_SECTIONS
+        from config import readers
         from config.panels import Panel
         from risks.hooks import ACCEPTANCE_PANELS
 
@@ -23,3 +26,5 @@ class CommentsConfig(AppConfig):
         )
         DECISION_SECTIONS.register(panel)
         ACCEPTANCE_PANELS.register(panel)
+        # Emails about a comment go to whoever reads its document (config.readers).
+        readers.register(self.get_model("Comment"), readers.Following(attrgetter("document")))

@@ -7,9 +7,11 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from operator import attrgetter
+
         from adr.panels import DECISION_SECTIONS
         from adr.status_checks import STATUS_CHECKS
-        from config import inbox
+        from config import inbox, readers
         from config.panels import Panel
 
         from . import inbox as review_inbox
@@ -17,6 +19,8 @@ class ReviewsConfig(AppConfig):
         from .views import panel_extra
 
         STATUS_CHECKS.register(acceptance_check)
+        for model in ("ReviewRequest", "Review"):  # emails: the decision's readers
+            readers.register(self.get_model(model), readers.Following(attrgetter("decision")))
         inbox.register(review_inbox.ReviewsRequested())
         DECISION_SECTIONS.register(
             Panel(

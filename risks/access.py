@@ -5,7 +5,11 @@
   architects of any team the owner is in, and organisation-wide architects. (The
   accountable owner keeps editing their own acceptance: risks.permissions.can_edit.)
 - **Read** (`readable_acceptance_q`): an acceptance linked to decisions is read by whom
-  reads the log of at least one of them; one with no decision, by every reader.
+  reads the log of at least one of them; one with no decision, by every reader; and,
+  whatever its logs, by the people it names: its accountable owner and its required
+  signatories (they are accountable for it or asked to sign it, so they read what they
+  sign even outside the team of a private log). The detail page, the lists, the sign
+  page and the emails (config.readers) all follow this one filter.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from adr.access import (
 from config.accounts.models import Membership
 from config.accounts.roles import ARCHITECT, can_read, has_role, team_ids
 
-from .models import RiskAcceptance
+from .models import RequiredSignatory, RiskAcceptance
 
 WRITE_DENIED = (
     "Only staff and the architects of the logs of this acceptance's decisions "
@@ -82,16 +86,22 @@ def may_draft(user) -> bool:
 
 def readable_acceptance_q(user, *, prefix: str = "") -> Q:
     """Acceptances ``user`` reads (``prefix`` reaches the acceptance from another model,
-    e.g. ``"risk_acceptance__"`` from a trigger). Subqueries only, no extra query."""
+    e.g. ``"risk_acceptance__"`` from a trigger). Subqueries only, no extra query.
+
+    Read by: whom reads the log of one of its decisions; every reader when it has no
+    decision; its owner and its named signatories whatever its logs (a person without
+    any role reads nothing here: the sign page lets such a signatory read what they
+    sign, risks.selectors.acceptance_get)."""
     if not can_read(user):
         return NOTHING
     if sees_every_log(user):
         return Q()
-    links = RiskAcceptance.decisions.through.objects.filter(
-        riskacceptance=OuterRef(f"{prefix}pk" if prefix else "pk")
-    )
+    here = OuterRef(f"{prefix}pk" if prefix else "pk")
+    links = RiskAcceptance.decisions.through.objects.filter(riskacceptance=here)
     readable = links.filter(readable_log_q(user, prefix="decision__log__"))
-    return ~Q(Exists(links)) | Q(Exists(readable))
+    signs = RequiredSignatory.objects.filter(acceptance=here, user=user)
+    named = Q(**{f"{prefix}owner": user}) | Q(Exists(signs))
+    return ~Q(Exists(links)) | Q(Exists(readable)) | named
 
 
 def decision_ids_of(decisions: Iterable | None) -> set[int]:

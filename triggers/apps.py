@@ -7,17 +7,21 @@ class TriggersConfig(AppConfig):
 
     def ready(self) -> None:
         # Wiring only: plug the trigger rules into adr and risks (which never import us).
+        from operator import attrgetter
+
         from adr.panels import DECISION_RELATED, SENSITIVITY_NOTE_BADGES
         from adr.services import DEFERRAL_ALTERNATIVES
-        from config import inbox, search
+        from config import inbox, readers, search
         from config.calendar import registry as calendar
         from config.panels import Panel
         from risks import hooks
         from risks.ledger_registry import register_chain_verifier
 
         from . import acceptance_panel, evaluate, ledger, plugins, removal  # noqa: F401 - evaluate registers the kinds
+        from .access import readable_trigger_q
         from .calendar import TriggerDates
         from .inbox import FiredTriggers
+        from .models import FiredEvent, Trigger
         from .search import TriggerSearch
 
         search.register(TriggerSearch())
@@ -44,3 +48,6 @@ class TriggersConfig(AppConfig):
             Panel(key="watched-by", template="triggers/_note_badges.html", prefetch=("triggers",))
         )
         register_chain_verifier(ledger.verify_fired_events)
+        # Emails about a trigger (or a firing) go to its readers only (config.readers).
+        readers.register(Trigger, readers.ByFilter(Trigger, readable_trigger_q))
+        readers.register(FiredEvent, readers.Following(attrgetter("trigger")))

@@ -272,7 +272,10 @@ class Work:
 
 
 def recipients(trigger: Trigger, *, escalate: bool = False) -> tuple[list, list[str]]:
-    """(users, extra addresses): the watch list, the acceptance's owner and signatories."""
+    """(users, extra addresses): the watch list, the acceptance's owner and signatories.
+
+    The outbox then leaves out the users who may not read ``trigger`` (a private log's:
+    config.readers); the extra addresses, typed in by its writers, are told as they are."""
     users = list(trigger.watchers.all())
     acceptance = trigger.risk_acceptance
     if acceptance is not None:

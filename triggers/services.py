@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from config import concurrency
 from config.history import tracked_save
+from config.readers import readers_of
 
 from . import access
 from .evaluate import next_check
@@ -95,6 +96,8 @@ def trigger_create(
     tracked_save(trigger, actor=actor, reason="trigger defined")
     if decisions:
         trigger.decisions.set(list(decisions))
+    watchers = list(watchers)
+    require_told(trigger, watchers=watchers, escalation_contact=escalation_contact)
     if watchers:
         trigger.watchers.set(list(watchers))
     return trigger
@@ -152,6 +155,8 @@ def trigger_update(
         if changed:
             trigger.full_clean()
             concurrency.save_changed(trigger, fields=changed, actor=actor, reason=reason)
+        watching = set(trigger.watchers.values_list("pk", flat=True))
+        moved = False
         for relation, wanted in (("decisions", decisions), ("watchers", watchers)):
             if wanted is None:
                 continue
@@ -161,7 +166,40 @@ def trigger_update(
                 # Version first: the m2m history row then carries the new version.
                 concurrency.touch(trigger, actor=actor, reason=reason, locked=True)
                 manager.set(wanted)
+                moved = moved or relation == "decisions"
+        # The newly named (all of them when the trigger moved to other logs) must read it.
+        named = list(trigger.watchers.all()) if moved else list(watchers or ())
+        require_told(
+            trigger,
+            watchers=[u for u in named if moved or u.pk not in watching],
+            escalation_contact=escalation_contact if "escalation_contact_id" in changed else None,
+        )
     return trigger
+
+
+def require_told(trigger: Trigger, *, watchers: list, escalation_contact: User | None) -> None:
+    """Refuse, by name, people named to be emailed about ``trigger`` who may not read it
+    (a private log's trigger: its team, staff, the acceptance's owner and signatories;
+    config.readers): their emails would otherwise silently never come. (An address in
+    the extra addresses is not a person of the ledger: it is told as configured.)"""
+    people = [*watchers, *([escalation_contact] if escalation_contact else [])]
+    if not people:
+        return
+    told = readers_of(users=people, about=trigger)
+    errors: dict[str, list[str]] = {}
+    for field, users in (("watchers", watchers), ("escalation_contact", [escalation_contact])):
+        for user in users:
+            if user is None or user.pk in told:
+                continue
+            name = user.get_username()
+            errors.setdefault(field, []).append(
+                f"{name} is not an active user."
+                if not user.is_active
+                else f"{name} cannot read this trigger (its log is private to a team they "
+                "are not in), so cannot be emailed about it."
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 def set_state(trigger: Trigger, state: str, *, actor: User, reason: str, now: datetime) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
+from config import readers
 from config.notifications.models import Notification
 
 from .models import NotificationRead
@@ -42,6 +44,18 @@ def unread_count(*, user: User) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return unread(user=user).count()
+
+
+def hidden_among(*, user: User, rows: Iterable[Notification]) -> set[int]:
+    """The ids of ``rows`` (``user``'s) about what ``user`` may no longer read — e.g. a
+    team-private log's document after they left its team (config.readers). Their
+    subject and text are not shown again; one query per kind of subject (plus two)."""
+    rows = list(rows)
+    refs = {(n.subject_type, n.subject_id) for n in rows if n.subject_type}
+    if not refs:
+        return set()
+    told = readers.told_refs(user, refs)
+    return {n.pk for n in rows if n.subject_type and (n.subject_type, n.subject_id) not in told}
 
 
 def notification_of(*, user: User, pk: int) -> Notification:

@@ -11,16 +11,27 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 
+# Shown instead of the subject of a notification about what its reader may no longer read.
+HIDDEN_SUBJECT = "About a document you can no longer read"
+
 
 @never_cache
 def notification_list(request):
     unread_only = request.GET.get("unread") == "1"
     qs = selectors.notifications_of(user=request.user, unread_only=unread_only)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    hidden = selectors.hidden_among(user=request.user, rows=page.object_list)
     return render(
         request,
         "inapp/list.html",
-        {"page": page, "unread_only": unread_only, "nav": "notifications"},
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "hidden": hidden,
+            "hidden_subject": HIDDEN_SUBJECT,
+            "nav": "notifications",
+        },
     )
 
 
@@ -41,10 +52,17 @@ def notification_detail(request, pk: int):
     """One notification as it was sent; opening it marks it read."""
     notification = selectors.notification_of(user=request.user, pk=pk)
     services.notification_mark_read(user=request.user, notification=notification)
+    hidden = bool(selectors.hidden_among(user=request.user, rows=[notification]))
     return render(
         request,
         "inapp/detail.html",
-        {"n": notification, "about_url": _about_url(notification), "nav": "notifications"},
+        {
+            "n": notification,
+            "hidden": hidden,
+            "hidden_subject": HIDDEN_SUBJECT,
+            "about_url": None if hidden else _about_url(notification),
+            "nav": "notifications",
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from config import readers
 from config.bulk import create_with_history
 from config.emails import EmailRenderer
 from config.history import stamp, tracked_save
@@ -78,6 +79,7 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
     for email in emails:
         if email.recipient:
             unique.setdefault(email.dedupe_key[:255], email)
+    unique = _readers_only(unique)
     if not unique:
         return []
     taken = set(
@@ -98,6 +100,39 @@ def notification_enqueue_many(emails: Iterable[Email]) -> list[Notification]:
         created = [row for row in rows if _save_unless_queued(row)]
     send_on_commit(row.pk for row in created if row.state == Notification.State.PENDING)
     return created
+
+
+def _readers_only(emails: dict[str, Email]) -> dict[str, Email]:
+    """Drop the emails to a person who may not be told about the email's ``about``
+    (config.readers: a team-private log's documents are told to its readers only).
+
+    - ``about`` None: the email is about no document (a digest, a checkpoint): kept.
+    - No ``user`` (an extra address, not a person of the ledger): kept; whoever wrote the
+      address in (a trigger's writers) chose to tell it (docs/notifications.md).
+    - ``about`` of a model no app registered: :class:`config.readers.UnknownSubject`
+      is raised, so the caller's transaction fails loudly rather than send it.
+
+    One query per model of ``about`` (plus two for the batch's roles), whatever the
+    number of emails. Nothing is written for a dropped email: not even its in-app row
+    (which would show its subject and text)."""
+    pairs = [
+        (email.user, email.about)
+        for email in emails.values()
+        if email.about is not None and email.user is not None
+    ]
+    if not pairs:
+        return emails
+    allowed = readers.readers_many(pairs)
+    kept = {}
+    for key, email in emails.items():
+        about, user = email.about, email.user
+        if about is None or user is None or (user.pk, *_key(about)) in allowed:
+            kept[key] = email
+    return kept
+
+
+def _key(about: models.Model) -> tuple[str, object]:
+    return about._meta.label_lower, about.pk
 
 
 class _Batch:
@@ -153,7 +188,8 @@ def notify_users(
     context: dict,
     about: models.Model | None = None,
 ) -> list[Notification]:
-    """One email per user with an address; `key` identifies the event (recipient is added)."""
+    """One email per user with an address; `key` identifies the event (recipient is added).
+    Only those who may be told about ``about`` get one (config.readers)."""
     return notification_enqueue_many(
         user_emails(
             users=users, event=event, key=key, template=template, context=context, about=about
@@ -172,7 +208,11 @@ def user_emails(
     addresses: Iterable[str] = (),
 ) -> list[Email]:
     """The emails `notify_users` queues: one per distinct address of an active user, then
-    one per extra address not already covered; dedupe key f"{key}:{address}"."""
+    one per extra address not already covered; dedupe key f"{key}:{address}".
+
+    `notification_enqueue_many` then drops the users who may not be told about ``about``
+    (config.readers); an extra address that is also such a user's address was covered by
+    that user's email, so it is dropped with it."""
     emails = []
     seen: set[str] = set()
     targets = [(user, getattr(user, "email", "")) for user in users]

@@ -6,6 +6,10 @@ digest is an outbox row whose dedupe key names the person and their local day (t
 outbox's unique key admits one), and the held rows it gathers are locked
 (``SELECT … FOR UPDATE``) and moved from *held* to *digested* in the same transaction, so
 a concurrent run waits, then finds nothing held.
+
+What the person may no longer read is left out (config.readers): an email held about a
+team-private log's document while they were in its team, who has left the team since,
+is *cancelled*, not sent in the digest.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from config import readers
 from config.history import tracked_save
 from config.notifications.models import Notification
 from config.notifications.services import notification_enqueue
@@ -41,6 +46,9 @@ def _digest_one(user, *, day, now: datetime) -> bool:
         )
         if not held:
             return False  # nothing, or a concurrent run took them
+        held = _still_told(user, held)
+        if not held:
+            return False  # every held email was about what they may no longer read
         digest = notification_enqueue(
             recipient=user.email,
             event=DIGEST_EVENT,
@@ -56,6 +64,22 @@ def _digest_one(user, *, day, now: datetime) -> bool:
             row.sent_at = now
             tracked_save(row, reason=f"in digest {digest.pk}", update_fields=["state", "sent_at"])
         return True
+
+
+def _still_told(user, held: list[Notification]) -> list[Notification]:
+    """Of ``held`` (locked), those ``user`` may still be told about; the others are
+    cancelled (they stay in the outbox as a record, never sent)."""
+    refs = {(row.subject_type, row.subject_id) for row in held if row.subject_type}
+    told = readers.told_refs(user, refs)
+    kept = []
+    for row in held:
+        if not row.subject_type or (row.subject_type, row.subject_id) in told:
+            kept.append(row)
+            continue
+        row.state = Notification.State.CANCELLED
+        row.last_error = "Not sent: its reader may no longer read what it is about."
+        tracked_save(row, reason="left out of the digest", update_fields=["state", "last_error"])
+    return kept
 
 
 def digests_send_due(*, now: datetime | None = None) -> int:
