@@ -92,16 +92,22 @@ def capacity_grant(
     return holder
 
 
+def may_review_acceptance(user, acceptance: RiskAcceptance) -> bool:
+    """The owner, staff, or a writer of the acceptance (the architects of its decisions'
+    logs: ``risks.access.can_write_acceptance``), not every organisation architect."""
+    if not getattr(user, "is_active", False):
+        return False
+    return (
+        acceptance.owner_id == user.pk or is_staff(user) or can_write_acceptance(user, acceptance)
+    )
+
+
 def acceptance_review(
     *, actor: User, acceptance: RiskAcceptance, note: str = ""
 ) -> AcceptanceReview:
-    """The owner (or staff, or an architect who writes the acceptance: its decisions'
-    logs', ``risks.access.can_write_acceptance``) confirms an accepted risk still holds."""
-    if not (
-        acceptance.owner_id == actor.pk
-        or is_staff(actor)
-        or can_write_acceptance(actor, acceptance)
-    ):
+    """The owner (or staff, or an architect who writes the acceptance) confirms an
+    accepted risk still holds (`may_review_acceptance`)."""
+    if not may_review_acceptance(actor, acceptance):
         raise PermissionDenied(
             "Only the owner, staff or the architects of this acceptance's logs review it."
         )

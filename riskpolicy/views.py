@@ -122,7 +122,12 @@ def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_reader(request.user)
-    due = list(due_for_review(today=ledger_today(), reader=request.user)[:200])
+    rows = due_for_review(today=ledger_today(), reader=request.user)
+    due = list(rows.prefetch_related("decisions")[:200])
+    for acceptance in due:  # the "Still holds" button, where the service would take it
+        acceptance.can_review = services.may_review_acceptance(  # type: ignore[attr-defined]
+            request.user, acceptance
+        )
     return render(request, "riskpolicy/queue.html", {"due": due})
 
 

@@ -139,7 +139,11 @@ def test_the_queue_page_and_home_page_keep_a_private_logs_risk_to_its_readers(wo
         assert client.post(f"/policy/reviews/{pay.pk}/").status_code == 404
         assert not AcceptanceReview.objects.filter(acceptance=pay).exists()
         owner = login(people["pay_owner"])
-        assert SECRET in owner.get("/policy/reviews/").content.decode()
+        page = owner.get("/policy/reviews/").content.decode()
+        assert SECRET in page and "Token format risk" in page
+        # The button only where the service would take the review: her own risk.
+        assert page.count("Still holds") == 1
+        assert f'action="/policy/reviews/{pay.pk}/"' in page
         assert SECRET in owner.get("/").content.decode()
         assert owner.post(f"/policy/reviews/{pay.pk}/").status_code == 302
         assert AcceptanceReview.objects.filter(acceptance=pay).exists()
