@@ -92,7 +92,7 @@ def capacity_grant(
     return holder
 
 
-def may_review_acceptance(user, acceptance: RiskAcceptance) -> bool:
+def may_review_acceptance(user: User, acceptance: RiskAcceptance) -> bool:
     """The owner, staff, or a writer of the acceptance (the architects of its decisions'
     logs: ``risks.access.can_write_acceptance``), not every organisation architect."""
     if not getattr(user, "is_active", False):
