@@ -140,10 +140,12 @@ def review_submit(
             decision_version=locked.version,
         )
         review.save()
-        authors = [locked.created_by] + [
-            r.requested_by
-            for r in ReviewRequest.objects.filter(decision=locked).select_related("requested_by")
-        ]
+        asking = ReviewRequest.objects.filter(decision=locked).select_related("requested_by")
+        named = [locked.created_by, *(r.requested_by for r in asking)]
+        people = {u.pk: u for u in named if u is not None}
+        # Only those who still read the log hear of it (one who left a private log's team
+        # is not sent its review).
+        authors = [u for u in people.values() if can_read_log(u, locked.log)]
         hearing = audience("review.submitted", actor=actor, author=authors)
         if hearing:
             notify_users(

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from adr import services as adr
-from config.accounts.teams import membership_remove
+from config.accounts.teams import membership_remove, membership_set
+from config.notifications.models import Notification
 from reviews import services
 from reviews.models import Review, ReviewPolicy
 from reviews.selectors import panel
@@ -170,3 +171,17 @@ def test_the_home_page_lists_review_requests_of_the_logs_the_reviewer_reads(worl
     home = login(people["leaver"]).get("/").content.decode()
     assert "Token format" in home  # still asked on the open log
     assert SECRET not in home  # left the team: the private one is gone
+
+
+def test_a_requester_who_left_the_team_is_not_told_of_the_review(world, django_user_model):
+    people, _, decisions = world
+    staff, pat = people["staff"], people["pay_architect"]
+    pay = decisions["PAY"]
+    pia = make_user(django_user_model, "pia", None)
+    membership_set(actor=staff, team=pay.log.team, user=pia, role="stakeholder")
+    services.review_request(actor=_fresh(pat), decision=pay, usernames=["pia"])
+    membership_remove(actor=staff, team=pay.log.team, user=pat)
+    _review(_fresh(pia), pay)
+    told = {n.user_id for n in Notification.objects.filter(event="review.submitted")}
+    assert staff.pk in told  # the author
+    assert pat.pk not in told  # asked for it, then left the private log's team
