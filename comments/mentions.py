@@ -7,7 +7,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from .access import Document, readers_among
+from .access import Document, noun, readers_among
 
 # "@alice", "@bob.smith" — not an e-mail address ("x@y.org") nor inside a code span.
 MENTION = re.compile(r"(?<![\w@.`])@([A-Za-z0-9_.+-]{1,150})(?<![.])")
@@ -37,7 +37,7 @@ def resolve(body: str, *, document: Document) -> list:
         elif not user.is_active:
             problems.append(f"@{name} is no longer active.")
         elif user.pk not in readers:
-            problems.append(f"@{name} cannot read this document, so cannot be mentioned.")
+            problems.append(f"@{name} cannot read this {noun(document)}, so cannot be mentioned.")
     if problems:
         raise ValidationError({"body": problems})
     return [by_name[name] for name in names]

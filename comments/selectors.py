@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from adr.models import Decision
+from config.accounts.roles import can_read
 from risks.models import RiskAcceptance
 
-from .access import Document, require_read
+from .access import Document, may_read, require_read
 from .models import Comment
 
 if TYPE_CHECKING:
@@ -23,7 +25,8 @@ KINDS: dict[str, type[Decision] | type[RiskAcceptance]] = {
 
 
 def document_get(*, user: User, kind: str, pk: int) -> Document:
-    """The decision or acceptance a comment URL names, if ``user`` may read it."""
+    """The decision or acceptance a comment URL names, if ``user`` may read it (else 404,
+    as its page: a private log's documents do not show they exist)."""
     model = KINDS.get(kind)
     if model is None:
         raise LookupError(kind)
@@ -31,8 +34,16 @@ def document_get(*, user: User, kind: str, pk: int) -> Document:
     document = cast(
         Document, get_object_or_404(model.objects.select_related(*_related(kind)), pk=pk)
     )
-    require_read(user, document)
+    _require_read(user, document)
     return document
+
+
+def _require_read(user: User, document: Document) -> None:
+    """A reader of the ledger who may not read ``document`` (a team-private log's) gets
+    404, as on its page; someone with no role at all, 403."""
+    if not may_read(user, document) and can_read(user):
+        raise Http404("No such document.")
+    require_read(user, document)
 
 
 def _related(kind: str) -> tuple[str, ...]:
@@ -69,7 +80,7 @@ def comment_get(*, user: User, pk: int) -> Comment:
     comment = get_object_or_404(
         Comment.objects.select_related("decision__log", "acceptance", "author"), pk=pk
     )
-    require_read(user, comment.document)
+    _require_read(user, comment.document)
     return comment
 
 

@@ -1,5 +1,5 @@
 """The home page section "Reviews requested from you": proposed decisions someone asked
-me to review that I have not reviewed in their current version."""
+me to review that I have not reviewed in their current version, in the logs I read."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
+from adr.access import readable_log_q
 from adr.models import Decision
 from config.inbox import InboxItem
 
@@ -28,8 +29,12 @@ class ReviewsRequested:
             reviewer_id=user.pk,
             decision_version=OuterRef("decision__version"),
         )
+        # Only decisions the user still reads (a reviewer who left a private log's team
+        # is no longer asked).
         return ReviewRequest.objects.filter(
-            reviewer=user, decision__status=Decision.Status.PROPOSED
+            readable_log_q(user, prefix="decision__log__"),
+            reviewer=user,
+            decision__status=Decision.Status.PROPOSED,
         ).filter(~Exists(reviewed))
 
     def items(self, *, user, today: date, limit: int) -> list[InboxItem]:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from adr.access import can_write_log
 from adr.models import Decision
-from config.accounts.roles import ARCHITECT, has_role
 
+from .access import may_review
 from .models import Review, ReviewPolicy, ReviewRequest
 from .rules import Standing, standings
 
@@ -42,7 +42,5 @@ def panel(*, decision: Decision, user: User) -> Panel:
         standings=mine,
         approvals=sum(1 for s in mine if s.counts),
         can_request=is_open and can_write_log(user, decision.log),
-        can_review=is_open
-        and decision.created_by_id != user.pk
-        and (asked or has_role(user, ARCHITECT)),
+        can_review=is_open and may_review(user, decision, asked=asked),
     )

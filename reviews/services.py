@@ -6,19 +6,20 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from adr.access import can_read_log, require_decision_writer, require_log_writer
 from adr.models import Decision, DecisionLog
 from config import concurrency
-from config.accounts.roles import ARCHITECT, can_read, has_role, require_reader
+from config.accounts.roles import can_read, require_reader
 from config.errors import refuse_nul
 from config.history import tracked_save
 from config.markup import render_markdown
 from config.notifications.services import notify_users
 from config.notifications.table import audience
 
+from .access import require_reviewer
 from .models import MAX_APPROVALS, Review, ReviewPolicy, ReviewRequest
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def review_request(
 def review_submit(
     *, actor: User, decision: Decision, verdict: str, body: str = "", expected_version: int | None
 ) -> Review:
-    """Approve or request changes on the version of ``decision`` the reviewer read."""
+    """Approve or request changes on the version of ``decision`` the reviewer read
+    (who may: reviews.access)."""
     require_reader(actor)
     if verdict not in Review.Verdict.values:
         raise ValidationError({"verdict": ["Approve, or request changes."]})
@@ -126,11 +128,8 @@ def review_submit(
     with transaction.atomic():
         locked = concurrency.lock(decision)
         _require_open(locked)
-        if locked.created_by_id == actor.pk:
-            raise PermissionDenied("You wrote this decision; someone else must review it.")
         asked = ReviewRequest.objects.filter(decision=locked, reviewer=actor).exists()
-        if not (asked or has_role(actor, ARCHITECT)):
-            raise PermissionDenied("Only people asked to review, or architects, review a decision.")
+        require_reviewer(actor, locked, asked=asked)
         concurrency.check_version(locked, expected_version)
         review = Review(
             decision=locked,
@@ -141,10 +140,12 @@ def review_submit(
             decision_version=locked.version,
         )
         review.save()
-        authors = [locked.created_by] + [
-            r.requested_by
-            for r in ReviewRequest.objects.filter(decision=locked).select_related("requested_by")
-        ]
+        asking = ReviewRequest.objects.filter(decision=locked).select_related("requested_by")
+        named = [locked.created_by, *(r.requested_by for r in asking)]
+        people = {u.pk: u for u in named if u is not None}
+        # Only those who still read the log hear of it (one who left a private log's team
+        # is not sent its review).
+        authors = [u for u in people.values() if can_read_log(u, locked.log)]
         hearing = audience("review.submitted", actor=actor, author=authors)
         if hearing:
             notify_users(

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from adr.access import readable_logs, require_log_writer
+from adr.access import readable_decisions, readable_logs, require_log_writer
 from adr.models import Decision
 from config.accounts.roles import require_reader
 from config.concurrency import parse_version
@@ -32,7 +32,7 @@ def panel_extra(*, obj: Decision, user) -> dict:
 
 def _decision(request: AuthenticatedHttpRequest, pk: int) -> Decision:
     require_reader(request.user)
-    return get_object_or_404(Decision.objects.select_related("log"), pk=pk)
+    return get_object_or_404(readable_decisions(request.user).select_related("log"), pk=pk)
 
 
 def _back(

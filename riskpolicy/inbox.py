@@ -22,7 +22,7 @@ class ReviewsDue:
     order = 45
 
     def open_items(self, *, user, today: date) -> QuerySet:
-        return due_for_review(today=today, owner=user)
+        return due_for_review(today=today, owner=user, reader=user)
 
     def items(self, *, user, today: date, limit: int) -> list[InboxItem]:
         return [

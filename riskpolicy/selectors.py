@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from risks.access import readable_acceptance_q
 from risks.models import RiskAcceptance
 
 from .models import AcceptanceReview, RiskBand
@@ -74,12 +75,15 @@ def _end_of(day: date) -> datetime:
 
 
 def due_for_review(
-    *, today: date, owner: User | None = None
+    *, today: date, owner: User | None = None, reader: User | None = None
 ) -> QuerySet[WithAnnotations[RiskAcceptance, ReviewDue]]:
-    """Accepted acceptances due for review by ``today`` (of ``owner``, if given)."""
+    """Accepted acceptances due for review by ``today`` (of ``owner``, and only those
+    ``reader`` reads, if given: every page and list passes its user)."""
     qs = RiskAcceptance.objects.filter(state=RiskAcceptance.State.ACCEPTED)
     if owner is not None:
         qs = qs.filter(owner=owner)
+    if reader is not None:
+        qs = qs.filter(readable_acceptance_q(reader))
     return (
         with_review_due(qs)
         .filter(review_due_at__lte=_end_of(today))

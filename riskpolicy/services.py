@@ -10,11 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from config.accounts.roles import ARCHITECT, has_role
+from config.accounts.roles import is_staff
 from config.errors import refuse_nul
 from config.history import tracked_delete, tracked_save
 from config.notifications.services import notify_users
 from config.notifications.table import audience
+from risks.access import can_write_acceptance
 from risks.models import RiskAcceptance
 
 from . import bands
@@ -91,12 +92,25 @@ def capacity_grant(
     return holder
 
 
+def may_review_acceptance(user: User, acceptance: RiskAcceptance) -> bool:
+    """The owner, staff, or a writer of the acceptance (the architects of its decisions'
+    logs: ``risks.access.can_write_acceptance``), not every organisation architect."""
+    if not getattr(user, "is_active", False):
+        return False
+    return (
+        acceptance.owner_id == user.pk or is_staff(user) or can_write_acceptance(user, acceptance)
+    )
+
+
 def acceptance_review(
     *, actor: User, acceptance: RiskAcceptance, note: str = ""
 ) -> AcceptanceReview:
-    """The owner (or staff, or an architect) confirms an accepted risk still holds."""
-    if not (acceptance.owner_id == actor.pk or actor.is_staff or has_role(actor, ARCHITECT)):
-        raise PermissionDenied("Only the owner, an architect or staff review an accepted risk.")
+    """The owner (or staff, or an architect who writes the acceptance) confirms an
+    accepted risk still holds (`may_review_acceptance`)."""
+    if not may_review_acceptance(actor, acceptance):
+        raise PermissionDenied(
+            "Only the owner, staff or the architects of this acceptance's logs review it."
+        )
     if acceptance.state != RiskAcceptance.State.ACCEPTED:
         raise ValidationError("Only an accepted risk is reviewed on its cadence.")
     refuse_nul(note=note or "")

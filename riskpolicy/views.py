@@ -1,5 +1,6 @@
 """Staff edit the policy and who holds which capacity; everyone with a role sees the
-review queue; owners record their reviews."""
+review queue of the acceptances they read; owners (and the acceptance's writers) record
+their reviews."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from config.accounts.roles import require_reader
 from config.clock import ledger_today
 from config.errors import error_messages
+from risks.access import readable_acceptance_q
 from risks.models import RiskAcceptance
 
 from . import services
@@ -120,14 +122,21 @@ def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_reader(request.user)
-    due = list(due_for_review(today=ledger_today())[:200])
+    rows = due_for_review(today=ledger_today(), reader=request.user)
+    due = list(rows.prefetch_related("decisions")[:200])
+    for acceptance in due:  # the "Still holds" button, where the service would take it
+        acceptance.can_review = services.may_review_acceptance(  # type: ignore[attr-defined]
+            request.user, acceptance
+        )
     return render(request, "riskpolicy/queue.html", {"due": due})
 
 
 @login_required
 @require_POST
 def reviewed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    require_reader(request.user)
+    readable = RiskAcceptance.objects.filter(readable_acceptance_q(request.user))
+    acceptance = get_object_or_404(readable, pk=pk)
     try:
         services.acceptance_review(
             actor=request.user, acceptance=acceptance, note=request.POST.get("note", "")

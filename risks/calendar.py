@@ -1,6 +1,7 @@
 """The risks app's calendar events (registered in ``RisksConfig.ready``): expiries of
 the acceptances I own, sign or wrote, and due dates of planned mitigations I own or that
-belong to an acceptance I own."""
+belong to an acceptance I own — of the acceptances I read (``risks.access``), so someone
+who left a private log's team no longer gets its dates."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models import Q
 
 from config.calendar.registry import CalendarEvent
 
+from .access import readable_acceptance_q
 from .models import Mitigation, RiskAcceptance
 
 S = RiskAcceptance.State
@@ -23,7 +25,10 @@ class AcceptanceDates:
         mine = Q(owner=user) | Q(created_by=user) | Q(signatories__user=user)
         rows = (
             RiskAcceptance.objects.filter(
-                mine, state__in=(S.AWAITING, S.ACCEPTED), expires_on__isnull=False
+                mine,
+                readable_acceptance_q(user),
+                state__in=(S.AWAITING, S.ACCEPTED),
+                expires_on__isnull=False,
             )
             .distinct()
             .only("title", "expires_on")
@@ -43,6 +48,7 @@ class AcceptanceDates:
         rows = (
             Mitigation.objects.filter(
                 Q(owner=user) | Q(acceptance__owner=user),
+                readable_acceptance_q(user, prefix="acceptance__"),
                 status=Mitigation.Status.PLANNED,
                 due_on__isnull=False,
                 acceptance__state__in=(S.DRAFT, S.AWAITING, S.ACCEPTED, S.TRIGGERED),

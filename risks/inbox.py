@@ -4,6 +4,11 @@
 - acceptances I own that need me: expiring within 30 days, or sent back by a decline;
 - mitigations I own that are overdue (planned, due date passed, on a live acceptance);
 - my drafts: acceptances I created that are still drafts.
+
+Every section but the first lists only acceptances the user reads
+(``risks.access.readable_acceptance_q``): someone who left a private log's team no longer
+sees its items. Signature requests link to the sign page, which a named signatory reads
+whatever their role (risks.selectors.acceptance_get), so they stay.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from django.urls import reverse
 
 from config.inbox import EXPIRING_WITHIN_DAYS, InboxItem
 
+from .access import readable_acceptance_q
 from .models import Mitigation, RiskAcceptance, Signature
 from .selectors import awaiting_signature_of
 
@@ -84,7 +90,9 @@ class AcceptancesNeedingOwner:
         soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
         expiring = Q(state__in=(S.AWAITING, S.ACCEPTED), expires_on__lte=soon)
         declined = Q(state=S.DRAFT) & Q(_declined())
-        return RiskAcceptance.objects.filter(Q(owner=user) & (expiring | declined))
+        return RiskAcceptance.objects.filter(
+            readable_acceptance_q(user), Q(owner=user) & (expiring | declined)
+        )
 
     def items(self, *, user, today: date, limit: int) -> list[InboxItem]:
         rows = (
@@ -123,6 +131,7 @@ class OverdueMitigations:
 
     def open_items(self, *, user, today: date) -> QuerySet:
         return Mitigation.objects.filter(
+            readable_acceptance_q(user, prefix="acceptance__"),
             owner=user,
             status=Mitigation.Status.PLANNED,
             due_on__lt=today,
@@ -158,7 +167,9 @@ class MyDrafts:
     order = 60
 
     def open_items(self, *, user, today: date) -> QuerySet:
-        return RiskAcceptance.objects.filter(created_by=user, state=S.DRAFT)
+        return RiskAcceptance.objects.filter(
+            readable_acceptance_q(user), created_by=user, state=S.DRAFT
+        )
 
     def items(self, *, user, today: date, limit: int) -> list[InboxItem]:
         rows = (

@@ -4,11 +4,14 @@ A trigger *involves* a person who watches it, owns or signs its risk acceptance,
 escalation contact, or created it. These are the people its emails go to (see
 ``triggers.firing.recipients``), so whoever is asked by email to acknowledge can do it:
 
-    may acknowledge = architects and staff (operators, as before)
-                    + anyone the trigger involves who can read the ledger (has a role).
+    may acknowledge = staff
+                    + whoever writes the trigger (`can_write_trigger`: its logs' architects)
+                    + anyone the trigger involves who reads it (`readable_trigger_q`).
 
-An address on the "extra addresses" list is not a person of the ledger: its emails say
-what happened and link to the page, but never ask it to acknowledge.
+An organisation-wide architect therefore does not acknowledge a trigger of another
+team's private log; the team's architects do. An address on the "extra addresses" list
+is not a person of the ledger: its emails say what happened and link to the page, but
+never ask it to acknowledge.
 """
 
 from __future__ import annotations
@@ -20,22 +23,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from adr.access import NOTHING, can_write_decisions, can_write_log, readable_log_q, sees_every_log
-from config.accounts.roles import ALL_ROLES, ARCHITECT, can_read, has_role
+from config.accounts.models import Membership
+from config.accounts.roles import ALL_ROLES, ARCHITECT, STAKEHOLDER, can_read, has_role
 from risks.access import can_write_acceptance, readable_acceptance_q
 
 from .models import Trigger
 
-
-def is_operator(user) -> bool:
-    """Architects and staff: acknowledge any fired trigger, change initiatives."""
-    return bool(getattr(user, "is_active", False)) and (
-        has_role(user, ARCHITECT) or bool(getattr(user, "is_staff", False))
-    )
-
-
-def require_operator(user) -> None:
-    if not is_operator(user):
-        raise PermissionDenied("This needs the architect role or a staff account.")
+ACKNOWLEDGE_DENIED = (
+    "Only the trigger's watchers, the acceptance's owner and signatories and its "
+    "escalation contact (if they can read it), the architects of its logs and staff "
+    "can acknowledge it."
+)
 
 
 def involves(user) -> Q:
@@ -60,26 +58,63 @@ def is_involved(user, trigger: Trigger) -> bool:
 
 
 def may_acknowledge(user, trigger: Trigger) -> bool:
-    """May ``user`` acknowledge ``trigger`` (whatever its state)?"""
-    if not getattr(user, "is_active", False):
+    """May ``user`` acknowledge ``trigger`` (whatever its state)? Staff; the trigger's
+    writers; anyone it involves who reads it."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
         return False
-    if is_operator(user):
+    if sees_every_log(user):
         return True
-    return can_read(user) and is_involved(user, trigger)
+    if not can_read(user):
+        return False
+    if can_write_trigger(user, trigger):
+        return True
+    return Trigger.objects.filter(readable_trigger_q(user), involves(user), pk=trigger.pk).exists()
 
 
-def acknowledger_ids(users: Iterable) -> set[int]:
-    """Of ``users`` (all involved in one trigger: its email recipients), the ids of those
-    who may acknowledge it. One query, whatever the number of users."""
+def require_acknowledger(user, trigger: Trigger) -> None:
+    if not may_acknowledge(user, trigger):
+        raise PermissionDenied(ACKNOWLEDGE_DENIED)
+
+
+def _reader_stand_in(user_id: int):
+    """A reader with ``user_id`` and no role of their own to speak of: what they read
+    (``readable_trigger_q``) then rests on subqueries by their id only (their teams, the
+    acceptances naming them), so one SQL query can ask it for many people at once; the
+    outer query checks that the real person reads the ledger at all."""
+    stand_in = get_user_model()(pk=user_id, is_active=True, is_staff=False, is_superuser=False)
+    stand_in._ledger_roles = frozenset({STAKEHOLDER})  # type: ignore[attr-defined]
+    stand_in._ledger_team_roles = {}  # type: ignore[attr-defined]
+    return stand_in
+
+
+def acknowledger_ids(users: Iterable, *, trigger: Trigger | None = None) -> set[int]:
+    """Of ``users`` (all involved in ``trigger``: its email recipients), the ids of those
+    who may acknowledge it: staff, and the readers of the ledger who read ``trigger``
+    (whoever writes a trigger also reads it, so for the people it involves this is
+    `may_acknowledge`). One query, whatever the number of users.
+
+    Without ``trigger`` (callers that batch recipients of several triggers): the readers
+    of the ledger among ``users``, which over-asks people who left a private log's team;
+    pass the trigger."""
     ids = {u.pk for u in users if u is not None and getattr(u, "is_active", False)}
     if not ids:
         return set()
-    readers = get_user_model().objects.filter(
-        Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name__in=ALL_ROLES),
-        pk__in=ids,
-        is_active=True,
+    has_a_role = Q(groups__name__in=ALL_ROLES) | Q(
+        Exists(Membership.objects.filter(user=OuterRef("pk")))
     )
-    return set(readers.values_list("pk", flat=True))
+    reads = has_a_role
+    if trigger is not None:
+        per_person = NOTHING
+        for user_id in sorted(ids):
+            readable = Trigger.objects.filter(
+                readable_trigger_q(_reader_stand_in(user_id)), pk=trigger.pk
+            )
+            per_person |= Q(pk=user_id) & Q(Exists(readable))
+        reads = has_a_role & per_person
+    people = get_user_model().objects.filter(
+        Q(is_staff=True) | Q(is_superuser=True) | reads, pk__in=ids, is_active=True
+    )
+    return set(people.values_list("pk", flat=True))
 
 
 # --- Teams and per-log permissions: triggers follow the logs of their decisions ---------

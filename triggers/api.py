@@ -2,7 +2,8 @@
 
 Permissions mirror the web UI (see triggers/services.py), with the shared reader
 permission and error body (config.api): every reader (a role or
-staff) reads; architects or staff change an initiative's status; whoever may
+staff) reads the triggers and fired events of the logs they read; architects or
+staff change an initiative's status; whoever may
 acknowledge a fired trigger in the UI may over the API (``triggers.access``).
 Another team's pipeline marks its initiative done with
 `PATCH /api/v1/initiatives/<id>/ {"status": "done"}` and `Authorization: Bearer <token>`
@@ -151,8 +152,8 @@ class InitiativeViewSet(
 
 class TriggerViewSet(ETagRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Triggers (read, the detail with an `ETag`); POST `acknowledge` on a fired one
-    (architects, staff, and the trigger's watchers, acceptance owner and signatories,
-    escalation contact)."""
+    (staff, the trigger's writers, and the watchers, acceptance owner and signatories,
+    escalation contact who read it: ``triggers.access.may_acknowledge``)."""
 
     serializer_class = TriggerSerializer
     permission_classes = [IsReader]
@@ -179,8 +180,12 @@ class FiredEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = FiredEventSerializer
     permission_classes = [IsReader]
-    queryset = FiredEvent.objects.select_related("acknowledged_by")
     filterset_fields = ["trigger"]
+
+    def get_queryset(self):
+        # The events of the triggers the user reads (a private log's stay private).
+        readable = Trigger.objects.filter(readable_trigger_q(self.request.user)).values("pk")
+        return FiredEvent.objects.filter(trigger__in=readable).select_related("acknowledged_by")
 
     @extend_schema(request=AcknowledgeSerializer, responses=FiredEventSerializer)
     @action(detail=True, methods=["post"])

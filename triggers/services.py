@@ -3,11 +3,12 @@
 Who may do what:
 - define, edit, disarm, re-arm and resolve triggers, and create initiatives: architects;
 - change an initiative's status (how another team's pipeline marks its initiative done,
-  with an API token): architects or staff users (``triggers.access.is_operator``). A
-  pipeline therefore uses a token of a staff or architect service account;
-- acknowledge a fired trigger: architects and staff, and everyone the trigger involves
-  who can read the ledger — its watchers, the acceptance's owner and signatories, the
-  escalation contact (``triggers.access.may_acknowledge``).
+  with an API token): architects of any team and staff (``triggers.access.may_define``).
+  An initiative belongs to no log (another team's project), so no log rule applies; a
+  pipeline uses a token of a staff or architect service account;
+- acknowledge a fired trigger: staff, the architects who write the trigger (its logs'),
+  and everyone the trigger involves who can read it — its watchers, the acceptance's
+  owner and signatories, the escalation contact (``triggers.access.may_acknowledge``).
 
 The sweep is `triggers.sweep`; webhook calls are `triggers.webhooks`.
 """
@@ -226,11 +227,7 @@ def _current_event(trigger: Trigger) -> FiredEvent | None:
 def trigger_acknowledge(
     *, actor: User, trigger: Trigger, note: str = "", now: datetime | None = None
 ) -> Trigger:
-    if not access.may_acknowledge(actor, trigger):
-        raise PermissionDenied(
-            "Only the trigger's watchers, the acceptance's owner and signatories, its "
-            "escalation contact, architects and staff can acknowledge it."
-        )
+    access.require_acknowledger(actor, trigger)
     now = now or timezone.now()
     trigger = Trigger.objects.select_for_update().get(pk=trigger.pk)
     if trigger.state != S.FIRED:

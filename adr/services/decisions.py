@@ -12,9 +12,10 @@ from django.utils import timezone
 from config import concurrency
 from config.history import tracked_save
 
+from .. import status_checks
 from ..access import require_decision_writer, require_log_writer
 from ..models import Decision, DecisionLog, Tag
-from .lifecycle import require_deferral_backed
+from .lifecycle import TRANSITIONS, require_deferral_backed
 from .logs import next_number
 
 if TYPE_CHECKING:
@@ -84,20 +85,50 @@ def decision_create(
     number: int | None = None,
     tags: Iterable[str] = (),
     reason: str = "decision created",
+    enforce_lifecycle: bool = True,
     **fields: Any,
 ) -> Decision:
-    """Create a decision with the next number in its log (or `number`, for imports)."""
+    """Create a decision with the next number in its log (or `number`, for imports).
+
+    A decision is born proposed. Created in another ``status`` (the API's create, the
+    edit page), it passes the checks `decision_change_status` runs for the move from
+    proposed: the lifecycle (accepted, rejected or deferred; nothing is *created*
+    superseded or deprecated) and every registered status check (adr.status_checks, e.g.
+    the approvals a log's review policy requires), refused with the same message.
+
+    ``enforce_lifecycle=False`` is for imports only (adr.interop, as for an existing
+    decision in `decision_change_status`): a file records a decision taken elsewhere,
+    maybe years ago, so it is created in the status the file states and no status check
+    applies, whatever the log's review policy is now. This gives the importer (staff or
+    a writer of the log, the only people who may import into it) no power they lack: the
+    log's writers set its review policy too. The history row names them and the import.
+    """
     require_log_writer(actor, log)
     _check_fields(fields)
     decision = Decision(log=log, title=title.strip(), status=status, created_by=actor, **fields)
     if status not in S.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
+    born_in_status = enforce_lifecycle and status != S.PROPOSED
+    if born_in_status and status not in TRANSITIONS[S.PROPOSED]:
+        allowed = ", ".join(sorted({S.PROPOSED, *TRANSITIONS[S.PROPOSED]}))
+        raise ValidationError(
+            {
+                "status": f"A new decision cannot be created {S(status).label.lower()} "
+                f"(allowed: {allowed})."
+            }
+        )
     if number is not None and Decision.objects.filter(log=log, number=number).exists():
         raise ValidationError({"number": f"{log.key}-{number:04d} already exists."})
     require_deferral_backed(decision)
     decision.number = next_number(log, number)
     decision.full_clean()
     tracked_save(decision, actor=actor, reason=reason)
+    if born_in_status:
+        # After the save: the checks read the decision's rows (reviews, its log's policy);
+        # a refusal rolls the new decision back with this transaction.
+        refused = status_checks.refusals(decision=decision, status=status, actor=actor)
+        if refused:
+            raise ValidationError({"status": refused})
     if tags:
         set_tags(decision, tags)
     return decision

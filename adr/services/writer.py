@@ -125,6 +125,7 @@ def decision_save_full(
                 number=number,
                 tags=tags or (),
                 reason=reason or "decision created",
+                enforce_lifecycle=enforce_lifecycle,
                 **({"status": status} if status else {}),
                 **fields,
             )

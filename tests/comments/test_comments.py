@@ -81,7 +81,7 @@ def test_nobody_is_notified_of_mentioning_themselves(decision, architect):
     [
         ("@nobody look", "@nobody is not a known user."),
         ("@gone look", "@gone is no longer active."),
-        ("@olga look", "@olga cannot read this document, so cannot be mentioned."),
+        ("@olga look", "@olga cannot read this decision, so cannot be mentioned."),
     ],
 )
 def test_a_mention_of_someone_who_cannot_be_told_is_refused(

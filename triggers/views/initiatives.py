@@ -47,6 +47,10 @@ def initiative_detail(request, pk: int, *, conflict=None):
         {
             "nav": "triggers",
             "initiative": initiative,
+            # Only the waiting triggers the user reads (a private log's stay private).
+            "waiting": initiative.triggers.filter(
+                access.readable_trigger_q(request.user)
+            ).prefetch_related("decisions__log"),
             "can_operate": access.may_define(request.user),
             "statuses": Initiative.Status.choices,
             "conflict": conflict,
@@ -103,7 +107,9 @@ def initiative_status(request, pk: int):
         for message in error_messages(error, with_fields=True):
             messages.error(request, message)
     else:
-        fired = initiative.triggers.filter(fired_at__isnull=False, state="fired").count()
+        fired = initiative.triggers.filter(
+            access.readable_trigger_q(request.user), fired_at__isnull=False, state="fired"
+        ).count()
         label = dict(Initiative.Status.choices).get(status, status)
         extra = f" {fired} trigger{'s' if fired != 1 else ''} fired." if fired else ""
         messages.success(request, f"Marked {label.lower()} at {timezone.localtime():%H:%M}.{extra}")

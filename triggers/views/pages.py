@@ -72,7 +72,6 @@ def _detail_context(request, trigger, **forms):
     return {
         "nav": "triggers",
         "trigger": trigger,
-        "can_operate": access.is_operator(request.user),
         "can_acknowledge": access.may_acknowledge(request.user, trigger),
         "is_architect": access.can_write_trigger(request.user, trigger),
         "disarm_form": forms.get("disarm_form") or ReasonForm(),
