@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from adr.access import readable_logs
@@ -111,4 +110,4 @@ def delivery_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, f"{what} not sent again: {message}")
     else:
         messages.success(request, f"{what} queued to send again.")
-    return redirect(reverse("notifications:outbox") + "#channel-deliveries")
+    return redirect("notifications:outbox")  # the message shows at the top
