@@ -1,7 +1,8 @@
 """The header as people see it, at desktop (1366 px) and phone (390 px) widths: the search
 box's icon never covers the text typed into it, and the main navigation — brand, links,
 search and the user menu — stays on one line at 1366 px for the roles that see the most
-links (staff, architect, auditor), with two-digit unread counts and a long name showing.
+links (staff, architect, auditor), with two-digit unread counts and a long name showing;
+below 1024 px (a tablet, a phone) the links fold behind the "Menu" button, which opens.
 
 The demo data gives each role its real links; one browser context per role.
 """
@@ -15,6 +16,7 @@ from tests.browser.site_walk import ROLES, login, seed_demo
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 800, "height": 1024}
 PHONE = {"width": 390, "height": 844}
 
 # Pico draws the search icon as a background image of the input: where it is drawn, and
@@ -133,11 +135,12 @@ def test_the_header_fits_one_line_at_1366_and_the_search_icon_never_covers_text(
             summary.click()
         _search_box_is_clear_of_its_icon(page, f"{role} @1366px")
 
-        page.set_viewport_size(PHONE)
         toggle = page.locator(".nav-toggle")
-        assert toggle.is_visible()
-        header = page.locator(".site-header").bounding_box()
-        assert header["height"] < 100, f"{role}: the closed header takes {header['height']} px"
+        for viewport in (TABLET, PHONE):  # below 1024 px the links fold behind "Menu"
+            page.set_viewport_size(viewport)
+            assert toggle.is_visible(), viewport
+            header = page.locator(".site-header").bounding_box()
+            assert header["height"] < 100, f"{role}: the closed header takes {header['height']} px"
         toggle.click()
         assert page.locator("#main-nav a", has_text="Triggers").is_visible()
         if role == "staff":
