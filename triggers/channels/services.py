@@ -168,6 +168,8 @@ def delivery_resend(*, actor: User, delivery: ChannelDelivery) -> ChannelDeliver
                 "Only failed or uncertain deliveries can be sent again; this one is "
                 f"“{row.get_state_display()}” (it is still on its way)."
             )
+        # Not locked: a channel disabled after this check fails the send as disabled
+        # (sending.delivery_send reads it again), so nothing is posted to it.
         channel = Channel.objects.get(pk=row.channel_id)
         if not channel.active:
             raise ValidationError(
