@@ -93,3 +93,9 @@ class ChannelDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.fired_event_id} → {self.channel_id} ({self.state})"
+
+    @property
+    def can_resend(self) -> bool:
+        """Staff may send it again (services.delivery_resend): it failed, or its send
+        never reported back. Never once sent, nor while it is still on its way."""
+        return self.state in (self.State.FAILED, self.State.UNCERTAIN)

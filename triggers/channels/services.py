@@ -1,4 +1,5 @@
-"""Writes: add, disable/enable and test a log's channels; queue deliveries of fired events."""
+"""Writes: add, disable/enable and test a log's channels; queue deliveries of fired events;
+staff send a failed or uncertain delivery again."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from adr.access import can_write_log
 from adr.models import DecisionLog
 from config import bulk
+from config.accounts.roles import is_staff
 from config.concurrency import check_version, lock, save_changed
 from config.history import stamp, tracked_save
 from triggers import netguard
@@ -140,3 +143,47 @@ def deliveries_queue_for_events(*, events: Sequence[Any]) -> list[ChannelDeliver
         created = []
     sending.send_on_commit(row.pk for row in created)
     return created
+
+
+def can_resend(user: User | AnonymousUser) -> bool:
+    """Who may send a delivery again: staff (who see the outbox), as for email."""
+    return is_staff(user) or bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+def delivery_resend(*, actor: User, delivery: ChannelDelivery) -> ChannelDelivery:
+    """Staff decision to post a *failed* or *uncertain* delivery again: one more attempt,
+    now, sent after commit (it fails again at once if that attempt fails: its attempts
+    are already spent). An uncertain one may reach the endpoint twice; the signed kind's
+    X-Ledger-Delivery header lets a receiver drop the repeat. Raises PermissionDenied for
+    anyone but staff, ValidationError (saying why) for any other state or a disabled
+    channel; the row is locked, so two clicks queue one send."""
+    if not can_resend(actor):
+        raise PermissionDenied("Only staff can send a channel delivery again.")
+    with transaction.atomic():
+        row = lock(delivery)
+        if row.state == ChannelDelivery.State.SENT:
+            raise ValidationError("It was already delivered: a sent delivery is never sent again.")
+        if not row.can_resend:
+            raise ValidationError(
+                "Only failed or uncertain deliveries can be sent again; this one is "
+                f"“{row.get_state_display()}” (it is still on its way)."
+            )
+        # Not locked: a channel disabled after this check fails the send as disabled
+        # (sending.delivery_send reads it again), so nothing is posted to it.
+        channel = Channel.objects.get(pk=row.channel_id)
+        if not channel.active:
+            raise ValidationError(
+                f"The channel “{channel.name}” is disabled: enable it on the log’s channels "
+                "page first."
+            )
+        was = row.get_state_display().lower()
+        row.state = ChannelDelivery.State.PENDING
+        row.next_attempt_at = timezone.now()
+        tracked_save(
+            row,
+            actor=actor,
+            reason=f"resend requested by staff (was {was})",
+            update_fields=["state", "next_attempt_at"],
+        )
+        sending.send_on_commit([row.pk])
+    return row

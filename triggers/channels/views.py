@@ -1,11 +1,12 @@
-"""A log's channels page: add (secret shown once), test, disable/enable. Thin."""
+"""A log's channels page: add (secret shown once), test, disable/enable; staff send a
+failed delivery again from the outbox. Thin."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from config.errors import add_to_form, error_messages
 
 from . import selectors, services
 from .forms import ChannelForm
-from .models import Channel
+from .models import Channel, ChannelDelivery
 
 if TYPE_CHECKING:
     from config.accounts.requests import AuthenticatedHttpRequest
@@ -93,3 +94,20 @@ def channel_active(request: AuthenticatedHttpRequest, key: str, pk: int) -> Http
     else:
         messages.success(request, f"“{channel.name}” {'enabled' if active else 'disabled'}.")
     return redirect("channels:log", key=channel.log.key)
+
+
+@require_POST
+def delivery_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The staff outbox's "Send again" on a failed or uncertain delivery."""
+    if not services.can_resend(request.user):
+        raise PermissionDenied("Only staff can send a channel delivery again.")
+    delivery = get_object_or_404(ChannelDelivery.objects.select_related("channel"), pk=pk)
+    what = f"Delivery #{delivery.pk} to “{delivery.channel.name}”"
+    try:
+        services.delivery_resend(actor=request.user, delivery=delivery)
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, f"{what} not sent again: {message}")
+    else:
+        messages.success(request, f"{what} queued to send again.")
+    return redirect("notifications:outbox")  # the message shows at the top
