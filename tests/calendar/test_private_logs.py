@@ -175,17 +175,8 @@ def test_no_acceptance_or_mitigation_reaches_an_outsider_who_never_touched_them(
         assert secret.encode() not in ics
 
 
-# KNOWN LEAK, reported (issue 14): risks/calendar.py lists the mitigations a person owns
-# without the private-log rule, so the former member (still the mitigation's owner)
-# gets the due date of a log he may no longer read. risks/calendar.py is being changed
-# by another engineer (readable_acceptance_q filtering); this test is strict-xfail until
-# then: when the fix lands it passes, pytest reports XPASS as a failure, and the marker
-# must go.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="risks/calendar.py does not filter by readable_acceptance_q yet (issue 14)",
-)
+# The former member still owns the mitigation: risks/calendar.py filters by the read
+# rule (risks.access), so neither its due date nor the acceptance's expiry reaches him.
 def test_no_acceptance_or_mitigation_reaches_a_former_member(client, world):
     people, uids = world
     got, ics = feed(client, people["former_member"])
