@@ -33,6 +33,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.permissions.world import KEYS, PERSONAS, READERS, SECRET, WRITERS, World, build_world
 
+# Traces of PAY in a page: its secret word, its decisions' references, its log's pages.
+PAY_MARKS = (SECRET, "PAY-0001", "PAY-0002", "/decisions/logs/PAY/")
 ARCHITECTS = frozenset({"staff", "org_architect", "pay_architect", "idn_architect"})
 LOGGED_IN = frozenset(set(PERSONAS) - {"anonymous"})
 ROLES = frozenset(LOGGED_IN - {"nobody"})
@@ -70,6 +72,9 @@ class Route:
     refusals: tuple[int, ...] = ()
     # Readers of PAY find SECRET here (the lists' positive control).
     shows_secret: bool = False
+    # What shows one of PAY's objects in a list whose rows carry no title (an API list of
+    # ids): nobody who may not read PAY finds it, every reader of PAY does.
+    marker: Callable[..., str] | None = None
 
 
 def _log_writers(key, world):
@@ -86,6 +91,14 @@ def _signer(key, world):
 
 def _author(key, world):
     return frozenset({"pay_architect" if key == "PAY" else "org_architect"})
+
+
+def _acknowledgers(key, world):
+    """Operators (architects, staff) and the people the trigger involves (its signatory,
+    its watchers: the organisation-wide stakeholder), of those who read it."""
+    return (WRITERS[key] | _signer(key, world) | {"org_stakeholder", "org_architect"}) & READERS[
+        key
+    ]
 
 
 def _role_holders(key, world):
@@ -273,10 +286,18 @@ ROUTES: dict[str, Route] = {
     "risks:sign-sso": Route(WRITE, kwargs=_acc, methods=("POST",)),
     "risks:sign-sso-callback": Route(AUTH, ok=(200, 302, 400, 403, 404)),
     "risks:revoke": Route(
-        WRITE, kwargs=_acc, methods=("POST",), writers=_log_writers, data={"reason": "no"}
+        WRITE,
+        kwargs=_pk("accepted"),
+        methods=("POST",),
+        writers=_log_writers,
+        data={"reason": "no"},
     ),
     "risks:remediated": Route(
-        WRITE, kwargs=_acc, methods=("POST",), writers=_log_writers, data={"reason": "no"}
+        WRITE,
+        kwargs=_pk("accepted"),
+        methods=("POST",),
+        writers=_log_writers,
+        data={"reason": "no"},
     ),
     # --- triggers ---------------------------------------------------------------------
     "triggers:index": Route(LIST, shows_secret=True),
@@ -296,7 +317,7 @@ ROUTES: dict[str, Route] = {
         WRITE,
         kwargs=_trig,
         methods=("POST",),
-        writers=lambda key, w: _log_writers(key, w) | _signer(key, w),
+        writers=_acknowledgers,
     ),
     "triggers:resolve": Route(
         WRITE, kwargs=_trig, methods=("POST",), writers=_log_writers, data={"reason": "no"}
@@ -381,10 +402,14 @@ ROUTES: dict[str, Route] = {
     "riskpolicy:capacity": Route(
         WRITE, methods=("POST",), writers=_staff, data={"username": "sam", "capacity": "CISO"}
     ),
-    "riskpolicy:queue": Route(LIST),
+    "riskpolicy:queue": Route(LIST, shows_secret=True),
     # The owner (an architect of the log) records a review of an accepted risk.
     "riskpolicy:reviewed": Route(
-        WRITE, kwargs=_acc, methods=("POST",), writers=_log_writers, data={"note": "refused"}
+        WRITE,
+        kwargs=_pk("accepted"),
+        methods=("POST",),
+        writers=_log_writers,
+        data={"note": "refused"},
     ),
     # --- public receivers -----------------------------------------------------------------
     "hooks:trigger": Route(
@@ -562,16 +587,16 @@ ROUTES: dict[str, Route] = {
         api=True,
         kwargs=_trig,
         methods=("POST",),
-        writers=lambda key, w: _log_writers(key, w) | _signer(key, w),
+        writers=_acknowledgers,
     ),
-    "fired-event-list": Route(LIST, api=True),
+    "fired-event-list": Route(LIST, api=True, marker=lambda pay, w: f'"trigger":{pay.trigger.pk},'),
     "fired-event-detail": Route(READ, api=True, kwargs=_pk("fired")),
     "fired-event-acknowledge": Route(
         WRITE,
         api=True,
         kwargs=_pk("fired"),
         methods=("POST",),
-        writers=lambda key, w: _log_writers(key, w) | _signer(key, w),
+        writers=_acknowledgers,
     ),
 }
 
@@ -598,8 +623,8 @@ _LEAKS = [
     (
         ["riskpolicy:reviewed"],
         ["org_architect"],
-        "an organisation-wide architect who may not read PAY may record a cadence review "
-        "of PAY's acceptance (refused here only because it is not accepted yet: a 302)",
+        "an organisation-wide architect who may not read PAY records a cadence review of "
+        "PAY's accepted risk",
         "riskpolicy.services.acceptance_review (fixed by the acknowledge/reviews/comments work)",
     ),
     (
@@ -610,7 +635,21 @@ _LEAKS = [
         "riskpolicy.services.acceptance_review (fixed by the acknowledge/reviews/comments work)",
     ),
     (
-        ["fired-event-detail"],
+        ["riskpolicy:queue"],
+        NOT_PAY,
+        "the due-for-review queue lists PAY's accepted risk (title, owner) to everybody "
+        "with a role (riskpolicy.selectors.due_for_review has no read filter)",
+        "riskpolicy (fixed by the acknowledge/reviews/comments work)",
+    ),
+    (
+        ["inapp:list"],
+        ["org_stakeholder"],
+        "the organisation-wide stakeholder watches PAY's trigger without reading PAY: its "
+        "firing was sent to them, and their notification list shows its title",
+        "triggers/firing.py recipients, config/inapp (fixed by the notifications work)",
+    ),
+    (
+        ["fired-event-detail", "fired-event-list"],
         NOT_PAY,
         "GET /api/v1/fired-events/<PAY's>/ answers 200 (FiredEventViewSet has no read "
         "filter: every fired event of a private log is listed and read)",
@@ -618,10 +657,11 @@ _LEAKS = [
     ),
     (
         ["fired-event-acknowledge"],
-        ["org_architect"],
-        "an organisation-wide architect acknowledges PAY's trigger through its fired "
-        "event (200, the trigger changes): no read filter, and may_acknowledge lets every "
-        "operator acknowledge",
+        ["org_architect", "org_stakeholder"],
+        "an organisation-wide architect (any operator), or the stakeholder who watches "
+        "PAY's trigger, acknowledges PAY's trigger through its fired event (200, the "
+        "trigger changes) without reading PAY: no read filter, and may_acknowledge does not "
+        "ask whether they read the trigger",
         "triggers/api.py + triggers/access.may_acknowledge (fixed by the acknowledge work)",
     ),
     (
@@ -809,6 +849,11 @@ def _body(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+def shows_pay(body: str) -> str | None:
+    """What in ``body`` shows something of the private log PAY, if anything."""
+    return next((m for m in PAY_MARKS if m in body), None)
+
+
 def _anonymous_refused(response, route: Route) -> bool:
     if route.api:
         return response.status_code in (401, 403)
@@ -828,8 +873,10 @@ def check_get(name: str, route: Route, world: World, persona: str, client: Clien
         if status >= 500:
             problems.append(f"GET {url}: {status}")
             continue
-        if not reads_pay and SECRET in body:
-            problems.append(f"GET {url}: {status} shows {SECRET!r} to {persona}")
+        mark = route.marker(world["PAY"], world) if route.marker else None
+        seen = shows_pay(body) or (mark if mark and mark in body else None)
+        if not reads_pay and seen:
+            problems.append(f"GET {url}: {status} shows {seen!r} to {persona}")
         if route.kind in (PUBLIC, AUTH):
             if persona == "anonymous" and status not in route.ok:
                 problems.append(f"GET {url}: {status}, expected {route.ok}")
@@ -853,6 +900,8 @@ def check_get(name: str, route: Route, world: World, persona: str, client: Clien
                 problems.append(f"GET {url}: {status} to {persona}, expected {route.ok}")
             elif route.shows_secret and reads_pay and SECRET not in body:
                 problems.append(f"GET {url}: {persona} reads PAY but finds no {SECRET!r}")
+            elif mark and reads_pay and mark not in body:
+                problems.append(f"GET {url}: {persona} reads PAY but finds no {mark!r}")
         elif status not in (403, 404) and not (route.kind in (LIST,) and status == 200):
             problems.append(f"GET {url}: {status} to {persona}, expected 403/404")
     return problems
@@ -908,8 +957,9 @@ def check_writes(name: str, route: Route, world: World, persona: str, client: Cl
                 problems.append(f"{method} {url}: {status} to {persona}, expected a refusal")
             if changed:
                 problems.append(f"{method} {url}: {persona} changed {', '.join(changed)}")
-            if persona not in READERS["PAY"] and SECRET in _body(response):
-                problems.append(f"{method} {url}: shows {SECRET!r} to {persona}")
+            seen = shows_pay(_body(response))
+            if persona not in READERS["PAY"] and seen:
+                problems.append(f"{method} {url}: shows {seen!r} to {persona}")
     return problems
 
 
@@ -935,15 +985,35 @@ def test_route(w, name, persona):
 # --- Feeds and the admin -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
+FEED_LEAKS = {
+    "org_auditor": "LEAK: the calendar feed of the organisation-wide auditor, who owns a "
+    "mitigation of PAY's acceptance without reading PAY, shows PAY's acceptance (title, "
+    "link) (risks/calendar.py; fixed by the acknowledge/reviews/comments work)",
+}
+
+
+@pytest.mark.parametrize(
+    "persona",
+    [
+        pytest.param(
+            p,
+            marks=[pytest.mark.xfail(strict=True, reason=FEED_LEAKS[p])] if p in FEED_LEAKS else [],
+        )
+        for p in PERSONAS
+        if p != "anonymous"
+    ],
+)
 def test_calendar_feeds(w, persona):
     client = Client()
     response = client.get(reverse("calendar:feed", kwargs={"token": w.feeds[persona]}))
     assert response.status_code == 200
     body = _body(response)
     assert "BEGIN:VCALENDAR" in body
-    if persona not in READERS["PAY"]:
-        assert SECRET not in body
+    # A feed holds its person's own dates: PAY's owner finds PAY's, no outsider does.
+    if persona == "pay_architect":
+        assert shows_pay(body), body
+    elif persona not in READERS["PAY"]:
+        assert not shows_pay(body), shows_pay(body)
     assert client.get(reverse("calendar:feed", kwargs={"token": "x" * 43})).status_code == 404
 
 

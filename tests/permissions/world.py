@@ -9,8 +9,11 @@ Built once per module through the services (the real write paths), never ORM ins
   (the Payments team's, private);
 - in PAY and in IDN: a proposed decision with options, criteria, a matrix cell, a
   sensitivity note and a relation; a risk acceptance linked to it (an in-team
-  signatory, a mitigation, submitted); an initiative and a trigger waiting for it that
-  has fired (a FiredEvent); a comment; a review request; a channel; an import job;
+  signatory, a mitigation owned by the organisation-wide auditor, submitted); an
+  initiative and a trigger waiting for it that has fired (a FiredEvent), watched by its
+  signatory and by the organisation-wide stakeholder; a comment; a review request; a
+  channel; an import job. (The auditor and the stakeholder are named on PAY's objects
+  but may not read PAY: what they are shown must not show PAY either.)
 - a calendar feed token for every persona.
 
 Everything of PAY carries ``SECRET`` in its title, name or body, so any response that
@@ -24,6 +27,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.utils import timezone
@@ -70,6 +74,7 @@ class Objects:
     note: object
     relation: object
     acceptance: object
+    accepted: object  # a second acceptance, signed 40 days ago: due for review
     initiative: object
     trigger: object
     fired: object
@@ -126,10 +131,14 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
     from triggers.channels.services import channel_create
     from triggers.models import FiredEvent
 
-    label = f"{SECRET} {key}" if key == "PAY" else f"Open {key}"
+    label = f"{SECRET} {key} settlement" if key == "PAY" else f"Open {key} settlement"
     today = timezone.localdate()
     decision = adr.decision_create(
-        actor=writer, log=log, title=f"{label} settlement routing", status="proposed"
+        actor=writer,
+        log=log,
+        title=f"{label} routing",
+        status="proposed",
+        revisit_by=today + timedelta(days=90),
     )
     other = adr.decision_create(actor=writer, log=log, title=f"{label} fallback")
     option = adr.option_save(actor=writer, decision=decision, title=f"{label} option")
@@ -147,9 +156,40 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
         owner=writer,
         decisions=[decision],
         expires_on=today + timedelta(days=60),
-        mitigations=[{"description": f"{label} mitigation", "status": "planned", "owner": writer}],
+        mitigations=[
+            {
+                "description": f"{label} mitigation",
+                "status": "planned",
+                "owner": people["org_auditor"],
+                "due_on": today + timedelta(days=20),
+            }
+        ],
         signatories=[{"user": signer, "meaning": "risk owner"}],
     )
+    with time_machine.travel(timezone.now() - timedelta(days=40), tick=True):
+        accepted = risks.acceptance_create(
+            actor=writer,
+            title=f"{label} accepted risk",
+            risk_statement=f"{label}: accepted.",
+            owner=writer,
+            decisions=[decision],
+            expires_on=today + timedelta(days=60),
+            signatories=[{"user": signer, "meaning": "risk owner"}],
+        )
+        triggers.trigger_create(
+            actor=writer,
+            name=f"{label} review date",
+            kind="date",
+            params={"date": (today + timedelta(days=50)).isoformat()},
+            decisions=[decision],
+            risk_acceptance=accepted,
+        )
+        accepted = risks.acceptance_submit(actor=writer, acceptance=accepted)
+        risks.sign_verified(
+            actor=signer, acceptance=accepted, verdict="approve", auth_method="the test world"
+        )
+        accepted.refresh_from_db()
+        assert accepted.state == "accepted", accepted.state
     initiative = triggers.initiative_create(actor=writer, name=f"Gateway work {key}")
     trigger = triggers.trigger_create(
         actor=writer,
@@ -158,7 +198,7 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
         initiative=initiative,
         decisions=[decision],
         risk_acceptance=acceptance,
-        watchers=[signer],
+        watchers=[signer, people["org_stakeholder"]],
     )
     acceptance = risks.acceptance_submit(actor=writer, acceptance=acceptance)
     triggers.initiative_set_status(actor=writer, initiative=initiative, status="done")
@@ -186,6 +226,7 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
         note=note,
         relation=relation,
         acceptance=acceptance,
+        accepted=accepted,
         initiative=initiative,
         trigger=trigger,
         fired=fired,
@@ -201,6 +242,8 @@ def build_world() -> World:
     from config.accounts.services import api_token_create
     from config.calendar.services import calendar_feed_regenerate
     from config.notifications.models import Notification
+    from riskpolicy.bands import BandRow
+    from riskpolicy.services import policy_save
 
     people = _people()
     staff = people["staff"]
@@ -235,6 +278,8 @@ def build_world() -> World:
             )
             for key in KEYS
         }
+    # Every rating is reviewed monthly: the acceptances signed 40 days ago are due.
+    policy_save(actor=staff, rows=[BandRow("Any", 1, 25, ["Risk owner"], 12, 30)])
     world = World(people=people, objects=objects, org_log=org_log)
     world.staff_token, _raw = api_token_create(user=staff, name="staff's")
     for key in KEYS:
