@@ -22,6 +22,9 @@ Known leaks fixed elsewhere are strict xfails (``KNOWN``): they turn red once fi
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +34,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.conftest import require_postgres
 from tests.permissions.world import KEYS, PERSONAS, READERS, SECRET, WRITERS, World, build_world
 
 # Traces of PAY in a page: its secret word, its decisions' references, its log's pages.
@@ -709,7 +713,9 @@ KNOWN: dict[tuple[str, str], str] = {
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once in a transaction that is rolled back after the module; every test runs
-    in a savepoint inside it (pytest-django's ``db``)."""
+    in a savepoint inside it (pytest-django's ``db``). PostgreSQL only: a request's
+    writes are found through pg_stat_xact_user_tables."""
+    require_postgres()
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -837,16 +843,20 @@ def _send(client: Client, method: str, url: str, data: dict, *, api: bool):
     if method == "GET":
         return client.get(url)
     if api:
-        return client.generic(
-            method, url, data=__import__("json").dumps(data), content_type="application/json"
-        )
+        return client.generic(method, url, data=json.dumps(data), content_type="application/json")
     return client.post(url, data)
 
 
 def _body(response) -> str:
+    """The response's text; a zip's files, unpacked."""
     if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8", "replace")
-    return response.content.decode("utf-8", "replace")
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    if response.get("Content-Type", "").startswith("application/zip"):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            content = b"\n".join(archive.read(name) for name in archive.namelist())
+    return content.decode("utf-8", "replace")
 
 
 def shows_pay(body: str) -> str | None:
@@ -1041,3 +1051,23 @@ def test_the_admin_is_staff_only(w, persona):
         if response.status_code == 302:
             assert "/login/" in response["Location"], url
         assert SECRET not in _body(response), url
+
+
+@pytest.mark.parametrize("persona", ["staff", "pay_stakeholder", "org_architect", "org_auditor"])
+def test_a_relation_to_the_private_log_shows_to_its_readers_only(w, persona):
+    """IDN's decision relates to PAY's second decision: the link (PAY-0002 and its
+    title) is on IDN's page, history, export and API detail for PAY's readers only."""
+    client = client_for(w, persona)
+    idn = w["IDN"].decision
+    urls = [
+        reverse("adr:decision-detail", kwargs={"key": "IDN", "number": idn.number}),
+        reverse("adr:decision-history", kwargs={"key": "IDN", "number": idn.number}),
+        reverse("interop:export", kwargs={"key": "IDN"}),
+        reverse("decision-detail", kwargs={"pk": idn.reference}),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert ("PAY-0002" in _body(response) or SECRET in _body(response)) is (
+            persona in READERS["PAY"]
+        ), url

@@ -278,6 +278,10 @@ def build_world() -> World:
             )
             for key in KEYS
         }
+    # An open decision relates to a private one: the link shows to PAY's readers only.
+    adr.relation_add(
+        actor=staff, source=objects["IDN"].decision, target=objects["PAY"].other, kind="relates_to"
+    )
     # Every rating is reviewed monthly: the acceptances signed 40 days ago are due.
     policy_save(actor=staff, rows=[BandRow("Any", 1, 25, ["Risk owner"], 12, 30)])
     world = World(people=people, objects=objects, org_log=org_log)
