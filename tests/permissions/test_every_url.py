@@ -27,12 +27,15 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.conftest import require_postgres
 from tests.permissions.world import KEYS, PERSONAS, READERS, SECRET, WRITERS, World, build_world
@@ -72,6 +75,10 @@ class Route:
     api: bool = False
     # A refused write names its target in its body (a create form): 400 is a refusal too.
     body_target: bool = False
+    # The data is the form's own (its fields as the page shows them to staff), with
+    # ``data`` on top: a writer's POST of it really writes (checked), so a non-writer's
+    # refusal is for the target alone.
+    form: bool = False
     # Other answers that refuse a write here (e.g. 409: only a draft is edited over the API).
     refusals: tuple[int, ...] = ()
     # Readers of PAY find SECRET here (the lists' positive control).
@@ -241,7 +248,8 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         readers=_architects,
-        data=lambda o, w: {"log": o.log.pk, "title": "Refused"},
+        data=lambda o, w: {"log": o.log.key, "title": "Refused"},
+        form=True,
         body_target=True,
     ),
     "adr:preview": Route(WRITE, methods=("POST",), writers=_architects, data={"text": "x"}),
@@ -269,7 +277,13 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         readers=_architects,
-        data=lambda o, w: {"title": "Refused", "decisions": [o.decision.pk]},
+        data=lambda o, w: {
+            "title": "Refused",
+            "risk_statement": "Refused.",
+            "decisions": [o.decision.pk],
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+        form=True,
         body_target=True,
         refusals=(200,),  # the form again, with the reason
     ),
@@ -310,7 +324,14 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         readers=_architects,
-        data=lambda o, w: {"kind": "date", "name": "Refused", "decisions": [o.decision.pk]},
+        data=lambda o, w: {
+            "kind": "date",
+            "name": "Refused",
+            "justification": "Refused.",
+            "date": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            "decisions": [o.decision.pk],
+        },
+        form=True,
         body_target=True,
     ),
     "triggers:detail": Route(READ, kwargs=_trig),
@@ -469,7 +490,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         shows_secret=True,
-        data=lambda o, w: {"decision": o.decision.reference, "title": "Refused"},
+        data=lambda o, w: {"decision": o.decision.pk, "title": "Refused"},
         body_target=True,
     ),
     "option-detail": Route(
@@ -486,9 +507,9 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         data=lambda o, w: {
-            "source": o.decision.reference,
-            "target": o.other.reference,
-            "kind": "depends_on",
+            "source": o.other.pk,
+            "target": o.decision.pk,
+            "kind": "relates_to",
         },
         body_target=True,
     ),
@@ -506,7 +527,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         writers=_log_writers,
         shows_secret=True,
-        data=lambda o, w: {"decision": o.decision.reference, "name": "Refused"},
+        data=lambda o, w: {"decision": o.decision.pk, "name": "Refused"},
         body_target=True,
     ),
     "criterion-cells": Route(
@@ -537,7 +558,7 @@ ROUTES: dict[str, Route] = {
         writers=_log_writers,
         shows_secret=True,
         data=lambda o, w: {
-            "decision": o.decision.reference,
+            "decision": o.decision.pk,
             "condition": "Refused",
             "consequence": "x",
         },
@@ -561,8 +582,8 @@ ROUTES: dict[str, Route] = {
             "title": "Refused",
             "risk_statement": "x",
             "owner": "sam",
-            "decisions": [o.decision.reference],
-            "expires_on": "2031-01-01",
+            "decisions": [o.decision.pk],
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
         },
         body_target=True,
     ),
@@ -833,10 +854,64 @@ def _url(name: str, route: Route, obj, world: World) -> str:
     return reverse(name, kwargs=kwargs) + query
 
 
-def _data(route: Route, obj, world: World) -> dict:
-    if callable(route.data):
-        return route.data(obj, world)
-    return dict(route.data)
+class _FormFields(HTMLParser):
+    """The fields of a page's POST forms, as a browser would send them untouched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self.fields.setdefault(name, []).append(a.get("value", default))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.setdefault(self._select, []).append(a.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields.setdefault(name, []).append("")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea][-1] += data
+
+
+_FORMS: dict[str, dict] = {}
+
+
+def _form_fields(url: str, world: World) -> dict:
+    if url not in _FORMS:
+        response = client_for(world, "staff").get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        parser = _FormFields()
+        parser.feed(_body(response))
+        parser.fields.pop("csrfmiddlewaretoken", None)
+        _FORMS[url] = parser.fields
+    return dict(_FORMS[url])
+
+
+def _data(route: Route, obj, world: World, url: str = "") -> dict:
+    data = route.data(obj, world) if callable(route.data) else dict(route.data)
+    if route.form:
+        data = _form_fields(url.split("?")[0], world) | data
+    return data
 
 
 def _send(client: Client, method: str, url: str, data: dict, *, api: bool):
@@ -941,18 +1016,21 @@ def check_writes(name: str, route: Route, world: World, persona: str, client: Cl
         url = _url(name, route, obj, world)
         writers = route.writers(key, world)
         for method in methods:
-            data = _data(route, obj, world) if (route.data or key) else {}
+            data = _data(route, obj, world, url) if (route.data or key) else {}
             if persona in writers:
                 if persona != checked_writer(writers, key):
                     continue
-                sid = transaction.savepoint()
-                try:
-                    response = _send(client, method, url, data, api=route.api)
-                finally:
-                    transaction.savepoint_rollback(sid)
+                # Whatever it writes is rolled back (send_and_compare).
+                response, changed = send_and_compare(client, method, url, data, api=route.api)
                 if response.status_code in (403, 404) or response.status_code >= 500:
                     problems.append(
                         f"{method} {url}: {response.status_code} refuses the writer {persona}"
+                    )
+                elif route.body_target and not changed:
+                    # The same data from a non-writer must be refused for the target alone.
+                    problems.append(
+                        f"{method} {url}: the writer {persona}'s request wrote nothing "
+                        f"({response.status_code}): its data proves no refusal"
                     )
                 continue
             response, changed = send_and_compare(client, method, url, data, api=route.api)
