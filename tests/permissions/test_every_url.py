@@ -31,6 +31,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.db import connection, transaction
 from django.test import Client
@@ -741,7 +742,13 @@ def world(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            world = build_world()
+            # One session per persona, signed in once (a new client per test reuses it).
+            for persona, user in world.people.items():
+                client = Client()
+                client.force_login(user)
+                world.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            yield world
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -842,7 +849,7 @@ def send_and_compare(client: Client, method: str, url: str, data: dict, *, api: 
 def client_for(world: World, persona: str) -> Client:
     client = Client(raise_request_exception=False)
     if persona != "anonymous":
-        client.force_login(world.people[persona])
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
     return client
 
 

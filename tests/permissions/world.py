@@ -93,6 +93,7 @@ class World:
     staff_token: object = None  # an API token of staff's (only staff revokes it)
     # key → an email (and in-app notification) to that log's signatory about its objects
     emails: dict = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)  # persona → session key
 
     def __getitem__(self, key: str) -> Objects:
         return self.objects[key]
