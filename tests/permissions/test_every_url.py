@@ -786,19 +786,32 @@ def resolver_routes() -> dict[str, str]:
 UNNAMED = {"~api/^.*$": "api:not-found"}
 
 
+def unclassified_routes() -> list[str]:
+    """The URLs of the resolver that ROUTES gives no permission decision."""
+    return [
+        f"{name}  ({route})"
+        for name, route in resolver_routes().items()
+        # The admin is staff-only wholesale: test_the_admin_is_staff_only.
+        if not name.startswith("admin:") and UNNAMED.get(name, name) not in ROUTES
+    ]
+
+
 def test_every_route_is_classified():
-    unclassified = []
-    for name, route in resolver_routes().items():
-        if name.startswith("admin:"):
-            continue  # staff-only wholesale: test_the_admin_is_staff_only
-        if UNNAMED.get(name, name) not in ROUTES:
-            unclassified.append(f"{name}  ({route})")
+    unclassified = unclassified_routes()
     assert not unclassified, (
         "URLs without a permission decision in tests/permissions/test_every_url.py ROUTES:\n"
         + "\n".join(unclassified)
     )
     stale = set(ROUTES) - {UNNAMED.get(n, n) for n in resolver_routes()}
     assert not stale, f"ROUTES names URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.urls("tests.permissions.urls_extra")
+def test_a_new_url_without_a_permission_decision_is_found():
+    assert unclassified_routes() == [
+        "extra:undecided  (undecided/<int:pk>/)",
+        "~unnamed/  (unnamed/)",
+    ]
 
 
 # --- Did a request change the database? -------------------------------------------------
