@@ -82,6 +82,9 @@ class Route:
     form: bool = False
     # Other answers that refuse a write here (e.g. 409: only a draft is edited over the API).
     refusals: tuple[int, ...] = ()
+    # Tried on the organisation-wide log ORG too (its decisions and their parts: staff and
+    # organisation-wide architects write there, no team architect).
+    org: bool = False
     # Readers of PAY find SECRET here (the lists' positive control).
     shows_secret: bool = False
     # What shows one of PAY's objects in a list whose rows carry no title (an API list of
@@ -225,7 +228,9 @@ ROUTES: dict[str, Route] = {
         PUBLIC, kwargs=lambda o, w: {"token": "not-a-signed-token"}, ok=(404,)
     ),
     # --- decisions: ADR files in and out -------------------------------------------
-    "interop:import": Route(PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers),
+    "interop:import": Route(
+        PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers, org=True
+    ),
     "interop:import-confirm": Route(
         WRITE, kwargs=_log, methods=("POST",), writers=_log_writers, ok=(302,)
     ),
@@ -241,7 +246,7 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda o, w: {"key": o.log.key, "job_id": o.import_job.pk},
         methods=("POST",),
     ),
-    "interop:export": Route(READ, kwargs=_log),
+    "interop:export": Route(READ, kwargs=_log, org=True),
     # --- decisions ------------------------------------------------------------------
     "adr:decision-list": Route(LIST, query="?q=settlement", shows_secret=True),
     "adr:decision-create": Route(
@@ -252,25 +257,33 @@ ROUTES: dict[str, Route] = {
         data=lambda o, w: {"log": o.log.key, "title": "Refused"},
         form=True,
         body_target=True,
+        org=True,
     ),
     "adr:preview": Route(WRITE, methods=("POST",), writers=_architects, data={"text": "x"}),
     "adr:log-list": Route(LIST, shows_secret=True),
     "adr:log-create": Route(PAGE, methods=("GET", "POST"), writers=_architects),
-    "adr:log-detail": Route(READ, kwargs=_log),
-    "adr:log-edit": Route(PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers),
-    "adr:log-map": Route(READ, kwargs=_log),
-    "adr:decision-detail": Route(READ, kwargs=_dec),
-    "adr:decision-edit": Route(PAGE, kwargs=_dec, methods=("GET", "POST"), writers=_log_writers),
-    "adr:decision-history": Route(READ, kwargs=_dec),
-    "adr:decision-compare": Route(READ, kwargs=_dec, query=_decision_versions),
+    "adr:log-detail": Route(READ, kwargs=_log, org=True),
+    "adr:log-edit": Route(
+        PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers, org=True
+    ),
+    "adr:log-map": Route(READ, kwargs=_log, org=True),
+    "adr:decision-detail": Route(READ, kwargs=_dec, org=True),
+    "adr:decision-edit": Route(
+        PAGE, kwargs=_dec, methods=("GET", "POST"), writers=_log_writers, org=True
+    ),
+    "adr:decision-history": Route(READ, kwargs=_dec, org=True),
+    "adr:decision-compare": Route(READ, kwargs=_dec, query=_decision_versions, org=True),
     "adr:decision-status": Route(
         WRITE,
         kwargs=_dec,
         methods=("POST",),
         writers=_log_writers,
         data={"status": "accepted", "reason": "refused"},
+        org=True,
     ),
-    "adr:decision-reviewed": Route(WRITE, kwargs=_dec, methods=("POST",), writers=_log_writers),
+    "adr:decision-reviewed": Route(
+        WRITE, kwargs=_dec, methods=("POST",), writers=_log_writers, org=True
+    ),
     # --- risk acceptances ------------------------------------------------------------
     "risks:index": Route(LIST, shows_secret=True),
     "risks:create": Route(
@@ -369,7 +382,9 @@ ROUTES: dict[str, Route] = {
         data={"status": "planned"},
     ),
     # --- a log's channels, comments, reviews, the risk policy ---------------------------
-    "channels:log": Route(PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers),
+    "channels:log": Route(
+        PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers, org=True
+    ),
     "channels:test": Route(
         WRITE,
         kwargs=lambda o, w: {"key": o.log.key, "pk": o.channel.pk},
@@ -421,7 +436,9 @@ ROUTES: dict[str, Route] = {
         writers=lambda key, w: _signer(key, w) | STAFF,
         data={"verdict": "approve", "body": "refused"},
     ),
-    "reviews:policy": Route(PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers),
+    "reviews:policy": Route(
+        PAGE, kwargs=_log, methods=("GET", "POST"), writers=_log_writers, org=True
+    ),
     "riskpolicy:policy": Route(
         PAGE, methods=("GET", "POST"), writers=_staff, readers=_role_holders
     ),
@@ -467,6 +484,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"name": "Refused"},
+        org=True,
     ),
     "decision-list": Route(
         LIST,
@@ -476,6 +494,7 @@ ROUTES: dict[str, Route] = {
         shows_secret=True,
         data=lambda o, w: {"log": o.log.key, "title": "Refused"},
         body_target=True,
+        org=True,
     ),
     "decision-detail": Route(
         READ,
@@ -484,6 +503,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"title": "Refused"},
+        org=True,
     ),
     "option-list": Route(
         LIST,
@@ -493,6 +513,7 @@ ROUTES: dict[str, Route] = {
         shows_secret=True,
         data=lambda o, w: {"decision": o.decision.pk, "title": "Refused"},
         body_target=True,
+        org=True,
     ),
     "option-detail": Route(
         READ,
@@ -501,6 +522,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"title": "Refused"},
+        org=True,
     ),
     "relation-list": Route(
         LIST,
@@ -513,6 +535,7 @@ ROUTES: dict[str, Route] = {
             "kind": "relates_to",
         },
         body_target=True,
+        org=True,
     ),
     "relation-detail": Route(
         READ,
@@ -521,6 +544,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"note": "Refused"},
+        org=True,
     ),
     "criterion-list": Route(
         LIST,
@@ -530,6 +554,7 @@ ROUTES: dict[str, Route] = {
         shows_secret=True,
         data=lambda o, w: {"decision": o.decision.pk, "name": "Refused"},
         body_target=True,
+        org=True,
     ),
     "criterion-cells": Route(
         WRITE,
@@ -543,6 +568,7 @@ ROUTES: dict[str, Route] = {
             "score": 1,
         },
         body_target=True,
+        org=True,
     ),
     "criterion-detail": Route(
         READ,
@@ -551,6 +577,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"name": "Refused"},
+        org=True,
     ),
     "sensitivity-note-list": Route(
         LIST,
@@ -564,6 +591,7 @@ ROUTES: dict[str, Route] = {
             "consequence": "x",
         },
         body_target=True,
+        org=True,
     ),
     "sensitivity-note-detail": Route(
         READ,
@@ -572,6 +600,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "PATCH", "DELETE"),
         writers=_log_writers,
         data={"condition": "Refused"},
+        org=True,
     ),
     "risk-acceptance-list": Route(
         LIST,
@@ -965,9 +994,13 @@ def _anonymous_refused(response, route: Route) -> bool:
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def _targets(route: Route, keys: tuple) -> tuple:
+    return (*keys, "ORG") if route.org and keys != (None,) else keys
+
+
 def check_get(name: str, route: Route, world: World, persona: str, client: Client) -> list[str]:
     problems = []
-    targets = KEYS if route.kwargs else (None,)
+    targets = _targets(route, KEYS if route.kwargs else (None,))
     for key in targets:
         obj = world[key] if key else None
         url = _url(name, route, obj, world)
@@ -1017,6 +1050,7 @@ def check_get(name: str, route: Route, world: World, persona: str, client: Clien
 WRITER_PREFERENCE = {
     "PAY": ("pay_architect", "pay_stakeholder", "staff"),
     "IDN": ("idn_architect", "org_architect", "staff"),
+    "ORG": ("org_architect", "staff"),
     None: ("idn_architect", "pay_architect", "org_architect", "staff", "org_stakeholder"),
 }
 
@@ -1030,7 +1064,7 @@ def check_writes(name: str, route: Route, world: World, persona: str, client: Cl
     methods = [m for m in route.methods if m != "GET"]
     if route.kind == PAGE and "POST" not in methods and route.methods != ("GET",):
         methods.append("POST")
-    targets = KEYS if (route.kwargs or route.body_target) else (None,)
+    targets = _targets(route, KEYS if (route.kwargs or route.body_target) else (None,))
     for key in targets:
         obj = world[key] if key else None
         url = _url(name, route, obj, world)

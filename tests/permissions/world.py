@@ -54,17 +54,19 @@ PERSONAS = (
 READERS = {
     "PAY": frozenset({"staff", "pay_architect", "pay_stakeholder"}),
     "IDN": frozenset(set(PERSONAS) - {"nobody", "anonymous"}),
+    "ORG": frozenset(set(PERSONAS) - {"nobody", "anonymous"}),
 }
 # Who writes in each log (adr.access.can_write_log).
 WRITERS = {
     "PAY": frozenset({"staff", "pay_architect"}),
     "IDN": frozenset({"staff", "org_architect", "idn_architect"}),
+    "ORG": frozenset({"staff", "org_architect"}),
 }
 
 
 @dataclass
 class Objects:
-    """What one log (PAY or IDN) holds."""
+    """What one log (PAY or IDN; ORG holds its decisions' parts only) holds."""
 
     log: object
     decision: object
@@ -73,15 +75,15 @@ class Objects:
     criterion: object
     note: object
     relation: object
-    acceptance: object
-    accepted: object  # a second acceptance, signed 40 days ago: due for review
-    initiative: object
-    trigger: object
-    fired: object
-    comment: object
-    review_request: object
-    channel: object
-    import_job: object
+    acceptance: object = None
+    accepted: object = None  # a second acceptance, signed 40 days ago: due for review
+    initiative: object = None
+    trigger: object = None
+    fired: object = None
+    comment: object = None
+    review_request: object = None
+    channel: object = None
+    import_job: object = None
 
 
 @dataclass
@@ -238,6 +240,26 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
     )
 
 
+def _decision_parts(*, key: str, log, writer) -> Objects:
+    """The organisation-wide log's decisions with their parts (written by staff and
+    organisation-wide architects only)."""
+    from adr import services as adr
+
+    decision = adr.decision_create(actor=writer, log=log, title=f"Open {key} routing")
+    other = adr.decision_create(actor=writer, log=log, title=f"Open {key} fallback")
+    return Objects(
+        log=log,
+        decision=decision,
+        other=other,
+        option=adr.option_save(actor=writer, decision=decision, title=f"{key} option"),
+        criterion=adr.criterion_save(actor=writer, decision=decision, name=f"{key} criterion"),
+        note=adr.sensitivity_note_save(
+            actor=writer, decision=decision, condition=f"{key} condition", consequence="Revisit."
+        ),
+        relation=adr.relation_add(actor=writer, source=decision, target=other, kind="relates_to"),
+    )
+
+
 def build_world() -> World:
     from adr import services as adr
     from config.accounts.services import api_token_create
@@ -285,6 +307,7 @@ def build_world() -> World:
     )
     # Every rating is reviewed monthly: the acceptances signed 40 days ago are due.
     policy_save(actor=staff, rows=[BandRow("Any", 1, 25, ["Risk owner"], 12, 30)])
+    objects["ORG"] = _decision_parts(key="ORG", log=org_log, writer=people["org_architect"])
     world = World(people=people, objects=objects, org_log=org_log)
     world.staff_token, _raw = api_token_create(user=staff, name="staff's")
     for key in KEYS:
