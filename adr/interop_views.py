@@ -201,6 +201,7 @@ def log_export(request, key: str):
             content_type="text/plain; charset=utf-8",
         )
     compat = fmt == "madr" and request.GET.get("log4brains") == "1"
-    response = HttpResponse(log_zip(log, fmt, compat=compat), content_type="application/zip")
+    data = log_zip(log, fmt, compat=compat, user=request.user)
+    response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{log.key}-adr-{fmt}.zip"'
     return response

@@ -16,7 +16,7 @@ from config.accounts.roles import require_reader
 from config.history import FieldChange, HistoryEntry, history_entries
 from config.panels import with_prefetches
 
-from .access import readable_decisions, readable_log_q, readable_logs
+from .access import can_read_log, readable_decisions, readable_log_q, readable_logs
 from .models import (
     Criterion,
     Decision,
@@ -259,6 +259,12 @@ def decision_history(*, user: User, decision: Decision) -> list[HistoryEntry]:
             "log"
         )
     }
+    # Relations to decisions in logs the user may not read are left out (adr.access).
+    relations = [
+        r
+        for r in relations
+        if r.target_id not in targets or can_read_log(user, targets[r.target_id].log)
+    ]
 
     def cell_label(r: Any) -> str:  # a historical record
         crit = criterion_name.get(r.criterion_id, "?")

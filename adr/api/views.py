@@ -41,12 +41,17 @@ from .serializers import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from config.accounts.models import User
 
 
-def _with_parts(decisions):
-    """What DecisionDetailSerializer nests, prefetched (a fixed number of queries)."""
+def _with_parts(decisions, *, user: User | AnonymousUser):
+    """What DecisionDetailSerializer nests, prefetched (a fixed number of queries).
+    Relations to decisions in logs ``user`` may not read are left out (adr.access)."""
     relations = DecisionRelation.objects.select_related("source__log", "target__log")
+    relations_out = relations.filter(readable_log_q(user, prefix="target__log__"))
+    relations_in = relations.filter(readable_log_q(user, prefix="source__log__"))
     return decisions.prefetch_related(
         Prefetch("options", queryset=Option.objects.order_by("position", "id")),
         Prefetch(
@@ -54,8 +59,8 @@ def _with_parts(decisions):
             queryset=Criterion.objects.order_by("position", "id").prefetch_related("cells"),
         ),
         Prefetch("sensitivity_notes", queryset=SensitivityNote.objects.order_by("position")),
-        Prefetch("relations_out", queryset=relations),
-        Prefetch("relations_in", queryset=relations),
+        Prefetch("relations_out", queryset=relations_out),
+        Prefetch("relations_in", queryset=relations_in),
     )
 
 
@@ -167,14 +172,17 @@ class DecisionViewSet(
     def get_queryset(self):
         qs = readable_decisions(self.request.user).select_related("log").prefetch_related("tags")
         if self.action == "retrieve":
-            qs = _with_parts(qs)
+            qs = _with_parts(qs, user=self.request.user)
         # As the decision list page: the index decision_recent gives one page in order
         # (ordering by the log's key would sort every decision for each page).
         return qs.order_by("-updated_at", "-id")
 
     def _detail(self, decision: Decision, **kwargs) -> Response:
         """The saved decision as the detail serializer shows it, parts prefetched."""
-        fresh = _with_parts(Decision.objects.select_related("log").prefetch_related("tags"))
+        fresh = _with_parts(
+            Decision.objects.select_related("log").prefetch_related("tags"),
+            user=self.request.user,
+        )
         decision = fresh.get(pk=decision.pk)
         return with_etag(Response(DecisionDetailSerializer(decision).data, **kwargs), decision)
 

@@ -109,12 +109,12 @@ def read_zip(data: bytes) -> ZipContents:
     return ZipContents(files=files, skipped=skipped)
 
 
-def log_zip(log, fmt: str, *, compat: bool = False) -> bytes:
+def log_zip(log, fmt: str, *, compat: bool = False, user=None) -> bytes:
     """A zip holding `<KEY>/<file name>` for every decision of the log (`compat`: MADR
-    that log4brains reads too)."""
+    that log4brains reads too; `user`: what they read, see decisions_for_export)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for decision in decisions_for_export(log):
+        for decision in decisions_for_export(log, user=user):
             text = render(decision, fmt, compat=compat)
             archive.writestr(f"{log.key}/{filename(decision)}", text)
     return buffer.getvalue()

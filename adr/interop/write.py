@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from django.db.models import Prefetch
 
+from adr.access import readable_log_q
 from adr.models import Criterion, Decision, DecisionRelation, MatrixCell, Option, SensitivityNote
 
 from . import metadata
@@ -34,8 +35,15 @@ def filename(decision: Decision) -> str:
     return decision.source_file or f"{decision.number:04d}-{decision.slug}.md"
 
 
-def decisions_for_export(log) -> list[Decision]:
-    """Every decision of a log with all it needs, in a fixed number of queries."""
+def decisions_for_export(log, *, user=None) -> list[Decision]:
+    """Every decision of a log with all it needs, in a fixed number of queries. For a
+    ``user`` (a download), relations to decisions in logs they may not read are left out
+    (adr.access): a team-private log's titles never travel in another log's files."""
+    relations_out = DecisionRelation.objects.select_related("target__log").order_by("id")
+    relations_in = DecisionRelation.objects.select_related("source__log").order_by("id")
+    if user is not None:
+        relations_out = relations_out.filter(readable_log_q(user, prefix="target__log__"))
+        relations_in = relations_in.filter(readable_log_q(user, prefix="source__log__"))
     return list(
         Decision.objects.filter(log=log)
         .select_related("log")
@@ -52,14 +60,8 @@ def decisions_for_export(log) -> list[Decision]:
                 "sensitivity_notes",
                 queryset=SensitivityNote.objects.order_by("position", "id"),
             ),
-            Prefetch(
-                "relations_out",
-                queryset=DecisionRelation.objects.select_related("target__log").order_by("id"),
-            ),
-            Prefetch(
-                "relations_in",
-                queryset=DecisionRelation.objects.select_related("source__log").order_by("id"),
-            ),
+            Prefetch("relations_out", queryset=relations_out),
+            Prefetch("relations_in", queryset=relations_in),
         )
         .order_by("number")
     )
