@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
+from adr.access import readable_log_q
 from adr.models import Decision
 from config.widgets import IsoDateInput
 
@@ -34,6 +38,22 @@ class AcceptanceForm(forms.ModelForm):
         label="Linked decisions",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+
+    def __init__(self, *args, user, acceptance: RiskAcceptance | None = None, **kwargs):
+        """``user``: whose choice of decisions this is: those they read (adr.access),
+        plus those ``acceptance`` (the one edited) already rests on: its owner may not
+        read them all, and must not lose a link by saving."""
+        super().__init__(*args, **kwargs)
+        choices = Q(readable_log_q(user, prefix="log__"))
+        if acceptance is not None and acceptance.pk is not None:
+            choices |= Q(risk_acceptances=acceptance)
+        field = cast(DecisionChoiceField, self.fields["decisions"])
+        field.queryset = (
+            Decision.objects.select_related("log")
+            .filter(choices)
+            .distinct()
+            .order_by("log__key", "number")
+        )
 
     class Meta:
         model = RiskAcceptance

@@ -117,6 +117,15 @@ def acceptance_get(*, user: User, pk: int, signatory_reads: bool = False) -> Ris
     return get_object_or_404(qs, pk=pk)
 
 
+def acceptance_readable(*, user: User, pk: int) -> RiskAcceptance:
+    """One acceptance ``user`` reads (risks.access), without the detail page's
+    prefetches (history, versions, signed rounds and the actions that redirect to the
+    page): a 404 for one of a private log they are not in."""
+    require_reader(user)
+    rows = RiskAcceptance.objects.select_related("owner").filter(readable_acceptance_q(user))
+    return get_object_or_404(rows, pk=pk)
+
+
 def signature_panel(acceptance: RiskAcceptance) -> list[dict]:
     """One row per named signatory: their valid signature, if any (from prefetched data)."""
     valid = {s.user_id: s for s in acceptance.signatures.all() if not s.void}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from .models import RiskAcceptance
+from .selectors import acceptance_readable
 from .signed_rounds import signed_round, signing_rounds
 from .versions import acceptance_compare
 
@@ -20,7 +20,7 @@ def _history_id(value: str | None) -> int:
 
 
 def compare(request, pk: int):
-    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    acceptance = acceptance_readable(user=request.user, pk=pk)
     comparison = acceptance_compare(
         user=request.user,
         acceptance=acceptance,
@@ -35,7 +35,7 @@ def compare(request, pk: int):
 
 
 def as_signed(request, pk: int, number: int):
-    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    acceptance = acceptance_readable(user=request.user, pk=pk)
     round_ = signed_round(user=request.user, acceptance=acceptance, number=number)
     return render(
         request,

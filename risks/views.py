@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -92,7 +92,7 @@ def acceptance_detail(request, pk: int):
 
 
 def acceptance_history(request, pk: int):
-    acceptance = get_object_or_404(RiskAcceptance.objects.select_related("owner"), pk=pk)
+    acceptance = selectors.acceptance_readable(user=request.user, pk=pk)
     entries = selectors.acceptance_history(user=request.user, acceptance=acceptance)
     return render(
         request,
@@ -150,7 +150,7 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
     if request.method == "POST" and acceptance is not None:
         version = parse_version(request.POST.get("version")) or version
     if request.method == "POST":
-        form = AcceptanceForm(request.POST, instance=None)
+        form = AcceptanceForm(request.POST, instance=None, user=request.user, acceptance=acceptance)
         mitigations = MitigationFormSet(request.POST, prefix="m")
         signatories = SignatoryFormSet(request.POST, prefix="s")
         if form.is_valid() and mitigations.is_valid() and signatories.is_valid():
@@ -192,21 +192,29 @@ def _edit_page(request, acceptance: RiskAcceptance | None):
                     acceptance = selectors.acceptance_get(user=request.user, pk=acceptance.pk)
                     data = rebase_untouched(
                         request.POST,
-                        loaded_form=AcceptanceForm(instance=loaded),
-                        current_form=AcceptanceForm(instance=acceptance),
+                        loaded_form=AcceptanceForm(
+                            instance=loaded, user=request.user, acceptance=acceptance
+                        ),
+                        current_form=AcceptanceForm(
+                            instance=acceptance, user=request.user, acceptance=acceptance
+                        ),
                         conflict=conflict,
                     )
-                    form = AcceptanceForm(data, instance=None)
+                    form = AcceptanceForm(
+                        data, instance=None, user=request.user, acceptance=acceptance
+                    )
                     form.is_valid()
             except ValidationError as exc:
                 errors = error_messages(exc)
     elif acceptance is None:
-        form = AcceptanceForm(initial={"owner": request.user.pk})
+        form = AcceptanceForm(initial={"owner": request.user.pk}, user=request.user)
         mitigations = MitigationFormSet(prefix="m")
         signatories = SignatoryFormSet(prefix="s", initial=[])
     else:
         form = AcceptanceForm(
             instance=acceptance,
+            user=request.user,
+            acceptance=acceptance,
             initial={"decisions": [d.pk for d in acceptance.decisions.all()]},
         )
         mitigations = MitigationFormSet(prefix="m", initial=_mitigation_initial(acceptance))
@@ -241,8 +249,7 @@ def acceptance_edit(request, pk: int):
 
 @require_POST
 def acceptance_submit(request, pk: int):
-    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
-    require_reader(request.user)
+    acceptance = selectors.acceptance_readable(user=request.user, pk=pk)
     try:
         services.acceptance_submit(actor=request.user, acceptance=acceptance)
         messages.success(request, "Submitted: each signatory has been asked to sign.")
@@ -317,7 +324,7 @@ def acceptance_sign(request, pk: int):
 
 
 def _reason_action(request, pk: int, action, done: str):
-    acceptance = get_object_or_404(RiskAcceptance, pk=pk)
+    acceptance = selectors.acceptance_readable(user=request.user, pk=pk)
     reason = request.POST.get("reason", "")
     if "\x00" in reason:  # PostgreSQL text cannot hold it: a 400, not a 500
         raise BadRequest("NUL characters are not allowed in the reason.")

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
+from adr.access import readable_log_q
 from adr.models import Decision, SensitivityNote
 from config.widgets import IsoDateInput
 
@@ -91,8 +93,20 @@ class TriggerForm(forms.Form):
         required=False, help_text="An address (e.g. a team list) told too when reminders escalate."
     )
 
-    def __init__(self, *args, kind: str, editing: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        user,
+        trigger: Trigger | None = None,
+        editing: bool = False,
+        **kwargs,
+    ):
+        """``user``: whose choices these are: the decisions, acceptances and notes they
+        read (adr.access, risks.access), plus the decisions ``trigger`` (the one edited)
+        already rests on, so that saving never drops a link."""
         super().__init__(*args, **kwargs)
+        from risks.access import readable_acceptance_q
         from risks.models import RiskAcceptance
 
         self.kind = kind
@@ -102,7 +116,16 @@ class TriggerForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["escalation_contact"]).queryset = users
         cast(
             forms.ModelChoiceField, self.fields["risk_acceptance"]
-        ).queryset = RiskAcceptance.objects.all()
+        ).queryset = RiskAcceptance.objects.filter(readable_acceptance_q(user))
+        decisions = Q(readable_log_q(user, prefix="log__"))
+        if trigger is not None and trigger.pk is not None:
+            decisions |= Q(triggers=trigger)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["decisions"])
+        field.queryset = Decision.objects.select_related("log").filter(decisions).distinct()
+        notes = cast(forms.ModelChoiceField, self.fields["sensitivity_note"])
+        notes.queryset = SensitivityNote.objects.select_related("decision__log").filter(
+            readable_log_q(user, prefix="decision__log__")
+        )
         self.editing = editing
         for name in KIND_FIELD_NAMES - set(KIND_FIELDS.get(kind, [])):
             if editing:

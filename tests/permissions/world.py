@@ -83,6 +83,7 @@ class Objects:
     comment: object = None
     review_request: object = None
     channel: object = None
+    delivery: object = None  # the channel's post of the fired trigger (pending)
     import_job: object = None
 
 
@@ -131,6 +132,7 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
     from reviews.services import review_request
     from risks import services as risks
     from triggers import services as triggers
+    from triggers.channels.models import ChannelDelivery
     from triggers.channels.services import channel_create
     from triggers.models import FiredEvent
 
@@ -204,14 +206,16 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
         watchers=[signer, people["org_stakeholder"]],
     )
     acceptance = risks.acceptance_submit(actor=writer, acceptance=acceptance)
-    triggers.initiative_set_status(actor=writer, initiative=initiative, status="done")
-    fired = FiredEvent.objects.get(trigger=trigger)
-    comment = comment_post(actor=writer, document=decision, body=f"{label} comment")
-    comment_post(actor=writer, document=acceptance, body=f"{label} acceptance comment")
-    (review,) = review_request(actor=writer, decision=decision, usernames=[signer.username])
+    # The log's channel exists before the trigger fires: the firing queues a delivery.
     channel, _ = channel_create(
         actor=writer, log=log, kind="json", name=f"{label} channel", url=receiver_url
     )
+    triggers.initiative_set_status(actor=writer, initiative=initiative, status="done")
+    fired = FiredEvent.objects.get(trigger=trigger)
+    delivery = ChannelDelivery.objects.get(channel=channel)
+    comment = comment_post(actor=writer, document=decision, body=f"{label} comment")
+    comment_post(actor=writer, document=acceptance, body=f"{label} acceptance comment")
+    (review,) = review_request(actor=writer, decision=decision, usernames=[signer.username])
     readme = f"# {label} imported\n\n## Context and Problem Statement\n\nWhy.\n"
     job = job_start(
         log=log,
@@ -236,6 +240,7 @@ def _objects(*, key: str, log, people: dict, writer, signer, receiver_url: str) 
         comment=comment,
         review_request=review,
         channel=channel,
+        delivery=delivery,
         import_job=job,
     )
 
@@ -263,6 +268,7 @@ def _decision_parts(*, key: str, log, writer) -> Objects:
 def build_world() -> World:
     from adr import services as adr
     from config.accounts.services import api_token_create
+    from config.accounts.teams import membership_remove
     from config.calendar.services import calendar_feed_regenerate
     from config.notifications.models import Notification
     from riskpolicy.bands import BandRow
@@ -272,7 +278,13 @@ def build_world() -> World:
     staff = people["staff"]
     pay, idn = payments_and_identity(
         staff=staff,
-        pay={people["pay_architect"]: "architect", people["pay_stakeholder"]: "stakeholder"},
+        pay={
+            people["pay_architect"]: "architect",
+            people["pay_stakeholder"]: "stakeholder",
+            # Watches PAY's trigger while in the team (a watcher must read the trigger:
+            # triggers.services), then leaves it, below: a watcher who no longer reads.
+            people["org_stakeholder"]: "stakeholder",
+        },
         idn={people["idn_architect"]: "architect"},
     )
     org_log = adr.log_create(actor=staff, key="ORG", name="Organisation")
@@ -301,6 +313,7 @@ def build_world() -> World:
             )
             for key in KEYS
         }
+    membership_remove(actor=staff, team=pay, user=people["org_stakeholder"])
     # An open decision relates to a private one: the link shows to PAY's readers only.
     adr.relation_add(
         actor=staff, source=objects["IDN"].decision, target=objects["PAY"].other, kind="relates_to"

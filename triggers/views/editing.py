@@ -56,7 +56,7 @@ def create(request):
     note_id = int_param(request.GET.get("note"))
     if note_id:
         initial["sensitivity_note"] = note_id
-    form = TriggerForm(request.POST or None, kind=kind, initial=initial)
+    form = TriggerForm(request.POST or None, kind=kind, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -120,7 +120,14 @@ def edit(request, pk: int):
     if not access.can_write_trigger(request.user, trigger):
         raise PermissionDenied("Only architects of this trigger's logs edit it.")
     kind = trigger.kind if trigger.kind in dict(CREATABLE_KINDS) else ""
-    form = TriggerForm(request.POST or None, kind=kind, initial=_initial(trigger), editing=True)
+    form = TriggerForm(
+        request.POST or None,
+        kind=kind,
+        user=request.user,
+        trigger=trigger,
+        initial=_initial(trigger),
+        editing=True,
+    )
     # The version the page was loaded at travels with the form (a hidden field).
     version = trigger.version
     if request.method == "POST":
@@ -145,11 +152,30 @@ def edit(request, pk: int):
                 trigger = get_object_or_404(Trigger, pk=pk)
                 data = rebase_untouched(
                     request.POST,
-                    loaded_form=TriggerForm(kind=kind, initial=_initial(loaded), editing=True),
-                    current_form=TriggerForm(kind=kind, initial=_initial(trigger), editing=True),
+                    loaded_form=TriggerForm(
+                        kind=kind,
+                        user=request.user,
+                        trigger=trigger,
+                        initial=_initial(loaded),
+                        editing=True,
+                    ),
+                    current_form=TriggerForm(
+                        kind=kind,
+                        user=request.user,
+                        trigger=trigger,
+                        initial=_initial(trigger),
+                        editing=True,
+                    ),
                     conflict=conflict,
                 )
-                form = TriggerForm(data, kind=kind, initial=_initial(trigger), editing=True)
+                form = TriggerForm(
+                    data,
+                    kind=kind,
+                    user=request.user,
+                    trigger=trigger,
+                    initial=_initial(trigger),
+                    editing=True,
+                )
                 form.is_valid()
         except ValidationError as error:
             add_to_form(form, error)
