@@ -13,7 +13,7 @@ from reviews import services
 from reviews.models import Review, ReviewPolicy
 from reviews.selectors import panel
 from tests.conftest import make_user
-from tests.support.teams import payments_and_identity
+from tests.support.teams import make_people, private_and_open_logs
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +37,17 @@ REVIEWERS = {
 
 @pytest.fixture
 def world(django_user_model, staff):
-    people = {
-        "staff": staff,
-        "org_architect": make_user(django_user_model, "orla", "architect"),
-        "pay_architect": make_user(django_user_model, "pat", None),
-        "idn_architect": make_user(django_user_model, "ian", None),
-        "pay_reviewer": make_user(django_user_model, "paula", None),
-        "leaver": make_user(django_user_model, "lee", "stakeholder"),
-        "stakeholder": make_user(django_user_model, "sam", "stakeholder"),
-    }
-    pay, idn = payments_and_identity(
+    people = make_people(
+        django_user_model,
+        staff,
+        org_architect=("orla", "architect"),
+        pay_architect=("pat", None),
+        idn_architect=("ian", None),
+        pay_reviewer=("paula", None),
+        leaver=("lee", "stakeholder"),
+        stakeholder=("sam", "stakeholder"),
+    )
+    logs = private_and_open_logs(
         staff=staff,
         pay={
             people["pay_architect"]: "architect",
@@ -55,16 +56,12 @@ def world(django_user_model, staff):
         },
         idn={people["idn_architect"]: "architect"},
     )
-    logs = {
-        "PAY": adr.log_create(actor=staff, key="PAY", name="Payments", team=pay, private=True),
-        "IDN": adr.log_create(actor=staff, key="IDN", name="Identity", team=idn),
-    }
     decisions = {}
     for key, log in logs.items():
         title = SECRET if key == "PAY" else "Token format"
         decisions[key] = adr.decision_create(actor=staff, log=log, title=title)
         services.review_request(actor=staff, decision=decisions[key], usernames=["paula", "lee"])
-    membership_remove(actor=staff, team=pay, user=people["leaver"])
+    membership_remove(actor=staff, team=logs["PAY"].team, user=people["leaver"])
     return people, logs, decisions
 
 

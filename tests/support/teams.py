@@ -27,3 +27,25 @@ def payments_and_identity(*, staff, pay: dict, idn: dict) -> tuple:
             membership_set(actor=staff, team=team, user=user, role=role)
         teams.append(team)
     return tuple(teams)
+
+
+def make_people(django_user_model, staff, **personas: tuple[str, str | None]) -> dict:
+    """``staff`` and one user per persona: ``name=(username, organisation role or None)``."""
+    from tests.conftest import make_user
+
+    people = {"staff": staff}
+    for persona, (username, role) in personas.items():
+        people[persona] = make_user(django_user_model, username, role)
+    return people
+
+
+def private_and_open_logs(*, staff, pay: dict, idn: dict) -> dict:
+    """The Payments and Identity teams with their members ({user: role}) and a log each:
+    PAY, private to Payments, and IDN, open to every reader. Returns {key: log}."""
+    from adr import services as adr
+
+    payments, identity = payments_and_identity(staff=staff, pay=pay, idn=idn)
+    return {
+        "PAY": adr.log_create(actor=staff, key="PAY", name="Payments", team=payments, private=True),
+        "IDN": adr.log_create(actor=staff, key="IDN", name="Identity", team=identity),
+    }

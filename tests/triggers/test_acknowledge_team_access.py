@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from adr import services as adr
 from config.accounts.teams import membership_remove
-from tests.conftest import make_user
-from tests.support.teams import payments_and_identity, token_client
+from tests.support.teams import make_people, private_and_open_logs, token_client
 from triggers import services as triggers
 from triggers.access import acknowledger_ids, may_acknowledge
 from triggers.models import FiredEvent, Trigger
@@ -42,16 +41,17 @@ ACKNOWLEDGERS = {
 
 @pytest.fixture
 def world(django_user_model, staff):
-    people = {
-        "staff": staff,
-        "org_architect": make_user(django_user_model, "orla", "architect"),
-        "pay_architect": make_user(django_user_model, "pat", None),
-        "idn_architect": make_user(django_user_model, "ian", None),
-        "pay_watcher": make_user(django_user_model, "paula", None),
-        "leaver": make_user(django_user_model, "lee", "stakeholder"),
-        "stakeholder": make_user(django_user_model, "sam", "stakeholder"),
-    }
-    pay, idn = payments_and_identity(
+    people = make_people(
+        django_user_model,
+        staff,
+        org_architect=("orla", "architect"),
+        pay_architect=("pat", None),
+        idn_architect=("ian", None),
+        pay_watcher=("paula", None),
+        leaver=("lee", "stakeholder"),
+        stakeholder=("sam", "stakeholder"),
+    )
+    logs = private_and_open_logs(
         staff=staff,
         pay={
             people["pay_architect"]: "architect",
@@ -60,10 +60,6 @@ def world(django_user_model, staff):
         },
         idn={people["idn_architect"]: "architect"},
     )
-    logs = {
-        "PAY": adr.log_create(actor=staff, key="PAY", name="Payments", team=pay, private=True),
-        "IDN": adr.log_create(actor=staff, key="IDN", name="Identity", team=idn),
-    }
     initiative = triggers.initiative_create(actor=staff, name="Ledger migration")
     fired = {}
     for key, log in logs.items():
@@ -85,7 +81,7 @@ def world(django_user_model, staff):
             decisions=[decision],
         )
     # The leaver watched both while in Payments, then left the team.
-    membership_remove(actor=staff, team=pay, user=people["leaver"])
+    membership_remove(actor=staff, team=logs["PAY"].team, user=people["leaver"])
     sweep()
     for trigger in fired.values():
         trigger.refresh_from_db()
