@@ -3,7 +3,7 @@
 Built once per module through the services (the real write paths), never ORM inserts:
 
 - personas: staff; organisation-wide architect, stakeholder and auditor; the Payments
-  team's architect and stakeholder (no organisation-wide role); the Identity team's
+  team's architect, stakeholder and auditor (no organisation-wide role); the Identity team's
   architect; a user with no role (and, in the tests, an anonymous visitor);
 - logs: ORG (no team), IDN (the Identity team's, read by everybody with a role) and PAY
   (the Payments team's, private);
@@ -46,13 +46,14 @@ PERSONAS = (
     "org_auditor",
     "pay_architect",
     "pay_stakeholder",
+    "pay_auditor",
     "idn_architect",
     "nobody",
     "anonymous",
 )
 # Who reads each log (anonymous and the user with no role read nothing).
 READERS = {
-    "PAY": frozenset({"staff", "pay_architect", "pay_stakeholder"}),
+    "PAY": frozenset({"staff", "pay_architect", "pay_stakeholder", "pay_auditor"}),
     "IDN": frozenset(set(PERSONAS) - {"nobody", "anonymous"}),
     "ORG": frozenset(set(PERSONAS) - {"nobody", "anonymous"}),
 }
@@ -111,6 +112,7 @@ def _people() -> dict:
         "org_auditor": make_user(users, "audrey", "auditor"),
         "pay_architect": make_user(users, "pat", None),
         "pay_stakeholder": make_user(users, "paula", None),
+        "pay_auditor": make_user(users, "paddy", None),
         "idn_architect": make_user(users, "ian", None),
         "nobody": make_user(users, "olga", None),
     }
@@ -281,6 +283,7 @@ def build_world() -> World:
         pay={
             people["pay_architect"]: "architect",
             people["pay_stakeholder"]: "stakeholder",
+            people["pay_auditor"]: "auditor",
             # Watches PAY's trigger while in the team (a watcher must read the trigger:
             # triggers.services), then leaves it, below: a watcher who no longer reads.
             people["org_stakeholder"]: "stakeholder",
