@@ -12,10 +12,9 @@ from django.utils import timezone
 from config import concurrency
 from config.history import tracked_save
 
-from .. import status_checks
 from ..access import require_decision_writer, require_log_writer
 from ..models import Decision, DecisionLog, Tag
-from .lifecycle import TRANSITIONS, require_deferral_backed
+from .lifecycle import TRANSITIONS, require_deferral_backed, require_status_checks
 from .logs import next_number
 
 if TYPE_CHECKING:
@@ -126,9 +125,7 @@ def decision_create(
     if born_in_status:
         # After the save: the checks read the decision's rows (reviews, its log's policy);
         # a refusal rolls the new decision back with this transaction.
-        refused = status_checks.refusals(decision=decision, status=status, actor=actor)
-        if refused:
-            raise ValidationError({"status": refused})
+        require_status_checks(decision=decision, status=status, actor=actor)
     if tags:
         set_tags(decision, tags)
     return decision

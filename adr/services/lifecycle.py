@@ -65,6 +65,15 @@ def require_deferral_backed(decision: Decision) -> None:
         )
 
 
+def require_status_checks(*, decision: Decision, status: str, actor: User) -> None:
+    """Every registered status check (adr.status_checks, e.g. a log's review policy) on
+    ``decision`` becoming ``status``, refused with their messages: for a status change,
+    and for a decision created in a status other than proposed."""
+    refused = status_checks.refusals(decision=decision, status=status, actor=actor)
+    if refused:
+        raise ValidationError({"status": refused})
+
+
 @transaction.atomic
 def decision_change_status(
     *,
@@ -93,9 +102,7 @@ def decision_change_status(
             }
         )
     if enforce_lifecycle:
-        refused = status_checks.refusals(decision=decision, status=status, actor=actor)
-        if refused:
-            raise ValidationError({"status": refused})
+        require_status_checks(decision=decision, status=status, actor=actor)
     changed = ["status", "updated_at"]
     if revisit_by is not None:
         changed += concurrency.assign(decision, revisit_by=revisit_by)
