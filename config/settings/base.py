@@ -104,6 +104,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ledger.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the permission filters make a list's planned cost large enough
+    # to cross jit_above_cost at organisation scale, and compiling took 830 ms of the
+    # triggers page's 1.5 s count (docs/benchmarks.md); short OLTP queries never win it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process, the worker and beat share one file.
     # IMMEDIATE transactions take the write lock up front: a transaction that read
